@@ -1,0 +1,45 @@
+"""The `epic` command: one sub-command per part of the toolchain.
+
+Each sub-command lives beside the phase it drives and exposes `add_arguments(parser)` and
+`main(args) -> int`; this module only wires them up, importing each lazily so that
+`epic check` never pays for the evaluator or the HTTP client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("epic_lang.eval.command", "run a program and print its result"),
+    "check": ("epic_lang.analysis.command", "report syntax errors and static problems"),
+    "fmt": ("epic_lang.format.command", "format files in the canonical style"),
+    "sim-server": ("epic_lang.llm.sim_server", "serve a simulated OpenAI-compatible API"),
+    "cache": ("epic_lang.llm.cache_command", "manage the on-disk LLM call cache"),
+    "lsp": ("lsp_server.server", "run the language server on stdio"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="epic", description="EPIC: LLM programs that run their independent parts at once."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    chosen = argv[0] if argv else None
+    for name, (module_name, help_text) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(_module=module_name)
+        if name == chosen:
+            importlib.import_module(module_name).add_arguments(sub)
+    args = parser.parse_args(argv)
+    try:
+        return importlib.import_module(args._module).main(args)
+    except KeyboardInterrupt:
+        print("epic: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
