@@ -1,0 +1,81 @@
+"""Front-end timings on a generated 5,000-line program: parse (and, as their owners add them,
+check and format). Prints seconds per phase and lines per second; no pass/fail, since timings
+depend on the machine. Run: `python3 bench/frontend.py [LINES]`.
+
+To add a phase, append one `(name, function of the source text)` pair to PHASES.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+
+from epic_lang.syntax.parser import parse
+
+TEMPLATE = '''\
+## Scores one answer for topic {i}.
+def score_{i}(answer, weight=1.5) =
+    let words = split(strip(answer), sep=" ")
+    let bonus = if len(words) > 10 and not ("error" in answer) then 2 else 0
+    let rated = llm(f"Rate this answer about topic {i}: {{answer}}", max_tokens=4)
+    len(words) * weight + bonus + int(rated) - {i} % 7
+
+def pick_{i}(xs) =
+    match xs with
+        case [] => none
+        case [x, ...rest] => {{best: x, others: rest[0:2], count: len(rest)}}
+
+let table_{i} = [(n, n ** 2) for_ n in range(3)]
+'''
+
+
+def generate(lines: int) -> str:
+    """A program of about `lines` lines made of varied declarations."""
+    chunks = []
+    total = 0
+    i = 0
+    while total < lines:
+        chunk = TEMPLATE.format(i=i).replace("for_ n in range(3)", "")
+        chunk = chunk.replace("[(n, n ** 2) ]", f"map(fn(n) => (n, n ** 2), range({i} + 3))")
+        chunks.append(chunk)
+        total += chunk.count("\n") + 1
+        i += 1
+    return "\n".join(chunks)
+
+
+def _parse(text: str) -> object:
+    result = parse(text)
+    assert not result.diagnostics, result.diagnostics[:3]
+    return result
+
+
+PHASES: list[tuple[str, Callable[[str], object]]] = [
+    ("parse", _parse),
+]
+
+
+def best_of(fn: Callable[[str], object], text: str, runs: int = 5) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn(text)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    lines = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    text = generate(lines)
+    n = text.count("\n") + 1
+    t0 = time.perf_counter()
+    parse("def warm() = 1\n")
+    print(f"first parse (builds the parser tables): {time.perf_counter() - t0:.3f} s")
+    print(f"program: {n} lines, {len(text)} characters")
+    for name, fn in PHASES:
+        seconds = best_of(fn, text)
+        print(f"{name:>8}: {seconds:.3f} s  ({n / seconds:,.0f} lines/s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Language server benchmark: on a 2,000-line file, the time from a change to its published
+diagnostics (goal <= 100 ms, debounce included), hover latency (goal <= 20 ms), and the
+server's resident memory with the file open.
+
+Run: python3 bench/lsp.py [--lines 2000] [--rounds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+CHANGE_GOAL_MS = 100.0
+HOVER_GOAL_MS = 20.0
+
+BLOCK = '''\
+## Scores answer {i} against its question.
+def score_{i}(question, answer, weight=1.0) =
+    let prompt = f"Question: {{question}}\\nAnswer: {{answer}}\\nScore from 1 to 10:"
+    let raw = llm(prompt, max_tokens=4)
+    let digits = regex_search("[0-9]+", raw)
+    let value = if digits == none then 0 else int(digits)
+    match value with
+        case 0 => 0.0
+        case n => weight * float(n) / 10.0
+
+'''
+
+
+def make_source(lines: int) -> str:
+    """About `lines` lines of realistic EPIC: scoring functions and a main calling them."""
+    per_block = BLOCK.count("\n")
+    count = max(1, (lines - 4) // per_block)
+    body = "".join(BLOCK.format(i=i) for i in range(count))
+    calls = ", ".join(f'score_{i}("q", "a")' for i in range(min(count, 20)))
+    return body + f"def main() =\n    let scores = [{calls}]\n    sum(scores)\n"
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def bench(lines: int, rounds: int) -> None:
+    client = LanguageClient("epic-bench", "0")
+    published: dict[tuple[str, int], float] = {}
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def on_diagnostics(params: types.PublishDiagnosticsParams) -> None:
+        if params.version is not None:
+            published[(params.uri, params.version)] = time.perf_counter()
+
+    async def published_at(uri: str, version: int) -> float:
+        while (uri, version) not in published:
+            await asyncio.sleep(0.0005)
+        return published[(uri, version)]
+
+    await client.start_io(sys.executable, "-m", "lsp_server")
+    await client.initialize_async(
+        types.InitializeParams(capabilities=types.ClientCapabilities(), process_id=None)
+    )
+    client.initialized(types.InitializedParams())
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "big.epic"
+        text = make_source(lines)
+        path.write_text(text, encoding="utf-8")
+        uri = path.as_uri()
+        started = time.perf_counter()
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri=uri, language_id="epic", version=1, text=text)
+            )
+        )
+        opened_ms = (await published_at(uri, 1) - started) * 1000
+
+        # Type into the middle of the file, one edit at a time, waiting for each check.
+        middle = text.count("\n") // 2
+        change_ms = []
+        for version in range(2, rounds + 2):
+            at = types.Position(middle, 0)
+            started = time.perf_counter()
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[
+                        types.TextDocumentContentChangePartial(
+                            range=types.Range(at, at), text="# typing\n"
+                        )
+                    ],
+                )
+            )
+            change_ms.append((await published_at(uri, version) - started) * 1000)
+
+        hover_at = types.Position(middle + rounds + 3, 20)
+        hover_ms = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            await client.text_document_hover_async(
+                types.HoverParams(types.TextDocumentIdentifier(uri), hover_at)
+            )
+            hover_ms.append((time.perf_counter() - started) * 1000)
+
+        assert client._server is not None
+        memory = rss_kib(client._server.pid)
+
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+    change = statistics.median(change_ms)
+    hover = statistics.median(hover_ms)
+    print(f"file: {lines} lines ({len(text):,} characters)")
+    print(f"open -> diagnostics:   {opened_ms:7.1f} ms")
+    print(
+        f"change -> diagnostics: {change:7.1f} ms median, {max(change_ms):7.1f} ms max "
+        f"(goal {CHANGE_GOAL_MS:.0f} ms; ratio {change / CHANGE_GOAL_MS:.2f})"
+    )
+    print(
+        f"hover:                 {hover:7.1f} ms median, {max(hover_ms):7.1f} ms max "
+        f"(goal {HOVER_GOAL_MS:.0f} ms; ratio {hover / HOVER_GOAL_MS:.2f})"
+    )
+    print(f"server RSS:            {memory / 1024:7.1f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    asyncio.run(bench(args.lines, args.rounds))
+
+
+if __name__ == "__main__":
+    main()

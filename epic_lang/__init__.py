@@ -1,0 +1,44 @@
+"""EPIC: a small language for LLM programs whose independent parts run at once.
+
+The public Python API, re-exported lazily so that `import epic_lang` costs nothing for the
+command-line tools:
+
+    import epic_lang
+    program = epic_lang.load("jokes.epic")
+    print(program.call("main"))
+
+- `parse(text, path=None)` -> `ParseResult`; `check_source(text, path=None)` -> diagnostics;
+  `format_source(text, path=None)` -> str
+- `load(path)`, `load_source(text, path=None)` -> `Program`; `run_source(text, ...)` ->
+  `RunResult`; `Program.call(name, *args, mode=..., backend=...)`, `await Program.acall(...)`
+- `external`: a decorator exposing a Python callable to EPIC code
+- `EpicRuntimeError`: a failed run, with `render()` for the message, position and call stack
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_EXPORTS = {
+    "parse": "epic_lang.syntax.parser",
+    "check_source": "epic_lang.analysis.checks",
+    "format_source": "epic_lang.format.formatter",
+    "load": "epic_lang.eval.program",
+    "load_source": "epic_lang.eval.program",
+    "run_source": "epic_lang.eval.program",
+    "Program": "epic_lang.eval.program",
+    "RunResult": "epic_lang.eval.program",
+    "external": "epic_lang.eval.externals",
+    "EpicRuntimeError": "epic_lang.eval.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

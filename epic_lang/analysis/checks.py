@@ -1,0 +1,272 @@
+"""The static checks of a module: everything `epic check` reports besides syntax errors.
+
+There is no type checker. The checks read the resolution side table (`scope.resolve`) and
+report unknown names (with a "did you mean"), names defined twice, repeated parameters,
+calls of a known function with a wrong number of arguments or an unknown keyword, unused
+`let`s, and imports whose target does not exist. Everything is linear in the size of the
+tree, so the language server can re-check on every keystroke.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from epic_lang.analysis.builtins import BuiltinInfo, builtins_table
+from epic_lang.analysis.epic_imports import import_path, load_epic_module
+from epic_lang.analysis.python_imports import find_python_module
+from epic_lang.analysis.scope import Binding, Resolution, resolve
+from epic_lang.diagnostics import Diagnostic, Severity, has_errors
+from epic_lang.source import Span
+from epic_lang.syntax import ast
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+
+# A signature the arity check can use: (name, has_default) per parameter.
+Signature = tuple[tuple[str, bool], ...]
+
+
+def check_source(text: str, path: str | None = None) -> list[Diagnostic]:
+    """Syntax errors and static checks of a file's text, in source order. After syntax errors
+    the declarations that did parse are still checked, but a name that the text defines
+    somewhere (in a declaration that failed to parse) is not reported as unknown."""
+    from epic_lang.syntax.parser import parse
+
+    parsed = parse(text, path)
+    defined = (
+        frozenset(_DEFINED_IN_TEXT.findall(text)) if has_errors(parsed.diagnostics) else frozenset()
+    )
+    found = check_module(parsed.module, path, assume_defined=defined)
+    return sort_diagnostics([*parsed.diagnostics, *found])
+
+
+_DEFINED_IN_TEXT = re.compile(r"^(?:def|let)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.span.start, d.span.end))
+
+
+def check_module(
+    module: ast.Module,
+    path: str | None = None,
+    resolution: Resolution | None = None,
+    *,
+    assume_defined: frozenset[str] = frozenset(),
+) -> list[Diagnostic]:
+    """The static checks of a parsed module (pass `resolution` to reuse one already made).
+    Relative imports are looked up beside `path`; without a path they are not checked.
+    Names in `assume_defined` are never reported as unknown."""
+    checker = _Checker(resolution or resolve(module), path, assume_defined)
+    checker.run()
+    return sort_diagnostics(checker.diagnostics)
+
+
+class _Checker:
+    def __init__(
+        self, resolution: Resolution, path: str | None, assume_defined: frozenset[str]
+    ) -> None:
+        self.resolution = resolution
+        self.path = path
+        self.assume_defined = assume_defined
+        self.diagnostics: list[Diagnostic] = []
+        self.builtins = builtins_table()
+        self.global_names = [*self.builtins, *resolution.top_level]
+        self.epic_imports: dict[Binding, dict[str, ast.Decl]] = {}
+        self.python_members: dict[Binding, frozenset[str]] = {}
+
+    def report(self, severity: Severity, span: Span, message: str, code: str) -> None:
+        self.diagnostics.append(Diagnostic(severity, span, message, code, self.path))
+
+    def run(self) -> None:
+        self.unknown_names()
+        self.redefinitions()
+        self.clashes()
+        self.unused_lets()
+        self.imports()
+        self.members()
+        self.calls()
+
+    # -- names ----------------------------------------------------------------------------
+
+    def unknown_names(self) -> None:
+        cache: dict[str, list[str]] = {}
+        for unresolved in self.resolution.unresolved:
+            word = unresolved.var.name
+            if word in self.assume_defined:
+                continue
+            if word not in cache:
+                cache[word] = difflib.get_close_matches(word, self.global_names, n=3)
+            candidates = [*cache[word], *unresolved.local_names]
+            best = difflib.get_close_matches(word, candidates, n=1)
+            hint = f"; did you mean `{best[0]}`?" if best else ""
+            self.report(ERROR, unresolved.var.span, f"unknown name `{word}`{hint}", "unknown-name")
+
+    def redefinitions(self) -> None:
+        for binding in self.resolution.redefinitions:
+            first = self.resolution.top_level[binding.name.text]
+            self.report(
+                ERROR, binding.name.span,
+                f"`{binding.name.text}` is already defined at line {first.name.span.line}",
+                "duplicate-definition",
+            )
+
+    def clashes(self) -> None:
+        for binding in self.resolution.clashes:
+            if binding.kind == "param":
+                message = f"parameter `{binding.name.text}` appears twice"
+                code = "duplicate-parameter"
+            else:
+                message = f"`{binding.name.text}` is bound twice in this pattern"
+                code = "duplicate-binding"
+            self.report(ERROR, binding.name.span, message, code)
+
+    def unused_lets(self) -> None:
+        for binding, uses in self.resolution.uses.items():
+            if binding.kind == "local" and not uses and not binding.name.text.startswith("_"):
+                self.report(
+                    WARNING, binding.name.span,
+                    f"`{binding.name.text}` is never used (its value is still computed; "
+                    f"name it `_{binding.name.text}` to keep it without this warning)",
+                    "unused-let",
+                )
+
+    # -- imports --------------------------------------------------------------------------
+
+    def imports(self) -> None:
+        base_dir = Path(self.path).resolve().parent if self.path else None
+        for binding in self.resolution.top_level.values():
+            decl = binding.node
+            if not isinstance(decl, ast.Import):
+                continue
+            if decl.python:
+                found = find_python_module(decl.source, base_dir)
+                if not found.found:
+                    self.report(ERROR, decl.source_span, found.problem or "", "missing-import")
+                elif found.problem:
+                    self.report(ERROR, decl.source_span, found.problem, "bad-import")
+                elif found.members is not None:
+                    self.python_members[binding] = found.members
+                continue
+            file = import_path(decl.source, self.path)
+            if file is None:
+                continue
+            if not file.is_file():
+                self.report(
+                    ERROR, decl.source_span,
+                    f"no EPIC file `{decl.source}` (looked for {file})", "missing-import",
+                )
+                continue
+            imported = load_epic_module(file)
+            if imported is not None and not imported.has_errors:
+                self.epic_imports[binding] = imported.top_level
+
+    def members(self) -> None:
+        for node, binding in self.resolution.members:
+            member = node.name.text
+            known: Iterable[str] | None = self.epic_imports.get(binding)
+            if known is None:
+                known = self.python_members.get(binding)
+            if known is None or member in known:
+                continue
+            alias = binding.name.text
+            best = difflib.get_close_matches(member, list(known), n=1)
+            hint = f"; did you mean `{alias}.{best[0]}`?" if best else ""
+            self.report(
+                ERROR, node.name.span, f"`{alias}` has no member `{member}`{hint}",
+                "unknown-member",
+            )
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def calls(self) -> None:
+        for call in self.resolution.calls:
+            if isinstance(call, ast.Pipe):
+                found = self.signature_of(call.right)
+                if found is not None and not isinstance(call.right, ast.Call):
+                    name, signature = found
+                    pseudo = ast.Arg(None, call.left, call.left.span)
+                    self.arguments(name, signature, (pseudo,), call.span)
+            else:
+                found = self.signature_of(call.func)
+                if found is not None:
+                    self.arguments(found[0], found[1], call.args, call.span)
+
+    def signature_of(self, func: ast.Expr) -> tuple[str, Signature] | None:
+        """The name and parameters of a called function when they are statically known."""
+        if isinstance(func, ast.Var):
+            target = self.resolution.targets.get(func)
+            if isinstance(target, BuiltinInfo):
+                return target.name, tuple((p, d is not None) for p, d in target.params)
+            if isinstance(target, Binding) and isinstance(target.node, ast.Def):
+                return target.name.text, _def_signature(target.node)
+        elif isinstance(func, ast.Field) and isinstance(func.obj, ast.Var):
+            target = self.resolution.targets.get(func.obj)
+            decl = self.epic_imports.get(target, {}).get(func.name.text)  # type: ignore[arg-type]
+            if isinstance(decl, ast.Def):
+                return f"{func.obj.name}.{func.name.text}", _def_signature(decl)
+        return None
+
+    def arguments(
+        self, name: str, signature: Signature, args: tuple[ast.Arg, ...], span: Span
+    ) -> None:
+        """Matches arguments to parameters as Python does: positions first, then keywords."""
+        params = [p for p, _ in signature]
+        positional = [a for a in args if a.name is None]
+        given: set[str] = set(params[: len(positional)])
+        seen_keyword = False
+        for arg in args:
+            if arg.name is None:
+                if seen_keyword:
+                    self.report(
+                        ERROR, arg.span, "a positional argument cannot follow a keyword argument",
+                        "argument-order",
+                    )
+                continue
+            seen_keyword = True
+            keyword = arg.name.text
+            if keyword not in params:
+                best = difflib.get_close_matches(keyword, params, n=1)
+                hint = f"; did you mean `{best[0]}`?" if best else ""
+                self.report(
+                    ERROR, arg.name.span,
+                    f"`{name}` has no parameter `{keyword}`{hint}", "unknown-keyword",
+                )
+            elif keyword in given:
+                self.report(
+                    ERROR, arg.name.span, f"`{keyword}` is given twice in this call of `{name}`",
+                    "duplicate-argument",
+                )
+            given.add(keyword)
+        if len(positional) > len(params):
+            extra = positional[len(params)]
+            self.report(
+                ERROR, extra.span,
+                f"`{name}` takes {_count(signature)} but {len(positional)} "
+                f"{'was' if len(positional) == 1 else 'were'} given",
+                "arity",
+            )
+        missing = [p for p, has_default in signature if not has_default and p not in given]
+        if missing:
+            names = ", ".join(f"`{p}`" for p in missing)
+            plural = "s" if len(missing) > 1 else ""
+            self.report(
+                ERROR, span, f"`{name}` is missing argument{plural} {names} "
+                f"(it takes {_count(signature)})", "arity",
+            )
+
+
+def _def_signature(node: ast.Def) -> Signature:
+    return tuple((p.name.text, p.default is not None) for p in node.params)
+
+
+def _count(signature: Signature) -> str:
+    """`1 argument`, `2 arguments`, `1 to 3 arguments`."""
+    most = len(signature)
+    least = sum(1 for _, has_default in signature if not has_default)
+    if least == most:
+        return f"{most} argument{'s' if most != 1 else ''}"
+    return f"{least} to {most} arguments"

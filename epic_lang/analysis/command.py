@@ -1,0 +1,75 @@
+"""`epic check PATH...`: syntax errors and static checks of files and folders.
+
+Prints one `file:line:col: severity: message [code]` line per problem and exits 1 when any
+file has an error (warnings alone exit 0), so it can gate CI. A folder means every `.epic`
+file below it (hidden folders skipped). A file that is not valid UTF-8 gets a diagnostic at
+the first bad byte and is still checked with the bad bytes replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from epic_lang.analysis.checks import check_source, sort_diagnostics
+from epic_lang.diagnostics import Diagnostic, Severity
+from epic_lang.source import LineIndex
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to check")
+
+
+def main(args: argparse.Namespace) -> int:
+    failed = False
+    count = 0
+    for raw in args.paths:
+        path = Path(raw)
+        if not path.exists():
+            print(f"epic check: error: no such file or folder: {raw}", file=sys.stderr)
+            failed = True
+            continue
+        for file in epic_files(path):
+            count += 1
+            for diagnostic in check_file(file):
+                print(diagnostic.render(str(file)))
+                failed = failed or diagnostic.severity is Severity.ERROR
+    if count == 0 and not failed:
+        print("epic check: no .epic files found", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def epic_files(path: Path) -> Iterator[Path]:
+    """The path itself if it is a file, else every `.epic` file below it, sorted."""
+    if path.is_file():
+        yield path
+        return
+    for file in sorted(path.rglob("*.epic")):
+        relative = file.relative_to(path).parts
+        if file.is_file() and not any(part.startswith(".") for part in relative[:-1]):
+            yield file
+
+
+def check_file(file: Path) -> list[Diagnostic]:
+    """The diagnostics of one file; reading problems are diagnostics too."""
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        span = LineIndex("").span(0, 0)
+        reason = error.strerror or str(error)
+        message = f"cannot read the file: {reason}"
+        return [Diagnostic(Severity.ERROR, span, message, "io", str(file))]
+    try:
+        return check_source(data.decode("utf-8"), str(file))
+    except UnicodeDecodeError as error:
+        text = data.decode("utf-8", errors="replace")
+        good = data[: error.start].decode("utf-8")
+        span = LineIndex(text).span(len(good), len(good) + 1)
+        bad = Diagnostic(
+            Severity.ERROR, span,
+            f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start})", "encoding", str(file),
+        )
+        return sort_diagnostics([bad, *check_source(text, str(file))])

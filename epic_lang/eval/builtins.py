@@ -1,0 +1,202 @@
+"""The pure built-in functions of LANGUAGE.md §8, in one table keyed by name.
+
+They run inline in the machine (never dispatched, never traced). Their signatures and docs
+for the tools live in `epic_lang.analysis.builtins.BUILTINS`; a test keeps the two name sets
+in step.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from epic_lang.eval.errors import EpicError
+from epic_lang.eval.prims import boolean
+from epic_lang.eval.values import (
+    FUNCTION_TYPES,
+    Builtin,
+    ChurchBool,
+    from_python,
+    to_display,
+    to_python,
+    type_name,
+)
+
+
+def _want(name: str, value: Any, *types: type) -> Any:
+    if type(value) not in types:
+        expected = " or ".join(_TYPE_WORDS[t] for t in types)
+        raise EpicError(f"{name} expects {expected}, got {type_name(value)}")
+    return value
+
+
+_TYPE_WORDS = {str: "a str", int: "an int", float: "a float", list: "a list",
+               tuple: "a tuple", dict: "a record"}
+
+
+def _len(x: Any) -> int:
+    return len(_want("len", x, str, list, tuple, dict))
+
+
+def _int(x: Any) -> int:
+    t = type(x)
+    if t is int:
+        return x
+    if t is float:
+        try:
+            return int(x)
+        except (OverflowError, ValueError):
+            raise EpicError(f"cannot convert {x!r} to int") from None
+    if t is str:
+        try:
+            return int(x.strip().replace("_", ""))
+        except ValueError:
+            raise EpicError(f"cannot convert {x!r} to int") from None
+    raise EpicError(f"int expects a number or a str, got {type_name(x)}")
+
+
+def _float(x: Any) -> float:
+    t = type(x)
+    if t is int or t is float:
+        return float(x)
+    if t is str:
+        try:
+            return float(x.strip())
+        except ValueError:
+            raise EpicError(f"cannot convert {x!r} to float") from None
+    raise EpicError(f"float expects a number or a str, got {type_name(x)}")
+
+
+def _range(a: Any, b: Any = None) -> list[int]:
+    _want("range", a, int)
+    if b is None:
+        return list(range(a))
+    return list(range(a, _want("range", b, int)))
+
+
+def _split(s: Any, sep: Any = None) -> list[str]:
+    _want("split", s, str)
+    if sep is not None:
+        _want("split", sep, str)
+        if sep == "":
+            raise EpicError("split separator must not be empty")
+    return s.split(sep)
+
+
+def _join(xs: Any, sep: Any = "") -> str:
+    _want("join", xs, list, tuple)
+    _want("join", sep, str)
+    for x in xs:
+        if type(x) is not str:
+            raise EpicError(f"join expects a list of str, found {type_name(x)}")
+    return sep.join(xs)
+
+
+def _str_method(name: str, method: Callable[..., Any], nargs: int) -> Callable[..., Any]:
+    def run(s: Any, *rest: Any) -> Any:
+        _want(name, s, str)
+        for r in rest[: nargs - 1]:
+            _want(name, r, str)
+        result = method(s, *rest)
+        return boolean(result) if type(result) is bool else result
+
+    return run
+
+
+def _json_parse(s: Any) -> Any:
+    _want("json_parse", s, str)
+    try:
+        return from_python(json.loads(s))
+    except json.JSONDecodeError as e:
+        raise EpicError(f"json_parse: invalid JSON ({e.msg} at position {e.pos})") from None
+
+
+def _json_dump(x: Any) -> str:
+    def check(v: Any) -> None:
+        if type(v) in FUNCTION_TYPES and type(v) is not ChurchBool:
+            raise EpicError("json_dump cannot encode a function")
+        if type(v) in (list, tuple):
+            for item in v:
+                check(item)
+        elif type(v) is dict:
+            for item in v.values():
+                check(item)
+
+    check(x)
+    try:
+        return json.dumps(to_python(x), separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError) as e:
+        raise EpicError(f"json_dump: {e}") from None
+
+
+def _compile(name: str, pattern: Any) -> re.Pattern[str]:
+    _want(name, pattern, str)
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise EpicError(f"{name}: bad regular expression {pattern!r} ({e})") from None
+
+
+def _regex_match(pattern: Any, s: Any) -> Any:
+    return boolean(_compile("regex_match", pattern).fullmatch(_want("regex_match", s, str))
+                   is not None)
+
+
+def _regex_search(pattern: Any, s: Any) -> Any:
+    m = _compile("regex_search", pattern).search(_want("regex_search", s, str))
+    return None if m is None else m.group(0)
+
+
+def _regex_findall(pattern: Any, s: Any) -> Any:
+    return from_python(_compile("regex_findall", pattern).findall(
+        _want("regex_findall", s, str)))
+
+
+def _keys(r: Any) -> list[str]:
+    return list(_want("keys", r, dict))
+
+
+def _values(r: Any) -> list[Any]:
+    return list(_want("values", r, dict).values())
+
+
+def _get(r: Any, key: Any, default: Any = None) -> Any:
+    _want("get", r, dict)
+    _want("get", key, str)
+    return r.get(key, default)
+
+
+def _b(name: str, fn: Callable[..., Any], params: str, deep: bool = False,
+       **defaults: Any) -> Builtin:
+    return Builtin(name, fn, tuple(params.split()), defaults, deep)
+
+
+BUILTIN_FUNCTIONS: dict[str, Builtin] = {
+    b.name: b
+    for b in (
+        _b("len", _len, "x"),
+        _b("str", to_display, "x", deep=True),
+        _b("int", _int, "x"),
+        _b("float", _float, "x"),
+        _b("range", _range, "a b", b=None),
+        _b("split", _split, "s sep", sep=None),
+        _b("join", _join, "xs sep", deep=True, sep=""),
+        _b("strip", _str_method("strip", str.strip, 1), "s"),
+        _b("lower", _str_method("lower", str.lower, 1), "s"),
+        _b("upper", _str_method("upper", str.upper, 1), "s"),
+        _b("replace", _str_method("replace", str.replace, 3), "s old new"),
+        _b("startswith", _str_method("startswith", str.startswith, 2), "s prefix"),
+        _b("endswith", _str_method("endswith", str.endswith, 2), "s suffix"),
+        _b("find", _str_method("find", str.find, 2), "s sub"),
+        _b("json_parse", _json_parse, "s"),
+        _b("json_dump", _json_dump, "x", deep=True),
+        _b("regex_match", _regex_match, "pattern s"),
+        _b("regex_search", _regex_search, "pattern s"),
+        _b("regex_findall", _regex_findall, "pattern s"),
+        _b("keys", _keys, "r"),
+        _b("values", _values, "r"),
+        _b("get", _get, "r key default", default=None),
+    )
+}

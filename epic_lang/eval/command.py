@@ -1,0 +1,148 @@
+"""`epic run FILE`: runs a program's entry point and prints its result.
+
+The result goes to stdout (a string raw, any other value as an EPIC literal, or JSON with
+`--json`); everything else — the backend line, the progress line, the timeline, the summary
+and errors — goes to stderr, so that `epic run f.epic > out.txt` captures only the answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from epic_lang.eval.runtime import default_progress_stream
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="the .epic program to run")
+    parser.add_argument("--entry", default="main", help="the function to call (default: main)")
+    parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
+                        help="pass an argument to the entry function by name (JSON value)")
+    parser.add_argument("--mode", choices=("opportunistic", "sequential"),
+                        default="opportunistic", help="evaluation strategy")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--trace", metavar="FILE", help="write a Chrome trace-event JSON file")
+    parser.add_argument("--trace-html", metavar="FILE", help="write an HTML timeline")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print a Gantt chart of the external calls on stderr")
+    parser.add_argument("--max-concurrency", type=int, metavar="N",
+                        help="at most N calls in flight per backend")
+    parser.add_argument("--llm", metavar="URL", help="base URL of an OpenAI-compatible API")
+    parser.add_argument("--model", metavar="NAME", help="the model name to request")
+    parser.add_argument("--cache", action="store_true", help="cache LLM answers on disk")
+    parser.add_argument("--batch", action="store_true",
+                        help="batch concurrent LLM requests where the backend allows it")
+
+
+def parse_args(pairs: list[str]) -> dict[str, Any]:
+    """`--arg name=JSON` pairs as keyword arguments; a value that is not JSON is a string."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, eq, text = pair.partition("=")
+        if not eq or not name.isidentifier():
+            raise ValueError(f"--arg expects NAME=JSON, got {pair!r}")
+        try:
+            out[name] = json.loads(text)
+        except json.JSONDecodeError:
+            out[name] = text
+    return out
+
+
+def main(args: argparse.Namespace) -> int:
+    from epic_lang.eval.program import EpicLoadError, load
+
+    try:
+        program = load(args.file)
+    except OSError as e:
+        print(f"epic: cannot read {args.file}: {e.strerror}", file=sys.stderr)
+        return 1
+    except EpicLoadError as e:
+        for d in e.diagnostics:
+            print(d.render(args.file), file=sys.stderr)
+        return 1
+    try:
+        kwargs = parse_args(args.arg)
+    except ValueError as e:
+        print(f"epic: {e}", file=sys.stderr)
+        return 2
+    if args.max_concurrency is not None and args.max_concurrency < 1:
+        print("epic: --max-concurrency must be at least 1", file=sys.stderr)
+        return 2
+    return asyncio.run(_run(program, args, kwargs))
+
+
+async def _run(program: Any, args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
+    from epic_lang.eval.errors import EpicRuntimeError
+    from epic_lang.eval.program import EpicLoadError
+    from epic_lang.eval.trace import Trace
+
+    backend = None
+
+    def make_backend() -> Any:
+        nonlocal backend
+        if backend is None:
+            from epic_lang.llm.config import backend_from_options
+
+            backend = backend_from_options(llm_url=args.llm, model=args.model, cache=args.cache,
+                                           batch=args.batch, program_path=args.file)
+            print(f"backend: {backend.describe()}", file=sys.stderr)
+        return backend
+
+    status = 0
+    trace: Trace | None = None
+    try:
+        if program.uses_llm:
+            make_backend()
+        result = await program.arun(
+            args.entry, mode=args.mode, backend=backend, max_concurrency=args.max_concurrency,
+            progress=default_progress_stream(), backend_factory=make_backend, **kwargs)
+        trace = result.trace
+        _print_result(result.epic_value, args.json)
+    except EpicRuntimeError as e:
+        print(e.render(), file=sys.stderr)
+        trace = getattr(e, "trace", None)
+        status = 1
+    except EpicLoadError as e:
+        for d in e.diagnostics:
+            print(d.render(), file=sys.stderr)
+        status = 1
+    except ImportError as e:
+        print(f"epic: no LLM backend available ({e})", file=sys.stderr)
+        status = 1
+    finally:
+        if backend is not None and hasattr(backend, "aclose"):
+            await backend.aclose()
+    if trace is not None:
+        _report(trace, args)
+    return status
+
+
+def _print_result(value: Any, as_json: bool) -> None:
+    from epic_lang.eval.values import to_display, to_python
+
+    if as_json:
+        try:
+            print(json.dumps(to_python(value), ensure_ascii=False))
+        except (TypeError, ValueError):
+            print(json.dumps(to_display(value), ensure_ascii=False))
+    else:
+        print(to_display(value))
+
+
+def _report(trace: Any, args: argparse.Namespace) -> None:
+    from epic_lang.eval.trace import timeline, write_chrome
+
+    data = trace.to_dict()
+    if args.trace:
+        write_chrome(data, args.trace)
+    if args.trace_html:
+        from epic_lang.eval.timeline_html import render_timeline_html
+
+        with open(args.trace_html, "w", encoding="utf-8") as f:
+            f.write(render_timeline_html(data))
+    if args.timeline:
+        print(timeline(data), file=sys.stderr)
+    print(trace.summary(), file=sys.stderr)

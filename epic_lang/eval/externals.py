@@ -1,0 +1,228 @@
+"""Externals: the black-box functions whose calls the runtime dispatches and traces.
+
+One interface for all of them: an `ExternalFn` whose `invoke(args, kwargs, runtime)` takes
+fully resolved EPIC values, checks them, and returns a function that starts the call (an
+awaitable of a Python value) once the runtime's concurrency limit lets it
+go. The LLM externals build
+an `LLMRequest` for the run's backend; functions of `import python` modules and `@external`
+callables run on the run's thread pool (synchronous) or on the event loop (`async def`).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from epic_lang.eval.errors import EpicError
+from epic_lang.eval.values import (
+    ChurchBool,
+    ExternalFn,
+    ModuleValue,
+    from_python,
+    to_python,
+    type_name,
+)
+from epic_lang.llm.interface import LLMRequest
+
+# -- LLM externals -------------------------------------------------------------------------
+
+_OPTIONS: dict[str, Any] = {
+    "system": None, "model": None, "temperature": 0.0, "max_tokens": 256, "stop": [],
+}
+LLM_SIGNATURES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    "llm": (("prompt", *_OPTIONS), dict(_OPTIONS)),
+    "llm_chat": (("messages", *_OPTIONS), dict(_OPTIONS)),
+    "llm_sample": (
+        ("prompt", "n", "temperature", "system", "model", "max_tokens", "stop"),
+        {**_OPTIONS, "temperature": 0.8},
+    ),
+    "llm_next": (("prompt", "k"), {"k": 5}),
+}
+
+
+def bind_arguments(name: str, params: tuple[str, ...], defaults: dict[str, Any],
+                   args: list | tuple, kwargs: dict | None) -> dict[str, Any]:
+    """Positional and keyword arguments matched to parameter names, as a call of a `def`."""
+    if len(args) > len(params):
+        raise EpicError(f"`{name}` takes at most {len(params)} arguments, got {len(args)}")
+    bound = dict(zip(params, args, strict=False))
+    for key, value in (kwargs or {}).items():
+        if key not in params:
+            raise EpicError(f"`{name}` has no parameter {key!r}")
+        if key in bound:
+            raise EpicError(f"`{name}` got two values for parameter {key!r}")
+        bound[key] = value
+    for p in params:
+        if p not in bound:
+            if p not in defaults:
+                raise EpicError(f"`{name}` is missing argument {p!r}")
+            bound[p] = defaults[p]
+    return bound
+
+
+def _text(name: str, param: str, value: Any, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if type(value) is not str:
+        raise EpicError(f"`{name}` expects {param} to be a str, got {type_name(value)}")
+    return value
+
+
+def _number(name: str, param: str, value: Any, kind: type) -> Any:
+    if type(value) not in (int, float) or (kind is int and type(value) is not int):
+        raise EpicError(f"`{name}` expects {param} to be {'an int' if kind is int else 'a number'}"
+                        f", got {type_name(value)}")
+    return value
+
+
+def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMRequest:
+    """The normalised request of one LLM external call (raises `EpicError` on bad input)."""
+    params, defaults = LLM_SIGNATURES[name]
+    b = bind_arguments(name, params, defaults, args, kwargs)
+    if name == "llm_next":
+        return LLMRequest("llm_next", prompt=_text(name, "prompt", b["prompt"]),
+                          k=_number(name, "k", b["k"], int))
+    stop = b["stop"]
+    if type(stop) not in (list, tuple) or any(type(s) is not str for s in stop):
+        raise EpicError(f"`{name}` expects stop to be a list of str")
+    common = dict(
+        system=_text(name, "system", b["system"], optional=True),
+        model=_text(name, "model", b["model"], optional=True),
+        temperature=float(_number(name, "temperature", b["temperature"], float)),
+        max_tokens=_number(name, "max_tokens", b["max_tokens"], int),
+        stop=tuple(stop),
+    )
+    if name == "llm_chat":
+        messages = b["messages"]
+        if type(messages) not in (list, tuple):
+            raise EpicError(f"`llm_chat` expects a list of messages, got {type_name(messages)}")
+        pairs = []
+        for m in messages:
+            if type(m) is not dict or "role" not in m or "content" not in m:
+                raise EpicError("`llm_chat` messages must be records {role: ..., content: ...}")
+            pairs.append((_text(name, "role", m["role"]), _text(name, "content", m["content"])))
+        return LLMRequest("llm_chat", messages=tuple(pairs), **common)
+    prompt = _text(name, "prompt", b["prompt"])
+    if name == "llm_sample":
+        return LLMRequest("llm_sample", prompt=prompt, n=_number(name, "n", b["n"], int),
+                          **common)
+    return LLMRequest("llm", prompt=prompt, **common)
+
+
+def _llm_external(name: str) -> ExternalFn:
+    def invoke(args: list, kwargs: dict | None, runtime: Any) -> Callable[[], Any]:
+        request = llm_request(name, args, kwargs)
+        return lambda: runtime.complete(request)
+
+    return ExternalFn(name, "llm", invoke, "llm")
+
+
+LLM_EXTERNALS: dict[str, ExternalFn] = {n: _llm_external(n) for n in LLM_SIGNATURES}
+
+
+def llm_result(request: LLMRequest, result: Any) -> Any:
+    """The backend's answer as an EPIC value of the documented shape."""
+    if request.kind == "llm_next":
+        return [(str(tok), float(lp)) for tok, lp in result]
+    if request.kind == "llm_sample":
+        return [str(s) for s in result]
+    return str(result)
+
+
+# -- Python functions ------------------------------------------------------------------------
+
+
+def python_external(name: str, fn: Callable[..., Any], kind: str = "python") -> ExternalFn:
+    """`fn` as an EPIC external: arguments converted to Python values, the result back."""
+    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        type(fn).__call__)
+
+    def invoke(args: list, kwargs: dict | None, runtime: Any) -> Callable[[], Any]:
+        for v in (*args, *(kwargs or {}).values()):
+            _check_crossable(name, v)
+        py_args = [to_python(a) for a in args]
+        py_kwargs = {k: to_python(v) for k, v in (kwargs or {}).items()}
+        if is_async:
+            return lambda: fn(*py_args, **py_kwargs)
+        return lambda: runtime.run_sync(functools.partial(fn, *py_args, **py_kwargs))
+
+    return ExternalFn(name, kind, invoke, kind)
+
+
+def _check_crossable(name: str, v: Any) -> None:
+    t = type(v)
+    if t in (list, tuple):
+        for x in v:
+            _check_crossable(name, x)
+    elif t is dict:
+        for x in v.values():
+            _check_crossable(name, x)
+    elif t is not ChurchBool and type_name(v) == "function":
+        raise EpicError(f"cannot pass an EPIC function to the Python function `{name}`")
+
+
+def python_attribute(module_name: str, attr: str, obj: Any) -> Any:
+    """A Python module's attribute as an EPIC value: callables become externals."""
+    if callable(obj):
+        return python_external(f"{module_name}.{attr}", obj)
+    return from_python(obj)
+
+
+def import_python(source: str, alias: str, epic_path: str | None) -> ModuleValue:
+    """`import python "math"` or `import python "./tools.py"` (relative to the EPIC file)."""
+    try:
+        if source.endswith(".py") or source.startswith((".", "/")):
+            base = os.path.dirname(os.path.abspath(epic_path)) if epic_path else os.getcwd()
+            file = os.path.normpath(os.path.join(base, source))
+            if not os.path.exists(file):
+                raise EpicError(f"Python file {source!r} not found (looked for {file})")
+            mod_name = f"epic_python_import_{abs(hash(file))}"
+            if mod_name in sys.modules:
+                module = sys.modules[mod_name]
+            else:
+                spec = importlib.util.spec_from_file_location(mod_name, file)
+                if spec is None or spec.loader is None:
+                    raise EpicError(f"cannot import Python file {source!r}")
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[mod_name] = module
+                try:
+                    spec.loader.exec_module(module)
+                except BaseException:
+                    del sys.modules[mod_name]
+                    raise
+        else:
+            module = importlib.import_module(source)
+    except EpicError:
+        raise
+    except Exception as e:
+        raise EpicError(
+            f"cannot import Python module {source!r}: {type(e).__name__}: {e}") from None
+    return ModuleValue(alias, None, module)
+
+
+# -- The registry of `@external` callables -----------------------------------------------------
+
+REGISTRY: dict[str, ExternalFn] = {}
+
+
+def external(fn: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
+    """Exposes a Python callable to EPIC code under its name (or `name`), without an import:
+
+        @epic_lang.external
+        async def search(query: str) -> list[str]: ...
+
+    Synchronous functions run on the thread pool, `async def` ones on the event loop; values
+    convert at the boundary as for `import python`. Returns the function unchanged."""
+
+    def register(f: Callable[..., Any]) -> Callable[..., Any]:
+        key = name or f.__name__
+        REGISTRY[key] = python_external(key, f, kind="external")
+        return f
+
+    return register(fn) if fn is not None else register

@@ -1,0 +1,361 @@
+"""The abstract machine shared by both strategies: light-weight threads with explicit
+continuation stacks, run in a tight loop between external calls.
+
+A thread is a Python list of frames (tuples whose first item is the function that resumes
+it) and the value being returned into the top frame. Compiled code (see `compiler.py`) runs
+small pure parts inline and pushes a frame for anything that may take many steps, so EPIC
+recursion depth is bounded by memory, never by Python's recursion limit.
+
+Opportunistic mode marks the start of every argument and `let` value that is not trivially
+short with a FORK frame. Nothing is spawned while the work runs straight through; only when a
+strict position meets a pending value (`NeedWait`) is the thread split at the nearest FORK:
+the frames above it become a new thread waiting for that value, and the original thread
+continues at once with a fresh `Pending` standing for the result. So threads exist exactly
+where a value is actually pending.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
+from epic_lang.eval.prims import deep, force
+from epic_lang.eval.values import (
+    FALSE,
+    TRUE,
+    Builtin,
+    ChurchBool,
+    Closure,
+    EnvThunk,
+    ExternalFn,
+    Pending,
+    type_name,
+)
+
+PUSHED: Any = type("Pushed", (), {"__repr__": lambda self: "PUSHED"})()
+"""Returned by code that pushed a frame to run next instead of producing a value."""
+
+SUSPENDED: Any = type("Suspended", (), {"__repr__": lambda self: "SUSPENDED"})()
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+"""A parameter slot not filled by the call, to be filled from its default."""
+
+
+class Thread:
+    """A light-weight thread: its continuation stack, the value to return into the top
+    frame, and the external call whose completion last resumed it (for the trace)."""
+
+    __slots__ = ("stack", "val", "cause", "m")
+
+    def __init__(self, stack: list, val: Any, cause: int | None, m: Machine) -> None:
+        self.stack = stack
+        self.val = val
+        self.cause = cause
+        self.m = m
+
+
+# ---------------------------------------------------------------------------------------------
+# Frames: (resume, site, ...). `resume(frame, val, th)` returns a value or PUSHED, may raise
+# NeedWait only before doing anything that must not be repeated (it is then re-run).
+
+
+def eval_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    return frame[2](frame[3], th)
+
+
+def eval_simple_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    return frame[2](frame[3])
+
+
+def fork_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    return val
+
+
+def resolve_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    th.m.resolve(frame[2], val, th.cause)
+    return None
+
+
+def force_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    p = frame[2]
+    if not p.done:
+        raise NeedWait(p)
+    return p.value
+
+
+def deep_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    return deep(val)
+
+
+def apply_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    """Applies `frame[2]` (or, when it is None, the incoming value) to the stored
+    arguments: the retry point of a call whose function or arguments were pending."""
+    f = frame[2]
+    if f is None:
+        f = val
+    return apply(f, frame[3], frame[4], frame[1], th)
+
+
+def value_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    return frame[2]
+
+
+# ---------------------------------------------------------------------------------------------
+# Application
+
+
+class CompiledLam:
+    """A compiled `fn`: what a closure needs to bind arguments and run its body."""
+
+    __slots__ = (
+        "name", "params", "nparams", "nslots", "pad", "body", "simple_body", "entry",
+        "has_defaults", "site", "kwindex", "getters", "required",
+    )
+
+    def __init__(self, name: str | None, params: tuple[str, ...], site: Site) -> None:
+        self.name = name
+        self.params = params
+        self.nparams = len(params)
+        self.kwindex = {p: i for i, p in enumerate(params)}
+        self.site = site
+        self.nslots = 0
+        self.pad: tuple = ()
+        self.body: Any = None
+        self.simple_body: Any = None
+        self.entry: Any = None
+        self.has_defaults = False
+        self.getters: tuple = ()
+        self.required: frozenset[str] = frozenset()
+
+    def label(self) -> str:
+        return f"`{self.name}`" if self.name else "the function"
+
+
+def bind(lam: CompiledLam, captured: tuple, args: tuple | list, kwargs: dict | None) -> list:
+    """A fresh frame for a call that passes keywords, too few arguments (defaults) or the
+    wrong number: MISSING marks slots the entry code fills from defaults."""
+    n = lam.nparams
+    if len(args) > n:
+        raise EpicError(f"{lam.label()} takes {n} argument{'s' * (n != 1)}, got {len(args)}")
+    env = [captured, *args, *([MISSING] * (n - len(args))), *lam.pad]
+    if kwargs:
+        for key, value in kwargs.items():
+            i = lam.kwindex.get(key)
+            if i is None:
+                raise EpicError(f"{lam.label()} has no parameter {key!r}")
+            if env[1 + i] is not MISSING:
+                raise EpicError(f"{lam.label()} got two values for parameter {key!r}")
+            env[1 + i] = value
+    for i, p in enumerate(lam.params):
+        if env[1 + i] is MISSING and p in lam.required:
+            raise EpicError(f"{lam.label()} is missing argument {p!r}")
+    return env
+
+
+def apply(f: Any, args: tuple | list, kwargs: dict | None, site: Site, th: Thread) -> Any:
+    """Calls `f`: a closure's body is pushed (never run by Python recursion); built-ins run
+    inline; externals are dispatched. Returns a value or PUSHED. Errors without a position
+    (wrong arity, a built-in's type error) get the call's."""
+    try:
+        return _apply(f, args, kwargs, site, th)
+    except EpicError as e:
+        if e.site is None:
+            e.site = site
+        raise
+
+
+def _apply(f: Any, args: tuple | list, kwargs: dict | None, site: Site, th: Thread) -> Any:
+    t = type(f)
+    if t is Closure:
+        lam = f.lam
+        if kwargs or len(args) != lam.nparams:
+            env = bind(lam, f.captured, args, kwargs)
+            th.stack.append((eval_resume, lam.site, lam.entry, env))
+            return PUSHED
+        env = [f.captured, *args, *lam.pad]
+        if lam.simple_body is not None:
+            try:
+                return lam.simple_body(env)
+            except EpicError as e:
+                e.trail.append(site)
+                raise
+        th.stack.append((eval_resume, lam.site, lam.body, env))
+        return PUSHED
+    if t is ChurchBool:
+        if len(args) != 2 or kwargs:
+            raise EpicError(f"a boolean takes 2 arguments (two functions), got {len(args)}")
+        return apply(args[0] if f.truth else args[1], (), None, site, th)
+    if t is Pending:
+        if f.done:
+            return apply(f.value, args, kwargs, site, th)
+        raise NeedWait(f)
+    if t is Builtin:
+        return call_builtin(f, args, kwargs)
+    if t is ExternalFn:
+        return th.m.call_external(f, args, kwargs, site, th)
+    if t is EnvThunk:
+        if args or kwargs:
+            raise EpicError(f"the branch function takes no arguments, got {len(args)}")
+        th.stack.append((eval_resume, site, f.code, list(f.env)))
+        return PUSHED
+    raise EpicError(f"cannot call a value of type {type_name(f)}")
+
+
+def call_builtin(b: Builtin, args: tuple | list, kwargs: dict | None) -> Any:
+    params = b.params
+    if len(args) > len(params):
+        raise EpicError(f"`{b.name}` takes at most {len(params)} arguments, got {len(args)}")
+    values = list(args)
+    if kwargs or len(values) < len(params):
+        kwargs = kwargs or {}
+        for key in kwargs:
+            if key not in params:
+                raise EpicError(f"`{b.name}` has no parameter {key!r}")
+        for p in params[len(values):]:
+            if p in kwargs:
+                values.append(kwargs[p])
+            elif p in b.defaults:
+                values.append(b.defaults[p])
+            else:
+                raise EpicError(f"`{b.name}` is missing argument {p!r}")
+        for key in kwargs:
+            if params.index(key) < len(args):
+                raise EpicError(f"`{b.name}` got two values for parameter {key!r}")
+    resolve = deep if b.deep else force
+    return b.fn(*[resolve(v) for v in values])
+
+
+def call_if(cond: Any, then_code: Any, else_code: Any, env: list, site: Site, kind: str,
+            th: Thread) -> Any:
+    """The slow path of an inlined `if`: the condition is pending, or a function that is not
+    one of the two booleans (then it is called with the branches as `fn() => ...` values)."""
+    if type(cond) is Pending:
+        if not cond.done:
+            raise NeedWait(cond)
+        cond = cond.value
+        if cond is TRUE:
+            return then_code(env, th)
+        if cond is FALSE:
+            return else_code(env, th)
+    if type(cond) in (Closure, EnvThunk, Builtin, ExternalFn):
+        branches = (EnvThunk(then_code, env, None), EnvThunk(else_code, env, None))
+        return apply(cond, branches, None, site, th)
+    raise EpicError(f"{kind} must be a boolean, got {type_name(cond)}", site)
+
+
+# ---------------------------------------------------------------------------------------------
+# The scheduler
+
+
+class Machine:
+    """One run: the ready queue, the split/suspend logic and the resolution of pending
+    values. External dispatch is delegated to the runtime (`runtime.py`)."""
+
+    def __init__(self, sequential: bool, runtime: Any) -> None:
+        self.sequential = sequential
+        self.runtime = runtime
+        self.ready: deque[Thread] = deque()
+        self.steps = 0
+
+    def call_external(self, f: ExternalFn, args: Any, kwargs: Any, site: Site, th: Thread) -> Any:
+        p = self.runtime.dispatch(f, args, kwargs, site, th)
+        if self.sequential:
+            th.stack.append((force_resume, site, p))
+            return PUSHED
+        return p
+
+    def spawn(self, waiting_on: Pending, frames: list, val: Any, cause: int | None) -> Pending:
+        """A new thread that resolves a fresh pending with the value of `frames` once
+        `waiting_on` is known."""
+        p = Pending()
+        th = Thread([(resolve_resume, None, p), *frames], val, cause, self)
+        waiting_on.waiters.append(th)
+        return p
+
+    def spawn_simple(self, waiting_on: Pending, code: Any, env: list, th: Thread) -> Pending:
+        """Forks a short pure expression that met a pending value, so that its siblings go
+        on; used for arguments and `let` values that compile to inline code."""
+        return self.spawn(waiting_on, [(eval_simple_resume, None, code, env)], None, th.cause)
+
+    def resolve(self, p: Pending, v: Any, cause: int | None) -> None:
+        """Gives `p` its value and makes its waiters ready; a value that is itself pending
+        is forwarded once it resolves."""
+        work = [(p, v)]
+        ready = self.ready
+        while work:
+            p, v = work.pop()
+            if type(v) is Pending:
+                if not v.done:
+                    v.waiters.append(p)
+                    continue
+                v = v.value
+            p.done = True
+            p.value = v
+            p.cause = cause
+            waiters = p.waiters
+            p.waiters = []
+            for w in waiters:
+                if type(w) is Pending:
+                    work.append((w, v))
+                else:
+                    w.cause = cause
+                    ready.append(w)
+
+    def run_ready(self) -> None:
+        """Runs every ready thread until each finishes or waits."""
+        ready = self.ready
+        while ready:
+            self.run_thread(ready.popleft())
+
+    def run_thread(self, th: Thread) -> None:
+        stack = th.stack
+        val = th.val
+        pop = stack.pop
+        frame: tuple = ()
+        depth = 0
+        while True:
+            try:
+                while stack:
+                    frame = pop()
+                    depth = len(stack)
+                    val = frame[0](frame, val, th)
+                return
+            except NeedWait as w:
+                del stack[depth:]
+                stack.append(frame)
+                p = w.pending
+            except Blocked as w:
+                p = w.pending
+            except EpicError as e:
+                if e.site is None:
+                    e.site = frame[1]
+                if depth <= len(stack):
+                    del stack[depth:]
+                    if frame[0] is not eval_resume:
+                        stack.append(frame)
+                self.runtime.fail_from_thread(e, th)
+                return
+            except RecursionError:
+                self.runtime.fail_from_thread(
+                    EpicError("value nested too deeply to process", frame[1]), th)
+                return
+            if p.done:  # resolved by a spawn during the failed step; just retry
+                continue
+            val = self.block(th, p, val)
+            if val is SUSPENDED:
+                return
+
+    def block(self, th: Thread, p: Pending, val: Any) -> Any:
+        """`th` must wait for `p`: split it at its nearest FORK and go on with the frames
+        below, or suspend it entirely when it has none."""
+        stack = th.stack
+        i = len(stack) - 1
+        while i >= 0 and stack[i][0] is not fork_resume:
+            i -= 1
+        if i < 0:
+            th.val = val
+            p.waiters.append(th)
+            return SUSPENDED
+        result = self.spawn(p, stack[i + 1:], val, th.cause)
+        del stack[i:]
+        return result

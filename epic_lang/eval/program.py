@@ -1,0 +1,425 @@
+"""Loading programs and calling their definitions from Python.
+
+`load(path)` / `load_source(text)` parse, check and desugar a file; a `Program` compiles it
+(and its EPIC imports, and the prelude) once per strategy and runs definitions on demand.
+Each run links fresh storage for top-level `let` values, which are evaluated at the start of
+every run (so their external calls are traced with it), in dependency order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, TextIO
+
+from epic_lang.core import terms as core
+from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
+from epic_lang.eval.compiler import FORK, Compiler
+from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site
+from epic_lang.eval.externals import LLM_EXTERNALS, REGISTRY, import_python
+from epic_lang.eval.machine import (
+    PUSHED,
+    Thread,
+    apply_resume,
+    deep_resume,
+    eval_resume,
+)
+from epic_lang.eval.runtime import Run, done_resume
+from epic_lang.eval.trace import Trace
+from epic_lang.eval.values import FALSE, TRUE, ModuleValue, from_python, to_python
+from epic_lang.source import NO_SPAN, Span
+
+MODES = ("opportunistic", "sequential")
+
+
+class EpicLoadError(Exception):
+    """The program has syntax or check errors; `diagnostics` are those of `epic check`."""
+
+    def __init__(self, diagnostics: list, path: str | None) -> None:
+        self.diagnostics = list(diagnostics)
+        self.path = path
+        super().__init__("\n".join(d.render(path) for d in self.diagnostics))
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What a run gives back: the result as a Python value (`epic_value` keeps EPIC's own
+    representation, for printing) and the trace of its external calls."""
+
+    value: Any
+    trace: Trace
+    epic_value: Any = None
+
+
+UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
+
+
+class Unit:
+    """One module compiled for one strategy: its global slots and the code of its
+    top-level `let`s, ready to be linked into a run."""
+
+    def __init__(self, module: core.CoreModule, source: str | None, opportunistic: bool,
+                 prelude: Unit | None, importing: tuple[str, ...] = ()) -> None:
+        self.path = module.path
+        self.gnames: dict[str, int] = {}
+        self.gvals: list[Any] = []
+        self.first_use: dict[str, Span] = {}
+        self.defined: list[str] = []
+        self.lets: list[tuple[int, str, Any, bool, int, Site]] = []
+        self.children: list[Unit] = []
+        self.fields: dict[str, Any] = {}
+        compiler = Compiler(opportunistic, self.gvals, self.slot, module.path, source)
+        for imp in module.imports:
+            g = self.slot(imp.alias, imp.span)
+            self.defined.append(imp.alias)
+            self.gvals[g] = self._import(imp, opportunistic, prelude, importing)
+        let_terms: dict[str, core.Term] = {}
+        for name, term in module.globals:
+            g = self.slot(name, term.span)
+            self.defined.append(name)
+            code, simple, nslots = compiler.toplevel(term, name)
+            if type(term) is core.Lam:
+                self.gvals[g] = code([None] * nslots)
+            else:
+                let_terms[name] = term
+                self.lets.append((g, name, code, simple, nslots, Site(term.span, self.path, name)))
+        self.lets = _dependency_order(self.lets, let_terms, dict(module.globals))
+        self.prelude = prelude
+        self.fields = {n: self.gvals[self.gnames[n]] for n in self.defined}
+        self.link()
+
+    def slot(self, name: str, span: Span) -> int:
+        g = self.gnames.get(name)
+        if g is None:
+            g = self.gnames[name] = len(self.gvals)
+            self.gvals.append(UNSET)
+            self.first_use[name] = span
+        return g
+
+    def _import(self, imp: core.CoreImport, opportunistic: bool, prelude: Unit | None,
+                importing: tuple[str, ...]) -> Any:
+        site = Site(imp.span, self.path, None)
+        if imp.python:
+            try:
+                return import_python(imp.source, imp.alias, self.path)
+            except EpicError as e:
+                e.site = site
+                raise
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        file = os.path.normpath(os.path.join(base, imp.source))
+        if file in importing:
+            raise EpicError(f"import cycle: {' -> '.join((*importing, file))}", site)
+        try:
+            with open(file, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            raise EpicError(
+                f"cannot read EPIC module {imp.source!r}: {e.strerror}", site) from None
+        child = Unit(parse_and_desugar(text, file), text, opportunistic, prelude,
+                     (*importing, *([self.path] if self.path else []), file))
+        self.children.append(child)
+        return ModuleValue(imp.alias, child.fields)
+
+    def link(self) -> None:
+        """Binds every name used but not defined here: the booleans, the prelude, the pure
+        built-ins, the LLM externals, then `@external` callables."""
+        for name, g in self.gnames.items():
+            if self.gvals[g] is not UNSET and name not in ("true", "false"):
+                continue
+            if name in self.defined:
+                continue
+            self.gvals[g] = builtin_value(name, self.prelude)
+
+    def check_linked(self) -> None:
+        for name, g in self.gnames.items():
+            if self.gvals[g] is UNSET and name not in self.defined:
+                value = builtin_value(name, self.prelude)
+                if value is UNSET:
+                    span = self.first_use[name]
+                    raise EpicRuntimeError(f"unknown name `{name}`", span, self.path)
+                self.gvals[g] = value
+        for child in self.children:
+            child.check_linked()
+
+    def init_frames(self, opportunistic: bool) -> list[tuple]:
+        """Frames (in execution order) that evaluate the top-level `let`s of this module and
+        the modules it imports, storing each value in its global slot."""
+        frames: list[tuple] = []
+        for child in self.children:
+            frames.extend(child.init_frames(opportunistic))
+        for g, name, code, simple, nslots, site in self.lets:
+            self.gvals[g] = UNSET
+            env = [None] * nslots
+            if simple:
+                frames.append((eval_resume, site, _as_machine(code), env))
+            else:
+                frames.append((eval_resume, site, code, env))
+            if opportunistic:
+                frames.append(FORK)
+            frames.append((_set_global_resume, site, self.gvals, g, self.fields, name))
+        return frames
+
+
+def builtin_value(name: str, prelude: Unit | None) -> Any:
+    if name in ("true", "church_true"):
+        return TRUE
+    if name in ("false", "church_false"):
+        return FALSE
+    if name in REGISTRY:
+        return REGISTRY[name]
+    if prelude is not None and name in prelude.gnames and name in prelude.defined:
+        return prelude.gvals[prelude.gnames[name]]
+    if name in BUILTIN_FUNCTIONS:
+        return BUILTIN_FUNCTIONS[name]
+    if name in LLM_EXTERNALS:
+        return LLM_EXTERNALS[name]
+    return UNSET
+
+
+def _as_machine(code: Any) -> Any:
+    return lambda env, th: code(env)
+
+
+def _set_global_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    frame[2][frame[3]] = val
+    frame[4][frame[5]] = val
+    return None
+
+
+def _dependency_order(lets: list, terms: dict[str, core.Term],
+                      all_globals: dict[str, core.Term]) -> list:
+    """Top-level `let`s ordered so that each comes after the ones it uses (directly or
+    through the functions it calls); source order otherwise."""
+    uses_cache: dict[str, set[str]] = {}
+
+    def uses(name: str, seen: set[str]) -> set[str]:
+        if name in uses_cache:
+            return uses_cache[name]
+        found: set[str] = set()
+        for ref in _names(all_globals[name]):
+            if ref in terms:
+                found.add(ref)
+            elif ref in all_globals and ref not in seen:
+                found |= uses(ref, seen | {ref})
+        uses_cache[name] = found
+        return found
+
+    by_name = {entry[1]: entry for entry in lets}
+    order: list = []
+    state: dict[str, int] = {}
+
+    def visit(name: str) -> None:
+        if state.get(name):
+            return
+        state[name] = 1
+        for dep in sorted(uses(name, {name}), key=list(by_name).index):
+            visit(dep)
+        state[name] = 2
+        order.append(by_name[name])
+
+    for entry in lets:
+        visit(entry[1])
+    return order
+
+
+def _names(t: core.Term) -> set[str]:
+    out: set[str] = set()
+    stack = [t]
+    while stack:
+        t = stack.pop()
+        if type(t) is core.Var:
+            out.add(t.name)
+        elif type(t) is core.Lam:
+            stack.append(t.body)
+            stack.extend(d for d in t.defaults if d is not None)
+        elif type(t) is core.App:
+            stack.append(t.func)
+            stack.extend(t.args)
+            stack.extend(v for _, v in t.kwargs)
+        elif type(t) is core.Let:
+            stack.extend((t.value, t.body))
+        elif type(t) is core.Prim:
+            stack.extend(t.args)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_and_desugar(text: str, path: str | None) -> core.CoreModule:
+    """Checks a file as `epic check` does (raising `EpicLoadError` on errors) and desugars it."""
+    from epic_lang.core.desugar import desugar_module
+    from epic_lang.diagnostics import has_errors
+    from epic_lang.syntax.parser import parse
+
+    result = parse(text, path)
+    diagnostics = list(result.diagnostics)
+    if not has_errors(diagnostics):
+        try:
+            from epic_lang.analysis.checks import check_module
+        except ImportError:
+            pass
+        else:
+            diagnostics = list(check_module(result.module, path))
+    if has_errors(diagnostics):
+        raise EpicLoadError(diagnostics, path)
+    return desugar_module(result.module, path)
+
+
+@cache
+def _prelude_module() -> tuple[core.CoreModule, str]:
+    from epic_lang.core.prelude import prelude_core, prelude_text
+
+    return prelude_core(), prelude_text()
+
+
+_PRELUDE_UNITS: dict[tuple[int, bool], Unit] = {}
+
+
+def prelude_unit(opportunistic: bool, prelude: core.CoreModule | None = None,
+                 prelude_source: str | None = None) -> Unit:
+    """The prelude compiled for one strategy, shared by every program (it has no `let`s)."""
+    if prelude is None:
+        prelude, prelude_source = _prelude_module()
+    key = (id(prelude), opportunistic)
+    unit = _PRELUDE_UNITS.get(key)
+    if unit is None:
+        unit = _PRELUDE_UNITS[key] = Unit(prelude, prelude_source, opportunistic, None)
+        unit.check_linked()
+    return unit
+
+
+class Program:
+    """A loaded program whose definitions can be called from Python."""
+
+    def __init__(self, module: core.CoreModule, source: str | None = None,
+                 prelude: core.CoreModule | None = None,
+                 prelude_source: str | None = None) -> None:
+        self.module = module
+        self.source = source
+        self.path = module.path
+        self._prelude = prelude
+        self._prelude_source = prelude_source
+        self._idle: dict[bool, list[Unit]] = {True: [], False: []}
+
+    @property
+    def uses_llm(self) -> bool:
+        """Whether the program names an LLM external (so `epic run` shows the backend)."""
+        names: set[str] = set()
+        for _, term in self.module.globals:
+            names |= _names(term)
+        return bool(names & LLM_EXTERNALS.keys())
+
+    def definitions(self) -> list[str]:
+        return [name for name, _ in self.module.globals]
+
+    def _unit(self, opportunistic: bool) -> Unit:
+        idle = self._idle[opportunistic]
+        if idle:
+            return idle.pop()
+        prelude = prelude_unit(opportunistic, self._prelude, self._prelude_source)
+        unit = Unit(self.module, self.source, opportunistic, prelude)
+        return unit
+
+    def call(self, name: str, *args: Any, mode: str = "opportunistic", backend: Any = None,
+             **kwargs: Any) -> Any:
+        """Calls the EPIC definition `name` with Python arguments; returns a Python value."""
+        return self.run(name, *args, mode=mode, backend=backend, **kwargs).value
+
+    async def acall(self, name: str, *args: Any, mode: str = "opportunistic",
+                    backend: Any = None, **kwargs: Any) -> Any:
+        return (await self.arun(name, *args, mode=mode, backend=backend, **kwargs)).value
+
+    def run(self, name: str = "main", *args: Any, mode: str = "opportunistic",
+            backend: Any = None, max_concurrency: int | None = None,
+            progress: TextIO | None = None, **kwargs: Any) -> RunResult:
+        return asyncio.run(self.arun(name, *args, mode=mode, backend=backend,
+                                     max_concurrency=max_concurrency, progress=progress,
+                                     **kwargs))
+
+    async def arun(self, name: str = "main", *args: Any, mode: str = "opportunistic",
+                   backend: Any = None, max_concurrency: int | None = None,
+                   progress: TextIO | None = None, backend_factory: Any = None,
+                   **kwargs: Any) -> RunResult:
+        """Runs `name(*args, **kwargs)` (or the value of a top-level `let` `name`) and
+        returns the result with the trace; raises `EpicRuntimeError` on a runtime error."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        opportunistic = mode == "opportunistic"
+        unit = self._unit(opportunistic)
+        try:
+            unit.check_linked()
+            if name not in unit.defined:
+                raise EpicRuntimeError(f"the program has no definition `{name}`", None, self.path)
+            run = Run(not opportunistic, backend,
+                      backend_factory or self._default_backend_factory(), max_concurrency,
+                      progress)
+            target = unit.gvals[unit.gnames[name]]
+            site = Site(self._span_of(name), self.path, None)
+            py_args = [from_python(a) for a in args]
+            py_kwargs = {k: from_python(v) for k, v in kwargs.items()}
+            frames: list[tuple] = [(done_resume, None), (deep_resume, site)]
+            is_let = any(entry[1] == name for entry in unit.lets)
+            if is_let:
+                if args or kwargs:
+                    raise EpicRuntimeError(f"`{name}` is a value, not a function", None,
+                                           self.path)
+                frames.append((_global_value_resume, site, unit.gvals, unit.gnames[name]))
+            else:
+                frames.append((apply_resume, site, target, py_args, py_kwargs or None))
+            frames.extend(reversed(unit.init_frames(opportunistic)))
+            thread = Thread(frames, PUSHED, None, run.machine)
+            try:
+                value = await run.execute(thread)
+            except EpicRuntimeError as e:
+                e.trace = run.trace  # type: ignore[attr-defined] - for `epic run --trace`
+                raise
+            return RunResult(to_python(value), run.trace, value)
+        finally:
+            self._idle[opportunistic].append(unit)
+
+    def _span_of(self, name: str) -> Span:
+        for n, term in self.module.globals:
+            if n == name:
+                return term.span
+        return NO_SPAN
+
+    def _default_backend_factory(self) -> Any:
+        path = self.path
+
+        def make() -> Any:
+            try:
+                from epic_lang.llm.config import backend_from_options
+            except ImportError:
+                raise EpicError("no LLM backend is available (epic_lang.llm.config is "
+                                "missing)") from None
+            return backend_from_options(program_path=path)
+
+        return make
+
+
+def _global_value_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    return frame[2][frame[3]]
+
+
+def load_source(text: str, path: str | None = None) -> Program:
+    """A program from source text (`path`, if given, is where relative imports start)."""
+    return Program(parse_and_desugar(text, path), text)
+
+
+def load(path: str | os.PathLike[str]) -> Program:
+    """A program from a `.epic` file."""
+    path = os.fspath(path)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    return load_source(text, path)
+
+
+def run_source(text: str, *args: Any, entry: str = "main", path: str | None = None,
+               mode: str = "opportunistic", backend: Any = None,
+               max_concurrency: int | None = None, **kwargs: Any) -> RunResult:
+    """Loads `text` and runs `entry` (default `main`)."""
+    return load_source(text, path).run(entry, *args, mode=mode, backend=backend,
+                                       max_concurrency=max_concurrency, **kwargs)

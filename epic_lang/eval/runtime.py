@@ -1,0 +1,267 @@
+"""One run of a program: drives the machine from asyncio, dispatches external calls, traces
+them, and stops everything cleanly on the first error.
+
+The machine runs every ready thread in a tight loop; when none is ready the run awaits the
+next completed external call. External calls are asyncio tasks (LLM backends and `async def`
+Python functions) or thread-pool jobs (synchronous Python functions), each bounded by the
+run's per-backend concurrency limit. On an error, on Ctrl-C or when the run ends, every call
+still in flight is cancelled and awaited and the thread pool is shut down, so nothing outlives
+the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TextIO
+
+from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site, StackEntry
+from epic_lang.eval.externals import llm_result
+from epic_lang.eval.machine import Machine, Thread, eval_resume
+from epic_lang.eval.prims import deep
+from epic_lang.eval.trace import CallRecord, Trace
+from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python
+from epic_lang.llm.interface import LLMRequest
+
+SHORT = 80
+MAX_STACK = 12
+
+
+def short(text: str) -> str:
+    return text if len(text) <= SHORT else text[: SHORT - 3] + "..."
+
+
+class Run:
+    """The state of one run (see the module docstring)."""
+
+    def __init__(
+        self,
+        sequential: bool,
+        backend: Any = None,
+        backend_factory: Callable[[], Any] | None = None,
+        max_concurrency: int | None = None,
+        progress: TextIO | None = None,
+    ) -> None:
+        self.machine = Machine(sequential, self)
+        self.trace = Trace()
+        self.backend = backend
+        self.backend_factory = backend_factory
+        self.owns_backend = False
+        self.max_concurrency = max_concurrency
+        self.semaphores: dict[str, asyncio.Semaphore] = {}
+        self.inflight: set[asyncio.Task] = set()
+        self.pool: ThreadPoolExecutor | None = None
+        self.error: EpicRuntimeError | None = None
+        self.done = False
+        self.result: Any = None
+        self.waker: asyncio.Future | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.t0 = time.perf_counter()
+        self.progress = progress
+        self.finished_calls = 0
+
+    def now(self) -> float:
+        return time.perf_counter() - self.t0
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    def dispatch(self, f: ExternalFn, args: Any, kwargs: Any, site: Site, th: Thread) -> Pending:
+        """Sends one external call once its arguments are fully known (waits otherwise) and
+        returns the pending value of its result."""
+        args = [deep(a) for a in args]
+        kwargs = {k: deep(v) for k, v in kwargs.items()} if kwargs else None
+        start = f.invoke(args, kwargs, self)
+        shown = ", ".join([*(format_value(a) for a in args),
+                           *(f"{k}={format_value(v)}" for k, v in (kwargs or {}).items())])
+        record = CallRecord(
+            id=len(self.trace.calls), name=f.name, kind=f.kind, path=site.path,
+            line=site.span.line, col=site.span.col, start=self.now(), args=short(shown),
+            after=th.cause,
+        )
+        self.trace.calls.append(record)
+        p = Pending()
+        assert self.loop is not None
+        task = self.loop.create_task(self._call(record, start, p, f.pool, site))
+        self.inflight.add(task)
+        task.add_done_callback(self.inflight.discard)
+        return p
+
+    async def _call(self, record: CallRecord, start: Callable[[], Any], p: Pending, pool: str,
+                    site: Site) -> None:
+        sem = self._semaphore(pool)
+        try:
+            if sem is not None:
+                async with sem:
+                    record.start = self.now()
+                    result = await start()
+            else:
+                result = await start()
+        except asyncio.CancelledError:
+            record.status = "cancelled"
+            record.end = self.now()
+            raise
+        except Exception as e:  # a failed external stops the program with its message
+            record.status = "error"
+            record.end = self.now()
+            message = str(e) or type(e).__name__
+            if record.kind != "llm":
+                message = f"{type(e).__name__}: {message}"
+            self.fail(EpicRuntimeError(
+                f"external call `{record.name}` failed: {message}", site.span, site.path,
+                self._stack_of_waiters(p, site)))
+            return
+        record.end = self.now()
+        record.status = "ok"
+        value = from_python(result)
+        record.result = short(format_value(value))
+        self.finished_calls += 1
+        self.machine.resolve(p, value, record.id)
+        self.wake()
+
+    def _semaphore(self, pool: str) -> asyncio.Semaphore | None:
+        if self.max_concurrency is None:
+            return None
+        sem = self.semaphores.get(pool)
+        if sem is None:
+            sem = self.semaphores[pool] = asyncio.Semaphore(self.max_concurrency)
+        return sem
+
+    async def complete(self, request: LLMRequest) -> Any:
+        """An LLM request on the run's backend, created on first use if not given."""
+        if self.backend is None:
+            if self.backend_factory is None:
+                raise EpicError("no LLM backend is configured")
+            self.backend = self.backend_factory()
+            self.owns_backend = True
+        return llm_result(request, await self.backend.complete(request))
+
+    def run_sync(self, job: Callable[[], Any]) -> Any:
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(
+                max_workers=self.max_concurrency or 32, thread_name_prefix="epic-python")
+        assert self.loop is not None
+        return self.loop.run_in_executor(self.pool, job)
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        if self.waker is not None and not self.waker.done():
+            self.waker.set_result(None)
+
+    def fail(self, error: EpicRuntimeError) -> None:
+        if self.error is None:
+            self.error = error
+        self.machine.ready.clear()
+        self.wake()
+
+    def fail_from_thread(self, e: EpicError, th: Thread) -> None:
+        site = e.site
+        self.fail(EpicRuntimeError(
+            e.message, site.span if site else None, site.path if site else None,
+            call_stack(th.stack, site, e.trail)))
+
+    def _stack_of_waiters(self, p: Pending, site: Site) -> tuple[StackEntry, ...]:
+        for w in p.waiters:
+            if type(w) is Thread:
+                return call_stack(w.stack, site)
+        return call_stack([], site)
+
+    # -- driving -----------------------------------------------------------------------------
+
+    async def execute(self, thread: Thread) -> Any:
+        """Runs the machine from `thread` until the result is known; returns it."""
+        self.loop = asyncio.get_running_loop()
+        self.t0 = time.perf_counter()
+        machine = self.machine
+        machine.ready.append(thread)
+        ticker = None
+        if self.progress is not None:
+            ticker = self.loop.create_task(self._show_progress())
+        try:
+            while True:
+                machine.run_ready()
+                if self.error is not None:
+                    raise self.error
+                if self.done:
+                    return self.result
+                if not self.inflight:
+                    raise EpicRuntimeError(
+                        "the program waits for a value that can never arrive (internal error)")
+                self.waker = self.loop.create_future()
+                await self.waker
+        finally:
+            self.trace.wall = self.now()
+            if ticker is not None:
+                ticker.cancel()
+                await asyncio.gather(ticker, return_exceptions=True)
+                self._clear_progress()
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        """Cancels and awaits every call in flight and stops the thread pool."""
+        tasks = list(self.inflight)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for record in self.trace.calls:
+            if record.status == "running":  # cancelled before it could start
+                record.status = "cancelled"
+                record.end = self.now()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        if self.owns_backend and self.backend is not None:
+            aclose = getattr(self.backend, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    async def _show_progress(self) -> None:
+        assert self.progress is not None
+        while True:
+            await asyncio.sleep(0.1)
+            self.progress.write(
+                f"\r\x1b[Kepic: {len(self.inflight)} in flight, {self.finished_calls} done, "
+                f"{self.now():.1f}s")
+            self.progress.flush()
+
+    def _clear_progress(self) -> None:
+        assert self.progress is not None
+        self.progress.write("\r\x1b[K")
+        self.progress.flush()
+
+
+def done_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    run = th.m.runtime
+    run.result = val
+    run.done = True
+    return None
+
+
+def call_stack(stack: list, site: Site | None, trail: list[Site] = ()) -> tuple[StackEntry, ...]:
+    """The EPIC call stack of a thread, innermost first: the error's own position, the call
+    sites of functions run inline, then each frame waiting inside a function (frames about
+    to start a body say nothing and are skipped), consecutive repeats of one place merged."""
+    entries: list[StackEntry] = []
+    sites = [site] if site is not None else []
+    sites.extend(s for s in trail if s.function is not None)
+    for frame in reversed(stack):
+        s = frame[1]
+        if s is not None and s.function is not None and frame[0] is not eval_resume:
+            sites.append(s)
+        if len(sites) > 4 * MAX_STACK:
+            break
+    for s in sites:
+        entry = StackEntry(s.function, s.path, s.span.line, s.span.col)
+        if not entries or entries[-1] != entry:
+            entries.append(entry)
+        if len(entries) >= MAX_STACK:
+            break
+    return tuple(entries)
+
+
+def default_progress_stream() -> TextIO | None:
+    return sys.stderr if sys.stderr.isatty() else None

@@ -1,0 +1,70 @@
+"""Markdown descriptions of names, shared by hover and completion so both say the same thing."""
+
+from __future__ import annotations
+
+from epic_lang.analysis.builtins import BuiltinInfo
+from epic_lang.analysis.scope import Binding
+from epic_lang.syntax import ast
+
+_BUILTIN_KIND = {"builtin": "built-in", "prelude": "prelude function", "llm": "LLM external"}
+
+_LOCAL_KIND = {
+    "param": "parameter",
+    "local": "local value",
+    "pattern": "pattern variable",
+}
+
+
+def code(text: str) -> str:
+    return f"```epic\n{text}\n```"
+
+
+def def_signature(decl: ast.Def, text: str) -> str:
+    """`def name(a, b=default)` with defaults as written in `text` (the defining file)."""
+    params = [
+        p.name.text
+        if p.default is None
+        else f"{p.name.text}={text[p.default.span.start : p.default.span.end]}"
+        for p in decl.params
+    ]
+    return f"def {decl.name.text}({', '.join(params)})"
+
+
+def describe_builtin(info: BuiltinInfo) -> str:
+    parts = [code(info.signature), f"*{_BUILTIN_KIND.get(info.kind, info.kind)}*"]
+    if info.doc:
+        parts.append(info.doc)
+    if info.example:
+        parts.append(f"Example:\n{code(info.example)}")
+    return "\n\n".join(parts)
+
+
+def describe_decl(decl: ast.Def | ast.LetDecl, text: str, origin: str | None = None) -> str:
+    """A top-level def or let of the file whose text is `text`; `origin` names another file."""
+    head = def_signature(decl, text) if isinstance(decl, ast.Def) else f"let {decl.name.text}"
+    parts = [code(head)]
+    if origin:
+        parts.append(f"*from `{origin}`*")
+    if decl.doc:
+        parts.append(decl.doc)
+    return "\n\n".join(parts)
+
+
+def describe_binding(binding: Binding, text: str) -> str:
+    """What a name bound in this file is: a declaration's signature and doc, or for a local
+    name the line where it is bound."""
+    node = binding.node
+    if isinstance(node, ast.Def | ast.LetDecl):
+        return describe_decl(node, text)
+    if isinstance(node, ast.Import):
+        kind = "python " if node.python else ""
+        return code(f'import {kind}"{node.source}" as {node.alias.text}')
+    what = _LOCAL_KIND.get(binding.kind, binding.kind)
+    span = binding.name.span
+    line_start = text.rfind("\n", 0, span.start) + 1
+    line_end = text.find("\n", span.start)
+    line = text[line_start : len(text) if line_end < 0 else line_end].strip()
+    return (
+        f"{code(f'({what}) {binding.name.text}')}\n\n"
+        f"Bound at line {span.line}, column {span.col}:\n{code(line)}"
+    )

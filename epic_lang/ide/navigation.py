@@ -1,0 +1,110 @@
+"""Go to definition, find references and rename, over the resolution side table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from epic_lang.analysis.builtins import BuiltinInfo
+from epic_lang.analysis.scope import Binding
+from epic_lang.ide.document import Analysis
+from epic_lang.ide.imports import import_path
+from epic_lang.ide.lookup import Context, epic_member, import_at_source, member_at
+from epic_lang.source import NO_SPAN, Span
+from epic_lang.syntax import ast
+
+KEYWORDS = frozenset(
+    {
+        "def", "let", "in", "if", "then", "else", "fn", "match", "case", "import", "python",
+        "from", "as", "and", "or", "not", "true", "false", "none",
+    }
+)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A span in a file; `path` None means the file being edited."""
+
+    path: str | None
+    span: Span
+
+
+class RenameError(Exception):
+    """Why a rename is refused, in one sentence for the user."""
+
+
+def definition(analysis: Analysis, offset: int, context: Context | None = None) -> list[Location]:
+    context = context or Context()
+    decl = import_at_source(analysis, offset)
+    if decl is not None:
+        path = import_path(analysis.path, decl.source)
+        return [] if path is None else [Location(path, NO_SPAN)]
+    member = member_at(analysis, offset)
+    if member is not None:
+        found = epic_member(analysis, member.module.node, member.field.name.text, context)
+        if found is None:
+            return []
+        imported, member_decl = found
+        return [Location(imported.path, member_decl.name.span)]
+    occurrence = analysis.resolution.at(offset)
+    if occurrence is None:
+        return []
+    target = occurrence.target
+    if isinstance(target, Binding):
+        return [Location(None, target.name.span)]
+    return _prelude_location(target)
+
+
+def _prelude_location(info: BuiltinInfo) -> list[Location]:
+    """Prelude functions are EPIC source shipped with the package: jump there."""
+    if info.kind != "prelude":
+        return []
+    from importlib.resources import files
+
+    from epic_lang.core.prelude import prelude_syntax
+
+    path = str(files("epic_lang.core").joinpath("prelude.epic"))
+    for decl in prelude_syntax().decls:
+        if isinstance(decl, ast.Def) and decl.name.text == info.name:
+            return [Location(path, decl.name.span)]
+    return []
+
+
+def references(analysis: Analysis, offset: int, include_declaration: bool = True) -> list[Span]:
+    occurrence = analysis.resolution.at(offset)
+    if occurrence is None:
+        return []
+    target = occurrence.target
+    if isinstance(target, BuiltinInfo):
+        return sorted(
+            (var.span for var, t in analysis.resolution.targets.items() if t is target),
+            key=lambda s: s.start,
+        )
+    spans = analysis.resolution.references(target)
+    if not include_declaration:
+        spans = [s for s in spans if s != target.name.span]
+    return spans
+
+
+def prepare_rename(analysis: Analysis, offset: int) -> Span:
+    """The span of the name that would be renamed; RenameError when it cannot be."""
+    occurrence = analysis.resolution.at(offset)
+    if occurrence is None:
+        raise RenameError("There is no name here to rename.")
+    if isinstance(occurrence.target, BuiltinInfo):
+        kind = {"prelude": "a prelude function", "llm": "an LLM external"}.get(
+            occurrence.target.kind, "a built-in"
+        )
+        raise RenameError(f"`{occurrence.target.name}` is {kind} and cannot be renamed.")
+    return occurrence.span
+
+
+def rename(analysis: Analysis, offset: int, new_name: str) -> list[Span]:
+    """The spans to replace by `new_name`: the binding, its uses and keyword arguments."""
+    prepare_rename(analysis, offset)
+    if not _NAME.match(new_name) or new_name in KEYWORDS:
+        raise RenameError(f"`{new_name}` is not a valid EPIC name.")
+    occurrence = analysis.resolution.at(offset)
+    assert occurrence is not None and isinstance(occurrence.target, Binding)
+    return analysis.resolution.references(occurrence.target)

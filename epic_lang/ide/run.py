@@ -1,0 +1,168 @@
+"""Running a program for the editor's ▶ Run lens: the text as the editor holds it, with the
+backend the editor's settings choose, ending in a value or an error with a source position.
+
+It never runs Python the user has not trusted: a program that imports Python (directly or
+through an imported EPIC module) is refused before anything is evaluated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from epic_lang.diagnostics import Severity
+from epic_lang.ide.document import Analysis
+from epic_lang.ide.imports import SourceReader, load_import, read_disk
+from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult
+from epic_lang.source import Span
+from epic_lang.syntax import ast
+
+
+@dataclass(frozen=True, slots=True)
+class RunError:
+    """`rendered` is the full text `epic run` would print (position and EPIC call stack)."""
+
+    message: str
+    rendered: str
+    path: str | None
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """`value` is the result as `epic run` prints it; exactly one of value and error is set."""
+
+    value: str | None
+    error: RunError | None
+    trace: dict[str, Any] | None
+
+
+class CallCounter:
+    """LLM calls in flight and done, for progress reports (read from another thread: plain
+    integers are enough for a status line)."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.done = 0
+
+    def describe(self) -> str:
+        return f"{self.in_flight} calls in flight, {self.done} done"
+
+
+class CountingBackend:
+    """Wraps the real backend to count its calls."""
+
+    def __init__(self, inner: LLMBackend, counter: CallCounter) -> None:
+        self.inner = inner
+        self.counter = counter
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    async def complete(self, request: LLMRequest) -> LLMResult:
+        self.counter.in_flight += 1
+        try:
+            return await self.inner.complete(request)
+        finally:
+            self.counter.in_flight -= 1
+            self.counter.done += 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def untrusted_python_import(
+    analysis: Analysis, reader: SourceReader = read_disk
+) -> tuple[str | None, ast.Import] | None:
+    """The first `import python` reached from this module (file, declaration), following
+    EPIC imports; None when running it would execute no Python module."""
+    seen: set[str | None] = set()
+    queue = [analysis]
+    while queue:
+        current = queue.pop()
+        if current.path in seen:
+            continue
+        seen.add(current.path)
+        for decl in current.module.decls:
+            if not isinstance(decl, ast.Import):
+                continue
+            if decl.python:
+                return current.path, decl
+            imported = load_import(current.path, decl, reader)
+            if imported is not None:
+                queue.append(imported)
+    return None
+
+
+def _static_error(analysis: Analysis) -> RunError | None:
+    for diag in analysis.diagnostics:
+        if diag.severity is Severity.ERROR:
+            return RunError(diag.message, diag.render(analysis.path), analysis.path, diag.span)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """What to run: `entry()` of the analysed text in `mode`, with the editor's LLM settings
+    (`baseUrl`, `model`, `apiKey`) over the environment."""
+
+    analysis: Analysis
+    entry: str
+    mode: str
+    llm_settings: dict[str, str]
+    trusted_python: bool
+
+
+async def run_program(
+    request: RunRequest, counter: CallCounter, reader: SourceReader = read_disk
+) -> RunOutcome:
+    """Runs the request. Cancelling the awaiting task cancels the run (and every call in
+    flight) and ends it with the error "cancelled"."""
+    # The evaluator and the LLM clients are imported on the first run only, so that an
+    # editor session that never runs anything does not pay for them.
+    from epic_lang.eval import EpicLoadError, EpicRuntimeError, load_source
+    from epic_lang.eval.values import to_display
+    from epic_lang.llm.config import backend_from_options
+
+    analysis = request.analysis
+    error = _static_error(analysis)
+    if error is not None:
+        return RunOutcome(None, error, None)
+    if not request.trusted_python:
+        found = untrusted_python_import(analysis, reader)
+        if found is not None:
+            path, decl = found
+            message = (
+                f'the program imports the Python module "{decl.source}", and this workspace '
+                "is not trusted to run Python code"
+            )
+            where = f"{path or '<input>'}:{decl.span.line}:{decl.span.col}"
+            found_error = RunError(message, f"{where}: error: {message}", path, decl.span)
+            return RunOutcome(None, found_error, None)
+
+    def make_backend() -> CountingBackend:
+        """Called by the evaluator only when the program makes its first LLM call."""
+        inner = backend_from_options(settings=request.llm_settings, program_path=analysis.path)
+        return CountingBackend(inner, counter)
+
+    try:
+        program = load_source(analysis.text, analysis.path)
+        result = await program.arun(request.entry, mode=request.mode, backend_factory=make_backend)
+    except EpicLoadError as failure:
+        first = failure.diagnostics[0]
+        path = first.path or failure.path
+        return RunOutcome(None, RunError(first.message, first.render(path), path, first.span), None)
+    except EpicRuntimeError as failure:
+        found_error = RunError(failure.message, failure.render(), failure.path, failure.span)
+        return RunOutcome(None, found_error, _trace_dict(getattr(failure, "trace", None)))
+    except asyncio.CancelledError:
+        return RunOutcome(None, RunError("cancelled", "cancelled", None, None), None)
+    return RunOutcome(to_display(result.epic_value), None, _trace_dict(result.trace))
+
+
+def _trace_dict(trace: Any) -> dict[str, Any] | None:
+    return None if trace is None else trace.to_dict()

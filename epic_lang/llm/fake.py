@@ -1,0 +1,85 @@
+"""A deterministic in-process LLM backend for tests and benchmarks.
+
+Answers depend only on the request (never on timing or order), so the two evaluation
+strategies must give identical results with it. Latency is configurable (a number of seconds
+or a function of the request) to make schedules visible in traces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+
+from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult
+
+
+class FakeBackend:
+    """`reply(request) -> str` decides `llm`/`llm_chat` answers (default: a short echo of the
+    prompt); `rules` maps a substring of the prompt to a fixed answer and is tried first.
+    `llm_sample` gives n distinct answers, `llm_next` k tokens with falling log-probabilities.
+    A prompt containing `fail` in `fail_on` raises `LLMError`. `requests` records every
+    request, in the order they were sent."""
+
+    def __init__(
+        self,
+        latency: float | Callable[[LLMRequest], float] = 0.0,
+        rules: dict[str, str] | None = None,
+        reply: Callable[[LLMRequest], str] | None = None,
+        fail_on: tuple[str, ...] = (),
+    ) -> None:
+        self.latency = latency
+        self.rules = dict(rules or {})
+        self.reply = reply
+        self.fail_on = fail_on
+        self.requests: list[LLMRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    def describe(self) -> str:
+        latency = "variable" if callable(self.latency) else f"{self.latency * 1000:g} ms"
+        return f"fake (in-process, deterministic, latency {latency})"
+
+    async def complete(self, request: LLMRequest) -> LLMResult:
+        self.requests.append(request)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            delay = self.latency(request) if callable(self.latency) else self.latency
+            if delay > 0:
+                await asyncio.sleep(delay)
+            text = self._text(request)
+            if any(word in text for word in self.fail_on):
+                raise LLMError(f"fake failure for prompt {text[:40]!r}")
+            if request.kind == "llm_sample":
+                return [self._answer(request, f"#{i}") for i in range(request.n)]
+            if request.kind == "llm_next":
+                words = ["yes", "no", " the", " a", ".", ",", " and", " of", "1", "2"]
+                start = int(_digest(text), 16) % len(words)
+                return [(words[(start + i) % len(words)], -0.5 * (i + 1))
+                        for i in range(request.k)]
+            return self._answer(request, "")
+        finally:
+            self.in_flight -= 1
+
+    async def aclose(self) -> None:
+        return None
+
+    def _text(self, request: LLMRequest) -> str:
+        if request.kind == "llm_chat":
+            return "\n".join(f"{role}: {content}" for role, content in request.messages)
+        return request.prompt or ""
+
+    def _answer(self, request: LLMRequest, salt: str) -> str:
+        text = self._text(request)
+        for key, answer in self.rules.items():
+            if key in text:
+                return answer + (f" {salt}" if salt else "")
+        if self.reply is not None:
+            return self.reply(request) + (f" {salt}" if salt else "")
+        return f"fake:{_digest(text + salt + (request.system or ''))}:{text[:24]}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+

@@ -1,0 +1,512 @@
+"""`epic sim-server`: a simulated OpenAI-compatible LLM API for tests, demos and benchmarks.
+
+It speaks real HTTP on loopback, so the client code under test is the production code. It
+answers `/v1/chat/completions` and `/v1/completions` (a list of prompts, `n`, `logprobs`
+top-k, `stop`, `max_tokens`, streaming as server-sent events) after a configurable latency
+(fixed, per output token, plus a seeded random draw), from a rules file or a seeded fallback,
+can inject faults (429 with `Retry-After`, 500, ...), and reports `/stats`: the request count
+and the peak number of requests in flight (`POST /stats/reset` clears them).
+
+Tests start it in a thread with `running_sim_server(SimConfig(...))`, benchmarks in a separate
+process with `spawned_sim_server(...)` so that it does not share the client's interpreter lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from epic_lang.llm.sim_http import (
+    HTTPRequest,
+    HTTPResponse,
+    StreamResponse,
+    json_response,
+    start_http_server,
+)
+from epic_lang.llm.sim_rules import (
+    SimRule,
+    SimRulesError,
+    cut,
+    fallback_text,
+    load_rules,
+    rule_text,
+    seeded_rng,
+    token_logprobs,
+    tokens,
+)
+
+JITTERS = ("none", "uniform", "exponential", "normal")
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    """Latency in milliseconds: `latency_ms` + `per_token_ms` x output tokens + a draw from
+    the `jitter` distribution with scale `jitter_ms` (seeded by `seed`)."""
+
+    latency_ms: float = 0.0
+    per_token_ms: float = 0.0
+    jitter: str = "none"
+    jitter_ms: float = 0.0
+    seed: int = 0
+    rules: tuple[SimRule, ...] = ()
+    model: str = "sim"
+    api_key: str | None = field(default=None, repr=False)
+
+
+@dataclass(slots=True)
+class SimStats:
+    requests: int = 0
+    prompts: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+    by_path: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "prompts": self.prompts,
+            "in_flight": self.in_flight,
+            "peak_in_flight": self.peak_in_flight,
+            "by_status": dict(self.by_status),
+            "by_path": dict(self.by_path),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    route: str  # "chat" or "completions"
+    prompts: list[str]
+    n: int
+    max_tokens: int
+    temperature: float
+    stop: list[str]
+    logprobs: int | None
+    stream: bool
+    model: str
+
+
+class _ClientError(Exception):
+    pass
+
+
+def _error(status: int, message: str, kind: str = "invalid_request_error") -> HTTPResponse:
+    return json_response(status, {"error": {"message": message, "type": kind}})
+
+
+class SimApp:
+    """The request handler; all state lives on the server's event loop."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.config = config
+        self.stats = SimStats()
+        self._jitter_rng = random.Random(config.seed)
+        self._rule_uses: Counter[int] = Counter()
+        self._occurrences: Counter[str] = Counter()
+        self._ids = 0
+
+    async def __call__(self, request: HTTPRequest) -> HTTPResponse | StreamResponse:
+        path = request.path.rstrip("/")
+        path = path[3:] if path.startswith("/v1/") else path
+        if path in ("/chat/completions", "/completions"):
+            if request.method != "POST":
+                return _error(405, f"use POST for {request.path}")
+            return await self._complete(
+                "chat" if path == "/chat/completions" else "completions", request
+            )
+        if path == "/stats" and request.method == "GET":
+            return json_response(200, self.stats.to_dict())
+        if (path, request.method) in (("/stats/reset", "POST"), ("/stats", "DELETE")):
+            in_flight = self.stats.in_flight
+            self.stats = SimStats(in_flight=in_flight, peak_in_flight=in_flight)
+            return json_response(200, self.stats.to_dict())
+        if path == "/models":
+            return json_response(
+                200,
+                {
+                    "object": "list",
+                    "data": [{"id": self.config.model, "object": "model", "owned_by": "epic-sim"}],
+                },
+            )
+        if path in ("/health", ""):
+            return json_response(200, {"status": "ok"})
+        return _error(404, f"no route {request.method} {request.path}")
+
+    async def _complete(self, route: str, request: HTTPRequest) -> HTTPResponse | StreamResponse:
+        stats = self.stats
+        stats.requests += 1
+        stats.by_path[route] += 1
+        stats.in_flight += 1
+        stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
+        streaming = False
+        try:
+            response = await self._answer(route, request)
+            streaming = isinstance(response, StreamResponse)
+            stats.by_status[str(response.status)] += 1
+            return response
+        finally:
+            if not streaming:
+                stats.in_flight -= 1
+
+    async def _answer(self, route: str, request: HTTPRequest) -> HTTPResponse | StreamResponse:
+        key = self.config.api_key
+        if key is not None and request.headers.get("authorization") != f"Bearer {key}":
+            return _error(401, "Incorrect API key provided.", "authentication_error")
+        try:
+            call = self._parse(route, request.body)
+        except _ClientError as exc:
+            return _error(400, str(exc))
+        self.stats.prompts += len(call.prompts)
+        matches = [self._rule_for(call.route, prompt) for prompt in call.prompts]
+        for found in matches:
+            if found is not None and found[0].status is not None:
+                return await self._fault(found[0])
+        choices: list[dict[str, Any]] = []
+        output_tokens = 0
+        for index, (prompt, found) in enumerate(zip(call.prompts, matches, strict=True)):
+            for j in range(call.n):
+                choice = self._choice(call, prompt, found, j)
+                choice["index"] = index * call.n + j
+                output_tokens = max(output_tokens, choice.pop("_tokens"))
+                choices.append(choice)
+        base = max(
+            (f[0].latency_ms for f in matches if f is not None and f[0].latency_ms is not None),
+            default=self.config.latency_ms,
+        )
+        body = self._envelope(call, choices)
+        if call.stream:
+            return StreamResponse(200, self._stream(call, body, base))
+        await asyncio.sleep(self._latency(base, output_tokens))
+        return json_response(200, body)
+
+    def _parse(self, route: str, raw: bytes) -> _Call:
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError as exc:
+            raise _ClientError(f"the body is not JSON: {exc}") from exc
+        if not isinstance(body, dict):
+            raise _ClientError("the body must be a JSON object")
+        if route == "chat":
+            messages = body.get("messages")
+            if not isinstance(messages, list) or not messages:
+                raise _ClientError("`messages` must be a non-empty list")
+            last = messages[-1]
+            content = last.get("content") if isinstance(last, dict) else None
+            if not isinstance(content, str):
+                raise _ClientError("the last message must have a string `content`")
+            prompts = [content]
+            logprobs = None
+        else:
+            prompt = body.get("prompt", "")
+            prompts = [prompt] if isinstance(prompt, str) else prompt
+            if not isinstance(prompts, list) or not all(isinstance(p, str) for p in prompts):
+                raise _ClientError("`prompt` must be a string or a list of strings")
+            raw_logprobs = body.get("logprobs")
+            logprobs = None if raw_logprobs is None else int(raw_logprobs)
+        # OpenAI's defaults: 16 tokens for legacy completions, "until done" for chat.
+        default_max_tokens = 16 if route == "completions" else 1024
+        stop = body.get("stop") or []
+        stop = [stop] if isinstance(stop, str) else list(stop)
+        try:
+            return _Call(
+                route=route,
+                prompts=prompts,
+                n=max(1, int(body.get("n") or 1)),
+                max_tokens=int(body.get("max_tokens") or default_max_tokens),
+                temperature=float(body.get("temperature", 1.0)),
+                stop=[str(s) for s in stop],
+                logprobs=logprobs,
+                stream=bool(body.get("stream", False)),
+                model=str(body.get("model") or self.config.model),
+            )
+        except (TypeError, ValueError) as exc:
+            raise _ClientError(f"bad parameter: {exc}") from exc
+
+    def _rule_for(self, route: str, prompt: str) -> tuple[SimRule, re.Match[str]] | None:
+        for index, rule in enumerate(self.config.rules):
+            if rule.endpoint not in (None, route):
+                continue
+            match = rule.pattern.search(prompt)
+            if match is None:
+                continue
+            if rule.times is not None:
+                if self._rule_uses[index] >= rule.times:
+                    continue
+                self._rule_uses[index] += 1
+            return rule, match
+        return None
+
+    async def _fault(self, rule: SimRule) -> HTTPResponse:
+        assert rule.status is not None
+        headers: tuple[tuple[str, str], ...] = ()
+        if rule.retry_after is not None:
+            headers = (
+                ("Retry-After", str(max(0, round(rule.retry_after)))),
+                ("retry-after-ms", str(int(rule.retry_after * 1000))),
+            )
+        if rule.latency_ms:
+            await asyncio.sleep(rule.latency_ms / 1000)
+        message = rule.message or f"simulated error {rule.status}"
+        kind = "rate_limit_error" if rule.status == 429 else "server_error"
+        return json_response(rule.status, {"error": {"message": message, "type": kind}}, headers)
+
+    def _choice(
+        self, call: _Call, prompt: str, found: tuple[SimRule, re.Match[str]] | None, j: int
+    ) -> dict[str, Any]:
+        text = rule_text(found[0], found[1], j) if found is not None else None
+        if text is None:
+            if call.temperature == 0:
+                rng = seeded_rng(self.config.seed, prompt)
+            else:
+                self._occurrences[prompt] += 1
+                occurrence = self._occurrences[prompt]
+                rng = seeded_rng(self.config.seed, prompt, call.temperature, j, occurrence)
+            text = fallback_text(rng)
+        text, finish = cut(text, call.stop, call.max_tokens)
+        choice: dict[str, Any] = {"finish_reason": finish, "_tokens": len(tokens(text))}
+        if call.route == "chat":
+            choice["message"] = {"role": "assistant", "content": text}
+            choice["logprobs"] = None
+        else:
+            choice["text"] = text
+            choice["logprobs"] = None
+            if call.logprobs is not None:
+                first_top = found[0].top_logprobs if found is not None else ()
+                rng = seeded_rng(self.config.seed, prompt, "logprobs", j)
+                choice["logprobs"] = token_logprobs(text, call.logprobs, rng, first_top)
+        return choice
+
+    def _envelope(self, call: _Call, choices: list[dict[str, Any]]) -> dict[str, Any]:
+        self._ids += 1
+        prompt_tokens = sum(len(tokens(p)) for p in call.prompts)
+        completion_tokens = sum(
+            len(tokens(c["message"]["content"] if call.route == "chat" else c["text"]))
+            for c in choices
+        )
+        return {
+            "id": f"{'chatcmpl' if call.route == 'chat' else 'cmpl'}-sim-{self._ids}",
+            "object": "chat.completion" if call.route == "chat" else "text_completion",
+            "created": int(time.time()),
+            "model": call.model,
+            "choices": choices,
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+
+    def _latency(self, base_ms: float, output_tokens: int) -> float:
+        config = self.config
+        ms = base_ms + config.per_token_ms * output_tokens
+        scale = config.jitter_ms
+        if config.jitter == "uniform":
+            ms += self._jitter_rng.uniform(0.0, scale)
+        elif config.jitter == "exponential" and scale > 0:
+            ms += self._jitter_rng.expovariate(1.0 / scale)
+        elif config.jitter == "normal":
+            ms += abs(self._jitter_rng.gauss(0.0, scale))
+        return max(0.0, ms) / 1000.0
+
+    async def _stream(
+        self, call: _Call, body: dict[str, Any], base_ms: float
+    ) -> AsyncIterator[bytes]:
+        """Server-sent events: the first token after the base latency, then one token per
+        `per_token_ms`."""
+        chat = call.route == "chat"
+        head = {k: body[k] for k in ("id", "created", "model")}
+        head["object"] = "chat.completion.chunk" if chat else "text_completion"
+        try:
+            await asyncio.sleep(self._latency(base_ms, 0))
+            for choice in body["choices"]:
+                text = choice["message"]["content"] if chat else choice["text"]
+                parts: list[dict[str, Any]] = [{"role": "assistant"}] if chat else []
+                parts += [{"content": t} if chat else {"text": t} for t in tokens(text)]
+                for position, part in enumerate(parts):
+                    if position and self.config.per_token_ms:
+                        await asyncio.sleep(self.config.per_token_ms / 1000)
+                    delta = {"delta": part} if chat else {**part, "logprobs": None}
+                    event = {
+                        **head,
+                        "choices": [{"index": choice["index"], **delta, "finish_reason": None}],
+                    }
+                    yield b"data: " + json.dumps(event).encode() + b"\n\n"
+                end = {"delta": {}} if chat else {"text": ""}
+                event = {
+                    **head,
+                    "choices": [
+                        {"index": choice["index"], **end, "finish_reason": choice["finish_reason"]}
+                    ],
+                }
+                yield b"data: " + json.dumps(event).encode() + b"\n\n"
+            yield b"data: [DONE]\n\n"
+        finally:
+            self.stats.in_flight -= 1
+
+
+class SimServerHandle:
+    """A running sim-server: its OpenAI base URL and its statistics."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.root = base_url.removesuffix("/v1")
+
+    def stats(self) -> dict[str, Any]:
+        return httpx.get(self.root + "/stats", timeout=10).json()
+
+    def reset_stats(self) -> None:
+        httpx.post(self.root + "/stats/reset", timeout=10).raise_for_status()
+
+
+def raise_open_file_limit() -> None:
+    """Allow as many sockets as the hard limit permits: 2,000 concurrent connections need
+    more than the common default of 1,024 descriptors."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+@contextmanager
+def running_sim_server(
+    config: SimConfig | None = None, host: str = "127.0.0.1"
+) -> Iterator[SimServerHandle]:
+    """Run a sim-server on a free port in a background thread with its own event loop."""
+    raise_open_file_limit()
+    ready = threading.Event()
+    box: dict[str, Any] = {}
+
+    async def serve() -> None:
+        server = await start_http_server(SimApp(config or SimConfig()), host, 0)
+        box["port"] = server.sockets[0].getsockname()[1]
+        box["loop"] = asyncio.get_running_loop()
+        box["stop"] = stop = asyncio.Event()
+        ready.set()
+        async with server:
+            await stop.wait()
+
+    def run() -> None:
+        try:
+            asyncio.run(serve())
+        except BaseException as exc:  # reported to the thread that waits for `ready`
+            box["error"] = exc
+            ready.set()
+
+    thread = threading.Thread(target=run, name="epic-sim-server", daemon=True)
+    thread.start()
+    ready.wait()
+    if "error" in box:
+        raise box["error"]
+    try:
+        yield SimServerHandle(f"http://{host}:{box['port']}/v1")
+    finally:
+        box["loop"].call_soon_threadsafe(box["stop"].set)
+        thread.join()
+
+
+@contextmanager
+def spawned_sim_server(*args: str) -> Iterator[SimServerHandle]:
+    """Run `epic sim-server --port 0 ARGS` as a child process (its own interpreter lock)."""
+    command = [sys.executable, "-m", "epic_lang", "sim-server", "--port", "0", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r"(http://\S+/v1)", line)
+        if found is None:
+            raise RuntimeError(f"sim-server did not start: {line.strip()!r}")
+        yield SimServerHandle(found.group(1))
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="fixed latency per request")
+    parser.add_argument(
+        "--per-token-ms", type=float, default=0.0, help="extra latency per output token"
+    )
+    parser.add_argument(
+        "--jitter", choices=JITTERS, default="none", help="distribution of a random extra latency"
+    )
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="scale of --jitter")
+    parser.add_argument("--seed", type=int, default=0, help="seed for answers and jitter")
+    parser.add_argument("--rules", metavar="FILE", help="rules file (.json or .toml)")
+    parser.add_argument("--model", default="sim", help="model name reported by /v1/models")
+    parser.add_argument(
+        "--require-key-env",
+        metavar="VAR",
+        help="require the API key held in environment variable VAR",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> SimConfig:
+    rules = load_rules(args.rules) if args.rules else ()
+    api_key = None
+    if args.require_key_env:
+        api_key = os.environ.get(args.require_key_env)
+        if not api_key:
+            raise SimRulesError(f"environment variable {args.require_key_env} is not set")
+    return SimConfig(
+        latency_ms=args.latency_ms,
+        per_token_ms=args.per_token_ms,
+        jitter=args.jitter,
+        jitter_ms=args.jitter_ms,
+        seed=args.seed,
+        rules=rules,
+        model=args.model,
+        api_key=api_key,
+    )
+
+
+async def _serve_forever(config: SimConfig, host: str, port: int) -> None:
+    server = await start_http_server(SimApp(config), host, port)
+    bound = server.sockets[0].getsockname()[1]
+    print(
+        f"epic sim-server: listening on http://{host}:{bound}/v1 "
+        f"(latency {config.latency_ms:g} ms, {len(config.rules)} rules)",
+        flush=True,
+    )
+    async with server:
+        await server.serve_forever()
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        config = config_from_args(args)
+    except SimRulesError as exc:
+        print(f"epic sim-server: error: {exc}", file=sys.stderr)
+        return 2
+    raise_open_file_limit()
+    try:
+        asyncio.run(_serve_forever(config, args.host, args.port))
+    except OSError as exc:
+        print(
+            f"epic sim-server: error: cannot listen on {args.host}:{args.port}: "
+            f"{exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -1,0 +1,617 @@
+"""The EPIC language server: LSP handlers that fetch a document, ask `epic_lang.ide`, and
+convert the answer.
+
+All the intelligence lives in `epic_lang`; this module only knows the protocol. Started as
+`epic lsp` or `python -m lsp_server`, on stdio. Every handler is guarded: an exception is
+logged and answered with an error for that request only, and the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidRequest
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+
+from epic_lang.ide.completion import complete
+from epic_lang.ide.document import Analysis
+from epic_lang.ide.formatting import Edit, format_document, format_selection
+from epic_lang.ide.hover import hover
+from epic_lang.ide.lenses import run_targets
+from epic_lang.ide.lookup import Context
+from epic_lang.ide.navigation import (
+    RenameError,
+    definition,
+    prepare_rename,
+    references,
+    rename,
+)
+from epic_lang.ide.outline import folds, symbols
+from epic_lang.ide.signatures import signature_help
+from epic_lang.ide.tokens import TOKEN_MODIFIERS, TOKEN_TYPES, semantic_tokens
+from lsp_server import convert, runs
+from lsp_server.convert import Positions
+from lsp_server.settings import Settings
+
+logger = logging.getLogger("epic.lsp")
+
+VERSION = "0.1.0"
+DEFAULT_DEBOUNCE_MS = 40
+
+# Lens commands (PROTOCOL.md section 1): the VS Code extension implements `epic.*` itself;
+# generic clients ask for lenses that call the server's own `epic.server.*` commands with
+# the initialization option {"lensCommands": "server"}.
+LENS_COMMANDS = (
+    ("▶ Run", "run"),
+    ("▶ Run sequentially", "runSequential"),
+    ("⏱ Trace", "trace"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The analysis of one version of a document, with its position converter."""
+
+    analysis: Analysis
+    positions: Positions
+
+
+class EpicLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("epic-lsp", VERSION)
+        self.snapshots: dict[str, Snapshot] = {}
+        self.pending_checks: dict[str, asyncio.Task[None]] = {}
+        self.runtime_diagnostics: dict[str, list[types.Diagnostic]] = {}
+        self.settings = Settings()
+        self.server_lenses = False
+        self.debounce = (
+            float(os.environ.get("EPIC_LSP_DEBOUNCE_MS", DEFAULT_DEBOUNCE_MS)) / 1000.0
+        )
+
+    # -- documents ---------------------------------------------------------------------
+
+    def path_of(self, uri: str) -> str | None:
+        return to_fs_path(uri) if uri.startswith("file:") else None
+
+    def snapshot(self, uri: str) -> Snapshot:
+        """The analysis of the document's current text, computed once per version."""
+        document = self.workspace.get_text_document(uri)
+        text = document.source
+        current = self.snapshots.get(uri)
+        if current is not None and current.analysis.text is text:
+            return current
+        analysis = Analysis(text, self.path_of(uri))
+        encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        snapshot = Snapshot(analysis, Positions(text, analysis.lines, encoding))
+        self.snapshots[uri] = snapshot
+        return snapshot
+
+    def read_source(self, path: str) -> str | None:
+        """Text of a file: the editor's unsaved version when it is open, else the disk's."""
+        uri = from_fs_path(path)
+        if uri is not None and uri in self.workspace.text_documents:
+            return self.workspace.get_text_document(uri).source
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def context(self) -> Context:
+        return Context(reader=self.read_source, trusted_python=self.settings.trusted_python)
+
+    # -- diagnostics -------------------------------------------------------------------
+
+    def schedule_check(self, uri: str, delay: float) -> None:
+        """(Re)starts the per-document timer: a burst of edits costs one check."""
+        previous = self.pending_checks.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending_checks[uri] = asyncio.ensure_future(self._check_later(uri, delay))
+
+    async def _check_later(self, uri: str, delay: float) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self.pending_checks.pop(uri, None)
+        try:
+            self.publish(uri)
+        except Exception:
+            logger.exception("checking %s failed", uri)
+
+    def publish(self, uri: str) -> None:
+        """Publishes the diagnostics of the document's current version, if it is still open."""
+        if uri not in self.workspace.text_documents:
+            return
+        document = self.workspace.get_text_document(uri)
+        snapshot = self.snapshot(uri)
+        found = [convert.diagnostic(d, snapshot.positions) for d in snapshot.analysis.diagnostics]
+        found += self.runtime_diagnostics.get(uri, [])
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=document.version)
+        )
+
+    # -- configuration -----------------------------------------------------------------
+
+    async def refresh_settings(self, scope_uri: str | None = None) -> Settings:
+        """Asks the client for the `epic` section; keeps the last answer on failure."""
+        workspace_caps = self.client_capabilities.workspace
+        if workspace_caps is None or not workspace_caps.configuration:
+            return self.settings
+        try:
+            answer = await asyncio.wait_for(
+                self.workspace_configuration_async(
+                    types.ConfigurationParams(
+                        items=[types.ConfigurationItem(section="epic", scope_uri=scope_uri)]
+                    )
+                ),
+                timeout=10,
+            )
+        except Exception as error:  # a client that cannot answer leaves the settings as they are
+            logger.warning("workspace/configuration failed: %s", error)
+            return self.settings
+        self.settings = Settings.from_client(answer[0] if answer else None)
+        return self.settings
+
+
+SERVER = EpicLanguageServer()
+
+
+def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Logs an unexpected exception and turns it into a JSON-RPC error for this request only
+    (for a notification, it is only logged): one bad request never stops the server."""
+
+    def failure(error: Exception) -> JsonRpcException:
+        logger.exception("%s failed", handler.__name__)
+        try:
+            SERVER.window_log_message(
+                types.LogMessageParams(
+                    type=types.MessageType.Error,
+                    message=f"EPIC language server: {handler.__name__} failed: {error}",
+                )
+            )
+        except Exception:
+            logger.exception("could not report the failure to the client")
+        return JsonRpcInternalError(f"{handler.__name__} failed: {error}")
+
+    if asyncio.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def wrapper_async(*args: Any) -> Any:
+            try:
+                return await handler(*args)
+            except (JsonRpcException, asyncio.CancelledError):
+                raise
+            except Exception as error:
+                raise failure(error) from None
+
+        return wrapper_async
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any) -> Any:
+        try:
+            return handler(*args)
+        except JsonRpcException:
+            raise
+        except Exception as error:
+            raise failure(error) from None
+
+    return wrapper
+
+
+def _edits(edits: list[Edit], positions: Positions) -> list[types.TextEdit]:
+    return [types.TextEdit(positions.range(e.start, e.end), e.new_text) for e in edits]
+
+
+def _location(ls: EpicLanguageServer, uri: str, path: str | None, span: Any) -> types.Location:
+    """A location in this document (path None) or in another file, ranges converted with
+    that file's own text."""
+    if path is None:
+        return types.Location(uri, ls.snapshot(uri).positions.span(span))
+    target_uri = from_fs_path(path) or uri
+    if target_uri in ls.workspace.text_documents:
+        return types.Location(target_uri, ls.snapshot(target_uri).positions.span(span))
+    text = ls.read_source(path) or ""
+    return types.Location(target_uri, Positions(text, Analysis(text).lines).span(span))
+
+
+# -- lifecycle and synchronisation ---------------------------------------------------------
+
+
+@SERVER.feature(types.INITIALIZE)
+@guarded
+def on_initialize(ls: EpicLanguageServer, params: types.InitializeParams) -> None:
+    options = params.initialization_options
+    if isinstance(options, dict):
+        ls.server_lenses = options.get("lensCommands") == "server"
+        ls.settings = Settings.from_client(options.get("settings", ls.settings))
+
+
+@SERVER.feature(types.INITIALIZED)
+@guarded
+async def on_initialized(ls: EpicLanguageServer, params: types.InitializedParams) -> None:
+    await ls.refresh_settings()
+
+
+@SERVER.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@guarded
+async def on_configuration(
+    ls: EpicLanguageServer, params: types.DidChangeConfigurationParams
+) -> None:
+    caps = ls.client_capabilities.workspace
+    if caps is not None and caps.configuration:
+        await ls.refresh_settings()
+    elif isinstance(params.settings, dict):
+        ls.settings = Settings.from_client(params.settings.get("epic"))
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@guarded
+def did_open(ls: EpicLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.schedule_check(params.text_document.uri, 0)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+@guarded
+def did_change(ls: EpicLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.runtime_diagnostics.pop(uri, None)
+    ls.schedule_check(uri, ls.debounce)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
+@guarded
+def did_save(ls: EpicLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    """Files importing this one may have changed meaning; nothing is cached across files
+    except by modification time, so there is nothing to do but keep the capability."""
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@guarded
+def did_close(ls: EpicLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    pending = ls.pending_checks.pop(uri, None)
+    if pending is not None:
+        pending.cancel()
+    ls.snapshots.pop(uri, None)
+    ls.runtime_diagnostics.pop(uri, None)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+# -- reading features ----------------------------------------------------------------------
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_HOVER)
+@guarded
+def on_hover(ls: EpicLanguageServer, params: types.HoverParams) -> types.Hover | None:
+    snap = ls.snapshot(params.text_document.uri)
+    found = hover(snap.analysis, snap.positions.offset(params.position), ls.context())
+    if found is None:
+        return None
+    return types.Hover(
+        contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=found.markdown),
+        range=snap.positions.span(found.span),
+    )
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DEFINITION)
+@guarded
+def on_definition(
+    ls: EpicLanguageServer, params: types.DefinitionParams
+) -> list[types.Location]:
+    uri = params.text_document.uri
+    snap = ls.snapshot(uri)
+    found = definition(snap.analysis, snap.positions.offset(params.position), ls.context())
+    return [_location(ls, uri, loc.path, loc.span) for loc in found]
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_REFERENCES)
+@guarded
+def on_references(
+    ls: EpicLanguageServer, params: types.ReferenceParams
+) -> list[types.Location]:
+    uri = params.text_document.uri
+    snap = ls.snapshot(uri)
+    spans = references(
+        snap.analysis,
+        snap.positions.offset(params.position),
+        params.context.include_declaration,
+    )
+    return [types.Location(uri, snap.positions.span(s)) for s in spans]
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+@guarded
+def on_prepare_rename(
+    ls: EpicLanguageServer, params: types.PrepareRenameParams
+) -> types.Range:
+    snap = ls.snapshot(params.text_document.uri)
+    try:
+        span = prepare_rename(snap.analysis, snap.positions.offset(params.position))
+    except RenameError as error:
+        raise JsonRpcInvalidRequest(str(error)) from None
+    return snap.positions.span(span)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_RENAME)
+@guarded
+def on_rename(ls: EpicLanguageServer, params: types.RenameParams) -> types.WorkspaceEdit:
+    uri = params.text_document.uri
+    snap = ls.snapshot(uri)
+    try:
+        spans = rename(snap.analysis, snap.positions.offset(params.position), params.new_name)
+    except RenameError as error:
+        raise JsonRpcInvalidRequest(str(error)) from None
+    edits = [types.TextEdit(snap.positions.span(s), params.new_name) for s in spans]
+    return types.WorkspaceEdit(changes={uri: edits})
+
+
+_SYMBOL_KIND = {
+    "function": types.SymbolKind.Function,
+    "variable": types.SymbolKind.Variable,
+    "module": types.SymbolKind.Module,
+}
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+@guarded
+def on_document_symbol(
+    ls: EpicLanguageServer, params: types.DocumentSymbolParams
+) -> list[types.DocumentSymbol]:
+    snap = ls.snapshot(params.text_document.uri)
+    return [
+        types.DocumentSymbol(
+            name=s.name,
+            kind=_SYMBOL_KIND[s.kind],
+            range=snap.positions.span(s.span),
+            selection_range=snap.positions.span(s.name_span),
+            detail=s.detail,
+        )
+        for s in symbols(snap.analysis.module)
+    ]
+
+
+_FOLD_KIND = {
+    "region": types.FoldingRangeKind.Region,
+    "comment": types.FoldingRangeKind.Comment,
+    "imports": types.FoldingRangeKind.Imports,
+}
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
+@guarded
+def on_folding_range(
+    ls: EpicLanguageServer, params: types.FoldingRangeParams
+) -> list[types.FoldingRange]:
+    snap = ls.snapshot(params.text_document.uri)
+    return [
+        types.FoldingRange(
+            start_line=f.start_line - 1, end_line=f.end_line - 1, kind=_FOLD_KIND[f.kind]
+        )
+        for f in folds(snap.analysis.module)
+    ]
+
+
+_ITEM_KIND = {
+    "function": types.CompletionItemKind.Function,
+    "variable": types.CompletionItemKind.Variable,
+    "module": types.CompletionItemKind.Module,
+    "parameter": types.CompletionItemKind.Variable,
+    "keyword": types.CompletionItemKind.Keyword,
+    "field": types.CompletionItemKind.Field,
+    "text": types.CompletionItemKind.Text,
+}
+
+
+@SERVER.feature(
+    types.TEXT_DOCUMENT_COMPLETION,
+    types.CompletionOptions(trigger_characters=[".", "(", ","]),
+)
+@guarded
+def on_completion(
+    ls: EpicLanguageServer, params: types.CompletionParams
+) -> types.CompletionList:
+    snap = ls.snapshot(params.text_document.uri)
+    items = complete(snap.analysis, snap.positions.offset(params.position), ls.context())
+    return types.CompletionList(
+        is_incomplete=False,
+        items=[
+            types.CompletionItem(
+                label=item.label,
+                kind=_ITEM_KIND[item.kind],
+                detail=item.detail or None,
+                documentation=(
+                    types.MarkupContent(kind=types.MarkupKind.Markdown, value=item.documentation)
+                    if item.documentation
+                    else None
+                ),
+                insert_text=item.insert_text,
+                sort_text=f"{item.rank}{item.label}",
+            )
+            for item in items
+        ],
+    )
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@SERVER.feature(
+    types.TEXT_DOCUMENT_SIGNATURE_HELP,
+    types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=["="]),
+)
+@guarded
+def on_signature_help(
+    ls: EpicLanguageServer, params: types.SignatureHelpParams
+) -> types.SignatureHelp | None:
+    snap = ls.snapshot(params.text_document.uri)
+    found = signature_help(snap.analysis, snap.positions.offset(params.position), ls.context())
+    if found is None:
+        return None
+    sig = found.signature
+    label = sig.label
+    return types.SignatureHelp(
+        signatures=[
+            types.SignatureInformation(
+                label=label,
+                documentation=(
+                    types.MarkupContent(kind=types.MarkupKind.Markdown, value=sig.doc)
+                    if sig.doc
+                    else None
+                ),
+                parameters=[
+                    types.ParameterInformation(
+                        label=(_utf16_len(label[:start]), _utf16_len(label[:end]))
+                    )
+                    for _, start, end in sig.params
+                ],
+            )
+        ],
+        active_signature=0,
+        active_parameter=found.active_param,
+    )
+
+
+@SERVER.feature(
+    types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+    types.SemanticTokensLegend(
+        token_types=list(TOKEN_TYPES), token_modifiers=list(TOKEN_MODIFIERS)
+    ),
+)
+@guarded
+def on_semantic_tokens(
+    ls: EpicLanguageServer, params: types.SemanticTokensParams
+) -> types.SemanticTokens:
+    snap = ls.snapshot(params.text_document.uri)
+    data: list[int] = []
+    previous_line = previous_char = 0
+    for token in semantic_tokens(snap.analysis):
+        start = snap.positions.position(token.start)
+        end = snap.positions.position(token.end)
+        if end.line != start.line:
+            continue
+        delta_line = start.line - previous_line
+        delta_char = start.character - previous_char if delta_line == 0 else start.character
+        modifiers = sum(1 << TOKEN_MODIFIERS.index(m) for m in token.modifiers)
+        data += [
+            delta_line,
+            delta_char,
+            end.character - start.character,
+            TOKEN_TYPES.index(token.type),
+            modifiers,
+        ]
+        previous_line, previous_char = start.line, start.character
+    return types.SemanticTokens(data=data)
+
+
+# -- formatting ----------------------------------------------------------------------------
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_FORMATTING)
+@guarded
+def on_formatting(
+    ls: EpicLanguageServer, params: types.DocumentFormattingParams
+) -> list[types.TextEdit]:
+    uri = params.text_document.uri
+    snap = ls.snapshot(uri)
+    return _edits(format_document(snap.analysis.text, ls.path_of(uri)), snap.positions)
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
+@guarded
+def on_range_formatting(
+    ls: EpicLanguageServer, params: types.DocumentRangeFormattingParams
+) -> list[types.TextEdit]:
+    snap = ls.snapshot(params.text_document.uri)
+    start = snap.positions.offset(params.range.start)
+    end = snap.positions.offset(params.range.end)
+    return _edits(format_selection(snap.analysis.text, start, end), snap.positions)
+
+
+# -- code lenses ---------------------------------------------------------------------------
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_CODE_LENS)
+@guarded
+def on_code_lens(ls: EpicLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+    uri = params.text_document.uri
+    snap = ls.snapshot(uri)
+    prefix = "epic.server." if ls.server_lenses else "epic."
+    lenses = []
+    for target in run_targets(snap.analysis.module):
+        position = snap.positions.position(target.span.start)
+        line_range = types.Range(position, position)
+        for title, command in LENS_COMMANDS:
+            lenses.append(
+                types.CodeLens(
+                    range=line_range,
+                    command=types.Command(
+                        title=title,
+                        command=prefix + command,
+                        arguments=[{"uri": uri, "entry": target.entry}],
+                    ),
+                )
+            )
+    return lenses
+
+
+# -- runs ----------------------------------------------------------------------------------
+
+
+@SERVER.feature("epic/run")
+@guarded
+async def on_run(ls: EpicLanguageServer, params: Any) -> dict[str, Any]:
+    return await runs.run(ls, params)
+
+
+def _run_command(mode: str) -> Callable[..., Any]:
+    """`workspace/executeCommand` `epic.server.*` with the lens's `{"uri", "entry"}`
+    argument, for clients without the VS Code extension; answers like `epic/run`."""
+
+    async def run_command(ls: EpicLanguageServer, *args: Any) -> dict[str, Any]:
+        fields = dict(args[0]) if args and isinstance(args[0], dict) else {}
+        fields["mode"] = mode
+        return await runs.run(ls, fields, await runs.server_progress(ls))
+
+    run_command.__name__ = f"run_command_{mode}"
+    return guarded(run_command)
+
+
+for _suffix, _mode in (
+    ("run", "opportunistic"),
+    ("runSequential", "sequential"),
+    ("trace", "opportunistic"),
+):
+    SERVER.command(f"epic.server.{_suffix}")(_run_command(_mode))
+
+
+# -- entry points --------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="what the server logs on stderr",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=getattr(logging, args.log_level),
+        stream=sys.stderr,
+        format="epic-lsp %(levelname)s %(name)s: %(message)s",
+    )
+    SERVER.start_io()
+    return 0

@@ -1,0 +1,70 @@
+// Words for the "EPIC" output channel and the status bar: what a run did, from its result.
+
+import type { LensArguments, RunError, RunMode, RunResult, TraceDict } from "./protocol";
+
+/** Checks the arguments a code lens (or a caller of the command) passed to `epic.run`. */
+export function parseLensArguments(arg: unknown): LensArguments | undefined {
+  if (typeof arg !== "object" || arg === null) return undefined;
+  const { uri, entry } = arg as Record<string, unknown>;
+  if (typeof uri !== "string" || uri === "") return undefined;
+  return { uri, entry: typeof entry === "string" && entry !== "" ? entry : "main" };
+}
+
+export function formatSeconds(seconds: number): string {
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+  return `${seconds.toFixed(2)} s`;
+}
+
+/** One line: how many calls, wall time against summed call time, and their ratio. */
+export function traceSummary(trace: TraceDict): string {
+  const calls = trace.calls ?? [];
+  const byKind = new Map<string, number>();
+  for (const call of calls) byKind.set(call.kind, (byKind.get(call.kind) ?? 0) + 1);
+  const kinds = [...byKind.entries()].map(([kind, n]) => `${n} ${kind}`).join(", ");
+  const summed = calls.reduce((sum, c) => sum + Math.max(0, c.end - c.start), 0);
+  const wall = Math.max(trace.wall ?? 0, ...calls.map((c) => c.end));
+  const parallelism = wall > 0 ? summed / wall : 0;
+  const count = `${calls.length} external call${calls.length === 1 ? "" : "s"}`;
+  return (
+    `${count}${kinds ? ` (${kinds})` : ""}; wall ${formatSeconds(wall)}, ` +
+    `summed call time ${formatSeconds(summed)}, parallelism ${parallelism.toFixed(2)}x`
+  );
+}
+
+export function runHeader(entry: string, fileName: string, mode: RunMode): string {
+  return `▶ ${entry}() in ${fileName} (${mode})`;
+}
+
+export interface RunReport {
+  ok: boolean;
+  cancelled: boolean;
+  /** The value, or the error with its EPIC call stack. */
+  lines: string[];
+  /** The trace summary, when the run recorded a trace. */
+  traceLine: string | null;
+}
+
+export function describeError(error: RunError): string[] {
+  const text = error.rendered?.trim() || error.message;
+  return text.split("\n").map((line, i) => (i === 0 ? `✖ ${line}` : `  ${line}`));
+}
+
+/** What is printed after a run: its value (or error, or "cancelled"), then the trace summary. */
+export function describeResult(result: RunResult): RunReport {
+  const cancelled = result.error?.message === "cancelled";
+  let lines: string[];
+  if (cancelled) lines = ["■ cancelled"];
+  else if (result.error) lines = describeError(result.error);
+  else lines = [result.value ?? "none"];
+  return {
+    ok: !result.error,
+    cancelled,
+    lines,
+    traceLine: result.trace ? `⏱ ${traceSummary(result.trace)}` : null,
+  };
+}
+
+/** The status-bar text while a run is going. */
+export function progressText(entry: string, message?: string): string {
+  return `$(sync~spin) EPIC ${entry}${message ? `: ${message}` : ""}`;
+}

@@ -1,0 +1,73 @@
+// The "Show timeline" webview: the shared timeline template (dist/timeline.html, copied from
+// epic_lang/eval/timeline.html by the build) filled with the last run's trace.
+
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as vscode from "vscode";
+import type { LastTrace } from "./runController";
+import { fillTimelineTemplate } from "./timelineHtml";
+
+interface RevealMessage {
+  type: "reveal";
+  path: string;
+  line: number;
+  col: number;
+}
+
+export class TimelinePanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private template: string | undefined;
+
+  constructor(private readonly extensionUri: vscode.Uri) {}
+
+  /** Opens (or brings forward) the panel showing `last`. */
+  show(last: LastTrace): void {
+    if (!this.panel) {
+      this.panel = vscode.window.createWebviewPanel(
+        "epic.timeline",
+        "EPIC Timeline",
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        { enableScripts: true, localResourceRoots: [], retainContextWhenHidden: true },
+      );
+      this.panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "images", "epic-file.svg");
+      this.panel.onDidDispose(() => (this.panel = undefined));
+      this.panel.webview.onDidReceiveMessage((message: RevealMessage) => void this.reveal(message));
+    } else {
+      this.panel.reveal(undefined, true);
+    }
+    this.update(last);
+  }
+
+  /** Redraws an open panel with a newer trace; does nothing when the panel is closed. */
+  update(last: LastTrace): void {
+    if (!this.panel) return;
+    this.panel.title = `EPIC Timeline: ${last.title}`;
+    this.panel.webview.html = fillTimelineTemplate(
+      this.loadTemplate(),
+      last.trace,
+      last.title,
+      randomBytes(16).toString("hex"),
+    );
+  }
+
+  private loadTemplate(): string {
+    if (this.template === undefined) {
+      const file = vscode.Uri.joinPath(this.extensionUri, "dist", "timeline.html").fsPath;
+      this.template = fs.readFileSync(file, "utf8");
+    }
+    return this.template;
+  }
+
+  private async reveal(message: RevealMessage): Promise<void> {
+    if (message?.type !== "reveal" || !message.path) return;
+    const position = new vscode.Position(Math.max(0, message.line - 1), Math.max(0, message.col - 1));
+    await vscode.window.showTextDocument(vscode.Uri.file(message.path), {
+      viewColumn: vscode.ViewColumn.One,
+      selection: new vscode.Range(position, position),
+    });
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
+}
