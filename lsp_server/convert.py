@@ -82,3 +82,11 @@ def diagnostic(diag: Diagnostic, positions: Positions) -> types.Diagnostic:
         code=diag.code,
         source="epic",
     )
+
+
+def range_json(lsp_range: types.Range) -> dict[str, dict[str, int]]:
+    """A range as plain JSON, for the custom `epic/run` answer."""
+    return {
+        "start": {"line": lsp_range.start.line, "character": lsp_range.start.character},
+        "end": {"line": lsp_range.end.line, "character": lsp_range.end.character},
+    }

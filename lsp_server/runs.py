@@ -18,9 +18,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from epic_lang.ide.run import CallCounter, RunOutcome, RunRequest, run_program
+from epic_lang.ide.imports import load_from_disk
+from epic_lang.ide.run import (
+    CANCELLED,
+    CallCounter,
+    RunOutcome,
+    RunRequest,
+    refusal,
+    run_program,
+)
 from epic_lang.source import LineIndex
-from lsp_server.convert import Positions
+from lsp_server.convert import Positions, range_json
 
 if TYPE_CHECKING:
     from lsp_server.server import EpicLanguageServer
@@ -71,12 +79,13 @@ async def in_thread(job: Callable[[], Awaitable[T]]) -> T:
         return await answer
 
 
-def _params_dict(params: Any) -> dict[str, Any]:
-    """Custom request params arrive as a dict, or as an attribute object from some pygls
-    versions; both are read the same way."""
+def params_dict(params: Any) -> dict[str, Any]:
+    """Params of a custom request arrive as pygls's namedtuples, command arguments as dicts;
+    both are read as a dict."""
     if isinstance(params, dict):
         return params
-    return {k: getattr(params, k) for k in dir(params) if not k.startswith("_")}
+    as_dict = getattr(params, "_asdict", None)
+    return dict(as_dict()) if as_dict is not None else {}
 
 
 class Progress:
@@ -104,6 +113,7 @@ class Progress:
     def end(self, message: str) -> None:
         if self.token is not None:
             self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
+            self.ls.work_done_progress.tokens.pop(self.token, None)
 
 
 async def server_progress(ls: EpicLanguageServer) -> types.ProgressToken | None:
@@ -124,7 +134,7 @@ async def run(
 ) -> dict[str, Any]:
     """Runs `params.entry` of the document `params.uri` and answers in the shape of
     PROTOCOL.md section 2."""
-    fields = _params_dict(params)
+    fields = params_dict(params)
     uri = str(fields.get("uri") or "")
     entry = str(fields.get("entry") or "main")
     mode = str(fields.get("mode") or "opportunistic")
@@ -139,25 +149,13 @@ async def run(
     for stale in list(ls.runtime_diagnostics):
         del ls.runtime_diagnostics[stale]
         ls.publish(stale)
-    counter = CallCounter()
-    progress = Progress(ls, token)
-    progress.begin(f"EPIC: running {entry}")
-    cancel_run = _cancel_on_progress_cancel(ls, token)
-    started = time.monotonic()
-    reporter = asyncio.ensure_future(_report(progress, counter))
-    job = asyncio.ensure_future(
-        in_thread(lambda: run_program(request, counter, ls.read_source))
-    )
-    cancel_run(job)
-    try:
-        outcome = await asyncio.shield(job)
-    except asyncio.CancelledError:
-        job.cancel()
-        outcome = await job
-    finally:
-        reporter.cancel()
-    elapsed = time.monotonic() - started
-    progress.end("cancelled" if _cancelled(outcome) else f"done in {elapsed:.2f} s")
+    # Deciding whether to run reads the open documents, so it happens here on the server's
+    # loop; the thread only evaluates.
+    refused = refusal(request, ls.load_module)
+    if refused is not None:
+        outcome = RunOutcome(None, refused, None)
+    else:
+        outcome = await _evaluate(ls, request, Progress(ls, token))
     if outcome.trace is not None:
         ls.protocol.notify(
             "epic/trace", {"uri": uri, "entry": entry, "mode": mode, "trace": outcome.trace}
@@ -165,24 +163,40 @@ async def run(
     return _answer(ls, uri, outcome, want_trace)
 
 
-def _cancelled(outcome: RunOutcome) -> bool:
-    return outcome.error is not None and outcome.error.message == "cancelled"
+async def _evaluate(ls: EpicLanguageServer, request: RunRequest, progress: Progress) -> RunOutcome:
+    """Runs in the background thread with progress reports; cancelling the request (or the
+    progress) cancels the run, which then answers with the error `CANCELLED`."""
+    counter = CallCounter()
+    progress.begin(f"EPIC: running {request.entry}")
+    started = time.monotonic()
+    reporter = asyncio.ensure_future(_report(progress, counter))
+    job = asyncio.ensure_future(in_thread(lambda: run_program(request, counter)))
+    _cancel_with_progress(ls, progress.token, job)
+    ending = "failed"  # unless the run gives an outcome: an error in the server itself
+    try:
+        try:
+            outcome = await asyncio.shield(job)
+        except asyncio.CancelledError:
+            job.cancel()
+            outcome = await job
+        elapsed = time.monotonic() - started
+        ending = "cancelled" if outcome.error is CANCELLED else f"done in {elapsed:.2f} s"
+        return outcome
+    finally:
+        reporter.cancel()
+        progress.end(ending)
 
 
-def _cancel_on_progress_cancel(
-    ls: EpicLanguageServer, token: types.ProgressToken | None
-) -> Callable[[asyncio.Future[Any]], None]:
-    """Cancelling the progress (the client's status item) cancels the run as well."""
-
-    def attach(job: asyncio.Future[Any]) -> None:
-        future = ls.work_done_progress.tokens.get(token) if token is not None else None
-        if future is not None:
-            loop = asyncio.get_running_loop()
-            future.add_done_callback(
-                lambda f: loop.call_soon_threadsafe(job.cancel) if f.cancelled() else None
-            )
-
-    return attach
+def _cancel_with_progress(
+    ls: EpicLanguageServer, token: types.ProgressToken | None, job: asyncio.Future[Any]
+) -> None:
+    """Cancelling the progress (`window/workDoneProgress/cancel`) cancels the run as well."""
+    future = ls.work_done_progress.tokens.get(token) if token is not None else None
+    if future is not None:
+        loop = asyncio.get_running_loop()
+        future.add_done_callback(
+            lambda f: loop.call_soon_threadsafe(job.cancel) if f.cancelled() else None
+        )
 
 
 async def _report(progress: Progress, counter: CallCounter) -> None:
@@ -198,7 +212,10 @@ def _answer(
     answer_error = None
     if error is not None:
         answer_error = {
-            "message": error.message, "rendered": error.rendered, "uri": None, "range": None
+            "message": error.message,
+            "rendered": error.rendered,
+            "uri": None,
+            "range": None,
         }
         if error.span is not None:
             error_uri = from_fs_path(error.path) if error.path else uri
@@ -206,9 +223,8 @@ def _answer(
             positions = _positions_for(ls, error_uri, error.path)
             lsp_range = positions.span(error.span)
             answer_error["uri"] = error_uri
-            answer_error["range"] = ls.protocol._converter.unstructure(lsp_range)
-            if error.message != "cancelled":
-                _publish_runtime_error(ls, error_uri, lsp_range, error.message)
+            answer_error["range"] = range_json(lsp_range)
+            _publish_runtime_error(ls, error_uri, lsp_range, error.message)
     return {
         "value": outcome.value,
         "error": answer_error,
@@ -219,8 +235,8 @@ def _answer(
 def _positions_for(ls: EpicLanguageServer, uri: str, path: str | None) -> Positions:
     if uri in ls.workspace.text_documents:
         return ls.snapshot(uri).positions
-    text = (ls.read_source(path) if path else None) or ""
-    return Positions(text, LineIndex(text))
+    other = load_from_disk(path) if path else None
+    return Positions("", LineIndex("")) if other is None else Positions(other.text, other.lines)
 
 
 def _publish_runtime_error(
@@ -237,4 +253,3 @@ def _publish_runtime_error(
         )
     ]
     ls.publish(uri)
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import logging
 import os
 import sys
@@ -27,6 +28,7 @@ from epic_lang.ide.completion import complete
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.formatting import Edit, format_document, format_selection
 from epic_lang.ide.hover import hover
+from epic_lang.ide.imports import load_from_disk
 from epic_lang.ide.lenses import run_targets
 from epic_lang.ide.lookup import Context
 from epic_lang.ide.navigation import (
@@ -46,7 +48,7 @@ from lsp_server.settings import Settings
 logger = logging.getLogger("epic.lsp")
 
 VERSION = "0.1.0"
-DEFAULT_DEBOUNCE_MS = 40
+DEFAULT_DEBOUNCE_MS = 25
 
 # Lens commands (PROTOCOL.md section 1): the VS Code extension implements `epic.*` itself;
 # generic clients ask for lenses that call the server's own `epic.server.*` commands with
@@ -74,9 +76,7 @@ class EpicLanguageServer(LanguageServer):
         self.runtime_diagnostics: dict[str, list[types.Diagnostic]] = {}
         self.settings = Settings()
         self.server_lenses = False
-        self.debounce = (
-            float(os.environ.get("EPIC_LSP_DEBOUNCE_MS", DEFAULT_DEBOUNCE_MS)) / 1000.0
-        )
+        self.debounce = float(os.environ.get("EPIC_LSP_DEBOUNCE_MS", DEFAULT_DEBOUNCE_MS)) / 1000.0
 
     # -- documents ---------------------------------------------------------------------
 
@@ -96,19 +96,15 @@ class EpicLanguageServer(LanguageServer):
         self.snapshots[uri] = snapshot
         return snapshot
 
-    def read_source(self, path: str) -> str | None:
-        """Text of a file: the editor's unsaved version when it is open, else the disk's."""
+    def load_module(self, path: str) -> Analysis | None:
+        """A file's analysis: of the editor's unsaved text when it is open, else of the disk's."""
         uri = from_fs_path(path)
         if uri is not None and uri in self.workspace.text_documents:
-            return self.workspace.get_text_document(uri).source
-        try:
-            with open(path, encoding="utf-8") as handle:
-                return handle.read()
-        except (OSError, UnicodeDecodeError):
-            return None
+            return self.snapshot(uri).analysis
+        return load_from_disk(path)
 
     def context(self) -> Context:
-        return Context(reader=self.read_source, trusted_python=self.settings.trusted_python)
+        return Context(loader=self.load_module, trusted_python=self.settings.trusted_python)
 
     # -- diagnostics -------------------------------------------------------------------
 
@@ -166,21 +162,26 @@ class EpicLanguageServer(LanguageServer):
 SERVER = EpicLanguageServer()
 
 
+def _report_failure(name: str, error: Exception) -> None:
+    """Logs the traceback on stderr and a one-line message in the client's log."""
+    logger.exception("%s failed", name)
+    try:
+        SERVER.window_log_message(
+            types.LogMessageParams(
+                type=types.MessageType.Error,
+                message=f"EPIC language server: {name} failed: {error}",
+            )
+        )
+    except Exception:
+        logger.exception("could not report the failure to the client")
+
+
 def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """Logs an unexpected exception and turns it into a JSON-RPC error for this request only
-    (for a notification, it is only logged): one bad request never stops the server."""
+    """For a request: an unexpected exception is logged and answered with a JSON-RPC error
+    for this request only, so one bad request never stops the server."""
 
     def failure(error: Exception) -> JsonRpcException:
-        logger.exception("%s failed", handler.__name__)
-        try:
-            SERVER.window_log_message(
-                types.LogMessageParams(
-                    type=types.MessageType.Error,
-                    message=f"EPIC language server: {handler.__name__} failed: {error}",
-                )
-            )
-        except Exception:
-            logger.exception("could not report the failure to the client")
+        _report_failure(handler.__name__, error)
         return JsonRpcInternalError(f"{handler.__name__} failed: {error}")
 
     if asyncio.iscoroutinefunction(handler):
@@ -208,6 +209,29 @@ def guarded(handler: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def logged(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """For a notification: an unexpected exception is logged, and nothing else happens."""
+    if asyncio.iscoroutinefunction(handler):
+
+        @functools.wraps(handler)
+        async def wrapper_async(*args: Any) -> None:
+            try:
+                await handler(*args)
+            except Exception as error:
+                _report_failure(handler.__name__, error)
+
+        return wrapper_async
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any) -> None:
+        try:
+            handler(*args)
+        except Exception as error:
+            _report_failure(handler.__name__, error)
+
+    return wrapper
+
+
 def _edits(edits: list[Edit], positions: Positions) -> list[types.TextEdit]:
     return [types.TextEdit(positions.range(e.start, e.end), e.new_text) for e in edits]
 
@@ -220,8 +244,10 @@ def _location(ls: EpicLanguageServer, uri: str, path: str | None, span: Any) -> 
     target_uri = from_fs_path(path) or uri
     if target_uri in ls.workspace.text_documents:
         return types.Location(target_uri, ls.snapshot(target_uri).positions.span(span))
-    text = ls.read_source(path) or ""
-    return types.Location(target_uri, Positions(text, Analysis(text).lines).span(span))
+    other = load_from_disk(path)
+    if other is None:
+        return types.Location(target_uri, types.Range(types.Position(0, 0), types.Position(0, 0)))
+    return types.Location(target_uri, Positions(other.text, other.lines).span(span))
 
 
 # -- lifecycle and synchronisation ---------------------------------------------------------
@@ -233,17 +259,18 @@ def on_initialize(ls: EpicLanguageServer, params: types.InitializeParams) -> Non
     options = params.initialization_options
     if isinstance(options, dict):
         ls.server_lenses = options.get("lensCommands") == "server"
-        ls.settings = Settings.from_client(options.get("settings", ls.settings))
+        if "settings" in options:
+            ls.settings = Settings.from_client(options["settings"])
 
 
 @SERVER.feature(types.INITIALIZED)
-@guarded
+@logged
 async def on_initialized(ls: EpicLanguageServer, params: types.InitializedParams) -> None:
     await ls.refresh_settings()
 
 
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
-@guarded
+@logged
 async def on_configuration(
     ls: EpicLanguageServer, params: types.DidChangeConfigurationParams
 ) -> None:
@@ -255,28 +282,21 @@ async def on_configuration(
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
-@guarded
+@logged
 def did_open(ls: EpicLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     ls.schedule_check(params.text_document.uri, 0)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-@guarded
+@logged
 def did_change(ls: EpicLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
     ls.runtime_diagnostics.pop(uri, None)
     ls.schedule_check(uri, ls.debounce)
 
 
-@SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
-@guarded
-def did_save(ls: EpicLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
-    """Files importing this one may have changed meaning; nothing is cached across files
-    except by modification time, so there is nothing to do but keep the capability."""
-
-
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-@guarded
+@logged
 def did_close(ls: EpicLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     pending = ls.pending_checks.pop(uri, None)
@@ -305,9 +325,7 @@ def on_hover(ls: EpicLanguageServer, params: types.HoverParams) -> types.Hover |
 
 @SERVER.feature(types.TEXT_DOCUMENT_DEFINITION)
 @guarded
-def on_definition(
-    ls: EpicLanguageServer, params: types.DefinitionParams
-) -> list[types.Location]:
+def on_definition(ls: EpicLanguageServer, params: types.DefinitionParams) -> list[types.Location]:
     uri = params.text_document.uri
     snap = ls.snapshot(uri)
     found = definition(snap.analysis, snap.positions.offset(params.position), ls.context())
@@ -316,9 +334,7 @@ def on_definition(
 
 @SERVER.feature(types.TEXT_DOCUMENT_REFERENCES)
 @guarded
-def on_references(
-    ls: EpicLanguageServer, params: types.ReferenceParams
-) -> list[types.Location]:
+def on_references(ls: EpicLanguageServer, params: types.ReferenceParams) -> list[types.Location]:
     uri = params.text_document.uri
     snap = ls.snapshot(uri)
     spans = references(
@@ -331,9 +347,7 @@ def on_references(
 
 @SERVER.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
 @guarded
-def on_prepare_rename(
-    ls: EpicLanguageServer, params: types.PrepareRenameParams
-) -> types.Range:
+def on_prepare_rename(ls: EpicLanguageServer, params: types.PrepareRenameParams) -> types.Range:
     snap = ls.snapshot(params.text_document.uri)
     try:
         span = prepare_rename(snap.analysis, snap.positions.offset(params.position))
@@ -417,9 +431,7 @@ _ITEM_KIND = {
     types.CompletionOptions(trigger_characters=[".", "(", ","]),
 )
 @guarded
-def on_completion(
-    ls: EpicLanguageServer, params: types.CompletionParams
-) -> types.CompletionList:
+def on_completion(ls: EpicLanguageServer, params: types.CompletionParams) -> types.CompletionList:
     snap = ls.snapshot(params.text_document.uri)
     items = complete(snap.analysis, snap.positions.offset(params.position), ls.context())
     return types.CompletionList(
@@ -579,8 +591,7 @@ def _run_command(mode: str) -> Callable[..., Any]:
     argument, for clients without the VS Code extension; answers like `epic/run`."""
 
     async def run_command(ls: EpicLanguageServer, *args: Any) -> dict[str, Any]:
-        fields = dict(args[0]) if args and isinstance(args[0], dict) else {}
-        fields["mode"] = mode
+        fields = {**runs.params_dict(args[0] if args else None), "mode": mode}
         return await runs.run(ls, fields, await runs.server_progress(ls))
 
     run_command.__name__ = f"run_command_{mode}"
@@ -613,5 +624,17 @@ def main(args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="epic-lsp %(levelname)s %(name)s: %(message)s",
     )
+    warm_up()
     SERVER.start_io()
     return 0
+
+
+def warm_up() -> None:
+    """Loads the parser tables, the prelude and the built-ins table before the editor opens
+    a file, so that the first diagnostics are as fast as the later ones. The objects made so
+    far live as long as the server: `gc.freeze` takes them out of every later collection,
+    which keeps the collector's pauses short while a large file is re-analysed."""
+    if Analysis("def main() = map(str, [1])\n").diagnostics:
+        logger.warning("the warm-up program has diagnostics; the toolchain may be broken")
+    gc.collect()
+    gc.freeze()

@@ -61,7 +61,7 @@ _PURE: tuple[BuiltinInfo, ...] = (
        'int("7")  # 7'),
     _b("float", "x", "A float from a number or from a string.", 'float("2.5")  # 2.5'),
     _b("range", "a, b=none", "The list of integers from 0 to `a` (exclusive), or from `a` to "
-       "`b` (exclusive) when `b` is given.", "range(3)  # [0, 1, 2]; range(2, 5)  # [2, 3, 4]"),
+       "`b` (exclusive) when `b` is given.", "range(3)  # [0, 1, 2]\nrange(2, 5)  # [2, 3, 4]"),
     _b("split", "s, sep=none", "The parts of `s` between occurrences of `sep`; with no "
        "separator, the words of `s` (split on runs of whitespace).",
        'split("a,b", sep=",")  # ["a", "b"]'),
@@ -148,7 +148,6 @@ def prelude_builtins() -> tuple[BuiltinInfo, ...]:
     from importlib.resources import files
 
     from epic_lang.core.prelude import prelude_syntax
-
     from epic_lang.syntax import ast
 
     text = files("epic_lang.core").joinpath("prelude.epic").read_text(encoding="utf-8")

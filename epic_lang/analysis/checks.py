@@ -10,36 +10,68 @@ tree, so the language server can re-check on every keystroke.
 from __future__ import annotations
 
 import difflib
+import gc
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from epic_lang.analysis.builtins import BuiltinInfo, builtins_table
 from epic_lang.analysis.epic_imports import import_path, load_epic_module
-from epic_lang.analysis.python_imports import find_python_module
+from epic_lang.analysis.python_imports import PythonFunction, find_python_module
 from epic_lang.analysis.scope import Binding, Resolution, resolve
 from epic_lang.diagnostics import Diagnostic, Severity, has_errors
 from epic_lang.source import Span
 from epic_lang.syntax import ast
+from epic_lang.syntax.parser import ParseResult, parse
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
+
+# Every code the checks report, with what it means (for the reference and editors).
+CODES: dict[str, str] = {
+    "unknown-name": "a name that no definition, parameter, let, pattern or built-in binds",
+    "duplicate-definition": "a top-level name (def, let or import alias) defined twice",
+    "duplicate-parameter": "two parameters of one def or fn with the same name",
+    "duplicate-binding": "one pattern binding the same name twice",
+    "arity": "a call of a known function with too many or too few arguments",
+    "unknown-keyword": "a keyword argument that the called function has no parameter for",
+    "duplicate-argument": "a parameter given twice in one call (by position and keyword)",
+    "unused-let": "a local `let` whose name is never used (warning; `_name` silences it)",
+    "missing-import": "an imported EPIC file, Python file or Python module that does not exist",
+    "bad-import": "an imported Python file that cannot be read or parsed",
+    "unknown-member": "`m.name` where the imported module `m` defines no `name`",
+    "unreachable-case": "a `case` after one that matches everything (warning)",
+    "too-deep": "a declaration nested too deeply to check completely (warning)",
+}
+
+# How many distinct unknown words of one file get a "did you mean" from the global names.
+SUGGESTION_BUDGET = 50
 
 # A signature the arity check can use: (name, has_default) per parameter.
 Signature = tuple[tuple[str, bool], ...]
 
 
 def check_source(text: str, path: str | None = None) -> list[Diagnostic]:
-    """Syntax errors and static checks of a file's text, in source order. After syntax errors
-    the declarations that did parse are still checked, but a name that the text defines
-    somewhere (in a declaration that failed to parse) is not reported as unknown."""
-    from epic_lang.syntax.parser import parse
+    """Syntax errors and static checks of a file's text, in source order."""
+    return check_parsed(parse(text, path), text, path)
 
-    parsed = parse(text, path)
-    defined = (
-        frozenset(_DEFINED_IN_TEXT.findall(text)) if has_errors(parsed.diagnostics) else frozenset()
-    )
-    found = check_module(parsed.module, path, assume_defined=defined)
+
+def check_parsed(
+    parsed: ParseResult, text: str, path: str | None = None, resolution: Resolution | None = None
+) -> list[Diagnostic]:
+    """`check_source` for a text already parsed (and maybe resolved), as an editor has it.
+
+    After syntax errors the declarations that did parse are still checked, but a name that
+    the text defines somewhere (in a declaration that failed to parse) is not reported as
+    unknown, and a problem whose span contains a syntax error is left to that error."""
+    if not has_errors(parsed.diagnostics):
+        found = check_module(parsed.module, path, resolution)
+        return sort_diagnostics([*parsed.diagnostics, *found])
+    defined = frozenset(_DEFINED_IN_TEXT.findall(text))
+    found = check_module(parsed.module, path, resolution, assume_defined=defined)
+    # A half-typed call (`len(` at a syntax error) is not also a wrong call.
+    errors = [d.span.start for d in parsed.diagnostics]
+    found = [d for d in found if not any(d.span.start <= e <= d.span.end for e in errors)]
     return sort_diagnostics([*parsed.diagnostics, *found])
 
 
@@ -60,12 +92,22 @@ def check_module(
     """The static checks of a parsed module (pass `resolution` to reuse one already made).
     Relative imports are looked up beside `path`; without a path they are not checked.
     Names in `assume_defined` are never reported as unknown."""
-    checker = _Checker(resolution or resolve(module), path, assume_defined)
-    checker.run()
+    # Like the parser, pause the cyclic collector: the checks allocate many small objects
+    # and no garbage cycles, and collections would walk the whole tree again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        checker = _Checker(resolution or resolve(module), path, assume_defined)
+        checker.run()
+    finally:
+        if collecting:
+            gc.enable()
     return sort_diagnostics(checker.diagnostics)
 
 
 class _Checker:
+    """One run of every check over a resolution; collects the diagnostics in a list."""
+
     def __init__(
         self, resolution: Resolution, path: str | None, assume_defined: frozenset[str]
     ) -> None:
@@ -73,22 +115,33 @@ class _Checker:
         self.path = path
         self.assume_defined = assume_defined
         self.diagnostics: list[Diagnostic] = []
-        self.builtins = builtins_table()
-        self.global_names = [*self.builtins, *resolution.top_level]
+        # The literals are suggested too, for Python habits like `True` and `None`.
+        self.global_names = [*builtins_table(), *resolution.top_level, "true", "false", "none"]
         self.epic_imports: dict[Binding, dict[str, ast.Decl]] = {}
         self.python_members: dict[Binding, frozenset[str]] = {}
+        self.python_functions: dict[Binding, dict[str, PythonFunction]] = {}
 
     def report(self, severity: Severity, span: Span, message: str, code: str) -> None:
         self.diagnostics.append(Diagnostic(severity, span, message, code, self.path))
 
     def run(self) -> None:
+        self.too_deep()
         self.unknown_names()
         self.redefinitions()
         self.clashes()
         self.unused_lets()
+        self.unreachable_cases()
         self.imports()
         self.members()
         self.calls()
+
+    def too_deep(self) -> None:
+        for decl in self.resolution.too_deep:
+            self.report(
+                WARNING, decl.name.span,
+                "this declaration is nested too deeply to check completely",
+                "too-deep",
+            )
 
     # -- names ----------------------------------------------------------------------------
 
@@ -99,7 +152,13 @@ class _Checker:
             if word in self.assume_defined:
                 continue
             if word not in cache:
-                cache[word] = difflib.get_close_matches(word, self.global_names, n=3)
+                # Suggestions cost about 1 ms per distinct word in a large file; a file with
+                # more unknown words than the budget (pasted Python, say) gets hints for
+                # the first ones only, so that checking stays fast while typing.
+                in_budget = len(cache) < SUGGESTION_BUDGET
+                cache[word] = (
+                    difflib.get_close_matches(word, self.global_names, n=3) if in_budget else []
+                )
             candidates = [*cache[word], *unresolved.local_names]
             best = difflib.get_close_matches(word, candidates, n=1)
             hint = f"; did you mean `{best[0]}`?" if best else ""
@@ -134,6 +193,17 @@ class _Checker:
                     "unused-let",
                 )
 
+    def unreachable_cases(self) -> None:
+        for match in self.resolution.matches:
+            for case, later in zip(match.cases, match.cases[1:], strict=False):
+                if isinstance(case.pattern, ast.PWildcard | ast.PName):
+                    self.report(
+                        WARNING, later.span,
+                        "this case is never reached: the case before it matches everything",
+                        "unreachable-case",
+                    )
+                    break
+
     # -- imports --------------------------------------------------------------------------
 
     def imports(self) -> None:
@@ -150,6 +220,7 @@ class _Checker:
                     self.report(ERROR, decl.source_span, found.problem, "bad-import")
                 elif found.members is not None:
                     self.python_members[binding] = found.members
+                self.python_functions[binding] = found.functions
                 continue
             file = import_path(decl.source, self.path)
             if file is None:
@@ -185,8 +256,9 @@ class _Checker:
     def calls(self) -> None:
         for call in self.resolution.calls:
             if isinstance(call, ast.Pipe):
-                found = self.signature_of(call.right)
-                if found is not None and not isinstance(call.right, ast.Call):
+                # `x |> f(a)` is `f(a)(x)`: the call `f(a)` is checked on its own.
+                found = None if isinstance(call.right, ast.Call) else self.signature_of(call.right)
+                if found is not None:
                     name, signature = found
                     pseudo = ast.Arg(None, call.left, call.left.span)
                     self.arguments(name, signature, (pseudo,), call.span)
@@ -203,11 +275,22 @@ class _Checker:
                 return target.name, tuple((p, d is not None) for p, d in target.params)
             if isinstance(target, Binding) and isinstance(target.node, ast.Def):
                 return target.name.text, _def_signature(target.node)
+            if isinstance(target, Binding) and isinstance(
+                target.node, ast.LetDecl | ast.BlockLet | ast.LetIn
+            ) and isinstance(target.node.value, ast.Lambda):
+                return target.name.text, _def_signature(target.node.value)
         elif isinstance(func, ast.Field) and isinstance(func.obj, ast.Var):
             target = self.resolution.targets.get(func.obj)
-            decl = self.epic_imports.get(target, {}).get(func.name.text)  # type: ignore[arg-type]
+            if not isinstance(target, Binding):
+                return None
+            member = func.name.text
+            decl = self.epic_imports.get(target, {}).get(member)
             if isinstance(decl, ast.Def):
-                return f"{func.obj.name}.{func.name.text}", _def_signature(decl)
+                return f"{func.obj.name}.{member}", _def_signature(decl)
+            function = self.python_functions.get(target, {}).get(member)
+            if function is not None and function.checkable:
+                signature = tuple((p, d is not None) for p, d in function.params)
+                return f"{func.obj.name}.{member}", signature
         return None
 
     def arguments(
@@ -216,17 +299,10 @@ class _Checker:
         """Matches arguments to parameters as Python does: positions first, then keywords."""
         params = [p for p, _ in signature]
         positional = [a for a in args if a.name is None]
+        if any(a.name is not None for a in args[: len(positional)]):
+            return  # a positional argument after a keyword one: the parser reports it
         given: set[str] = set(params[: len(positional)])
-        seen_keyword = False
-        for arg in args:
-            if arg.name is None:
-                if seen_keyword:
-                    self.report(
-                        ERROR, arg.span, "a positional argument cannot follow a keyword argument",
-                        "argument-order",
-                    )
-                continue
-            seen_keyword = True
+        for arg in args[len(positional):]:
             keyword = arg.name.text
             if keyword not in params:
                 best = difflib.get_close_matches(keyword, params, n=1)
@@ -259,14 +335,14 @@ class _Checker:
             )
 
 
-def _def_signature(node: ast.Def) -> Signature:
+def _def_signature(node: ast.Def | ast.Lambda) -> Signature:
     return tuple((p.name.text, p.default is not None) for p in node.params)
 
 
 def _count(signature: Signature) -> str:
-    """`1 argument`, `2 arguments`, `1 to 3 arguments`."""
+    """`1 argument`, `2 arguments`, `1 or 2 arguments`, `1 to 3 arguments`."""
     most = len(signature)
     least = sum(1 for _, has_default in signature if not has_default)
     if least == most:
         return f"{most} argument{'s' if most != 1 else ''}"
-    return f"{least} to {most} arguments"
+    return f"{least} {'or' if most == least + 1 else 'to'} {most} arguments"

@@ -24,7 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     failed = False
-    count = 0
+    files = 0
+    counts = {Severity.ERROR: 0, Severity.WARNING: 0}
     for raw in args.paths:
         path = Path(raw)
         if not path.exists():
@@ -32,13 +33,25 @@ def main(args: argparse.Namespace) -> int:
             failed = True
             continue
         for file in epic_files(path):
-            count += 1
+            files += 1
             for diagnostic in check_file(file):
                 print(diagnostic.render(str(file)))
-                failed = failed or diagnostic.severity is Severity.ERROR
-    if count == 0 and not failed:
+                if diagnostic.severity in counts:
+                    counts[diagnostic.severity] += 1
+    if files == 0 and not failed:
         print("epic check: no .epic files found", file=sys.stderr)
-    return 1 if failed else 0
+    errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
+    if errors or warnings:
+        print(
+            f"epic check: {_plural(errors, 'error')} and {_plural(warnings, 'warning')} "
+            f"in {_plural(files, 'file')}",
+            file=sys.stderr,
+        )
+    return 1 if failed or errors else 0
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def epic_files(path: Path) -> Iterator[Path]:

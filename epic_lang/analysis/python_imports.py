@@ -12,9 +12,27 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class PythonFunction:
+    """A function defined at the top of a Python file, read from its source: enough for a
+    hover (signature, docstring) and, when `checkable`, for checking calls' arguments.
+
+    `params` are the parameters that can be passed by position or keyword, with the source
+    text of their defaults; `checkable` is False when the function has `*args`, `**kwargs`,
+    keyword-only or positional-only parameters or decorators (which may change all that)."""
+
+    name: str
+    signature: str
+    params: tuple[tuple[str, str | None], ...]
+    doc: str | None
+    line: int
+    is_async: bool
+    checkable: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,13 +41,15 @@ class PythonModule:
 
     `found` is False when the module or file certainly does not exist (then `problem` says
     why). `members` is the set of top-level names when the source was read and they can be
-    known; None when they cannot (a C extension, a star import, a module `__getattr__`)."""
+    known; None when they cannot (a C extension, a star import, a module `__getattr__`).
+    `functions` are the file's top-level functions (local files only)."""
 
     source: str
     found: bool
     file: Path | None = None
     members: frozenset[str] | None = None
     problem: str | None = None
+    functions: dict[str, PythonFunction] = field(default_factory=dict)
 
 
 def is_file_import(source: str) -> bool:
@@ -44,7 +64,8 @@ def find_python_module(source: str, base_dir: Path | None) -> PythonModule:
             return PythonModule(source, True)
         file = (base_dir or Path("/")) / source
         if not file.is_file():
-            return PythonModule(source, False, file, None, f"no Python file `{source}` at {file}")
+            problem = f"no Python file `{source}` (looked for {file})"
+            return PythonModule(source, False, file, None, problem)
         return _read_python_file(file.resolve())
     return _find_named_module(source, base_dir)
 
@@ -53,16 +74,16 @@ def _find_named_module(source: str, base_dir: Path | None) -> PythonModule:
     parts = source.split(".")
     if not all(part.isidentifier() for part in parts):
         return PythonModule(source, False, problem=f"`{source}` is not a Python module name")
-    if base_dir is not None and (
-        (base_dir / f"{parts[0]}.py").is_file() or (base_dir / parts[0]).is_dir()
-    ):
-        return PythonModule(source, True)
     try:
         spec = importlib.util.find_spec(parts[0])
-    except (ImportError, ValueError):
+    except Exception:  # a third-party finder's failure must not stop the checks
         spec = None
     if spec is None:
-        return PythonModule(source, False, problem=f"cannot find Python module `{parts[0]}`")
+        problem = f"cannot find Python module `{parts[0]}`"
+        if base_dir is not None and (base_dir / f"{parts[0]}.py").is_file():
+            # Module names are looked up on Python's path, not beside the program.
+            problem += f"; for the file beside this program write `./{parts[0]}.py`"
+        return PythonModule(source, False, problem=problem)
     for depth in range(1, len(parts)):
         locations = spec.submodule_search_locations
         if locations is None:
@@ -86,11 +107,51 @@ def _read_python_file_cached(file: Path, mtime_ns: int, size: int) -> PythonModu
     source = str(file)
     try:
         tree = ast.parse(file.read_bytes(), filename=source)
-    except (SyntaxError, ValueError, OSError) as error:
-        line = getattr(error, "lineno", None)
-        where = f" (line {line})" if line else ""
-        return PythonModule(source, True, file, None, f"cannot read `{file.name}`{where}: {error}")
-    return PythonModule(source, True, file, _top_level_names(tree.body))
+    except SyntaxError as error:
+        where = f" at line {error.lineno}" if error.lineno else ""
+        problem = f"`{file.name}` has a Python syntax error{where}: {error.msg}"
+        return PythonModule(source, True, file, None, problem)
+    except (ValueError, OSError) as error:
+        return PythonModule(source, True, file, None, f"cannot read `{file.name}`: {error}")
+    functions = {
+        stmt.name: _function(stmt)
+        for stmt in tree.body
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    return PythonModule(source, True, file, _module_names(tree), None, functions)
+
+
+def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> PythonFunction:
+    args = node.args
+    plain = args.args
+    defaults: list[ast.expr | None] = [None] * (len(plain) - len(args.defaults))
+    defaults += args.defaults
+    params = tuple(
+        (arg.arg, None if default is None else ast.unparse(default))
+        for arg, default in zip(plain, defaults, strict=True)
+    )
+    checkable = not (
+        args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or node.decorator_list
+    )
+    return PythonFunction(
+        node.name, f"{node.name}({ast.unparse(args)})", params, ast.get_docstring(node),
+        node.lineno, isinstance(node, ast.AsyncFunctionDef), checkable,
+    )
+
+
+def _module_names(tree: ast.Module) -> frozenset[str] | None:
+    """The module's global names: those its body binds, plus `global` declarations and
+    `:=` targets anywhere (a superset errs towards accepting a member that exists)."""
+    names = _top_level_names(tree.body)
+    if names is None:
+        return None
+    extra: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            extra.update(node.names)
+        elif isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            extra.add(node.target.id)
+    return names | extra
 
 
 def _top_level_names(body: list[ast.stmt]) -> frozenset[str] | None:
@@ -116,7 +177,7 @@ def _top_level_names(body: list[ast.stmt]) -> frozenset[str] | None:
                 names.update(
                     n.id for n in ast.walk(target) if isinstance(n, ast.Name)
                 )
-        for attr in ("body", "orelse", "finalbody", "handlers"):
+        for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
             if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 pending.extend(getattr(stmt, attr, ()))
     if "__getattr__" in names:

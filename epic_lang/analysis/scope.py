@@ -78,6 +78,9 @@ class Resolution:
       parameter list or pattern already binds.
     - `calls`: every call, and every pipe (`x |> f` calls `f`), in source order.
     - `members`: every `alias.name` field access whose object is an import alias.
+    - `matches`: every `match`, in source order.
+    - `too_deep`: declarations nested too deeply to resolve completely (their names are
+      still bound; uses inside them may be missing).
     - `params_of`: the binding of a top-level def -> its parameters' bindings by name.
     """
 
@@ -92,9 +95,11 @@ class Resolution:
     clashes: list[Binding] = field(default_factory=list)
     calls: list[ast.Call | ast.Pipe] = field(default_factory=list)
     members: list[tuple[ast.Field, Binding]] = field(default_factory=list)
+    matches: list[ast.Match] = field(default_factory=list)
+    too_deep: list[ast.Decl] = field(default_factory=list)
     params_of: dict[Binding, dict[str, Binding]] = field(default_factory=dict)
-    _occurrences: list[Occurrence] | None = None
-    _occurrence_starts: list[int] | None = None
+    _occurrences: list[Occurrence] = field(default_factory=list, init=False, repr=False)
+    _occurrence_starts: list[int] | None = field(default=None, init=False, repr=False)
 
     def binding_of(self, name: ast.Name) -> Binding | None:
         """The binding introduced by this `Name` node, if it is a binding."""
@@ -126,7 +131,7 @@ class Resolution:
 
     def at(self, offset: int) -> Occurrence | None:
         """The binding or use whose name covers `offset` (hover, definition, rename)."""
-        if self._occurrences is None:
+        if self._occurrence_starts is None:
             occurrences = [Occurrence(b.name.span, b, True) for b in self.bindings]
             occurrences += [Occurrence(v.span, t, False) for v, t in self.targets.items()]
             occurrences += [
@@ -136,15 +141,11 @@ class Resolution:
             occurrences.sort(key=lambda o: o.span.start)
             self._occurrences = occurrences
             self._occurrence_starts = [o.span.start for o in occurrences]
-        assert self._occurrence_starts is not None
+        # Names never overlap, so only the last one starting at or before `offset` can
+        # cover it (its end counts, so a cursor just after a name is on it).
         index = bisect_right(self._occurrence_starts, offset) - 1
-        while index >= 0:
-            occurrence = self._occurrences[index]
-            if occurrence.span.start <= offset <= occurrence.span.end:
-                return occurrence
-            if occurrence.span.end < offset:
-                return None
-            index -= 1
+        if index >= 0 and offset <= self._occurrences[index].span.end:
+            return self._occurrences[index]
         return None
 
     def references(self, target: Binding) -> list[Span]:
@@ -177,7 +178,7 @@ class _Resolver:
             ast.LetIn: self.let_in,
             ast.Block: self.block,
             ast.Match: self.match,
-            ast.Pipe: self.pipe,
+            ast.Pipe: self.binary,
             ast.BoolOp: self.binary,
             ast.Compare: self.binary,
             ast.BinOp: self.binary,
@@ -209,10 +210,14 @@ class _Resolver:
             else:
                 self.result.top_level[name.text] = binding
         for decl, owner in zip(module.decls, owners, strict=True):
-            if isinstance(decl, ast.Def):
-                self.result.params_of[owner] = self.function(decl, decl.params, decl.body)
-            elif isinstance(decl, ast.LetDecl):
-                self.expr(decl.value)
+            try:
+                if isinstance(decl, ast.Def):
+                    self.result.params_of[owner] = self.function(decl, decl.params, decl.body)
+                elif isinstance(decl, ast.LetDecl):
+                    self.expr(decl.value)
+            except RecursionError:
+                self.scopes.clear()
+                self.result.too_deep.append(decl)
         self.link_keywords()
         return self.result
 
@@ -280,9 +285,12 @@ class _Resolver:
         scope[text] = binding
 
     def if_(self, node: ast.If) -> None:
-        self.expr(node.cond)
-        self.expr(node.then)
-        self.expr(node.orelse)
+        # A long `else if` chain nests in `orelse`; walk it in a loop, not by recursion.
+        while isinstance(node, ast.If):
+            self.expr(node.cond)
+            self.expr(node.then)
+            node = node.orelse
+        self.expr(node)
 
     def let_in(self, node: ast.LetIn) -> None:
         self.expr(node.value)
@@ -303,6 +311,7 @@ class _Resolver:
         self.scopes.pop()
 
     def match(self, node: ast.Match) -> None:
+        self.result.matches.append(node)
         self.expr(node.subject)
         for case in node.cases:
             scope: dict[str, Binding] = {}
@@ -326,14 +335,18 @@ class _Resolver:
             for record_field in node.fields:
                 self.pattern(record_field.pattern, scope, visible)
 
-    def pipe(self, node: ast.Pipe) -> None:
-        self.expr(node.left)
-        self.expr(node.right)
-        self.result.calls.append(node)
-
-    def binary(self, node: ast.BoolOp | ast.Compare | ast.BinOp) -> None:
-        self.expr(node.left)
-        self.expr(node.right)
+    def binary(self, node: ast.BoolOp | ast.Compare | ast.BinOp | ast.Pipe) -> None:
+        # Long chains (`a + b + c ...`, `x |> f |> g ...`) nest to the left; walk the left
+        # spine in a loop so that a chain of any length needs no deep recursion.
+        spine = []
+        while type(node) in _BINARY:
+            spine.append(node)
+            node = node.left
+        self.expr(node)
+        for link in reversed(spine):
+            self.expr(link.right)
+            if type(link) is ast.Pipe:
+                self.result.calls.append(link)
 
     def unary(self, node: ast.Not | ast.Neg) -> None:
         self.expr(node.operand)
@@ -386,6 +399,9 @@ class _Resolver:
                 if arg.name is not None and arg.name.text in params:
                     param = params[arg.name.text]
                     result.keyword_uses.setdefault(param, []).append(arg.name)
+
+
+_BINARY = frozenset({ast.BoolOp, ast.Compare, ast.BinOp, ast.Pipe})
 
 
 def _nothing(node: ast.Expr) -> None:

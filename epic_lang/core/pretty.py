@@ -57,7 +57,7 @@ def _parts(term: core.Term) -> tuple[str, list[_Child]]:
         for p, d in zip(term.params, term.defaults, strict=True):
             params.append(p if d is None else f"{p}={_flat(d)}")
         head = "fn" if term.name is None else f"fn {term.name}"
-        return head, ["(" + " ".join(params) + ")", term.body]
+        return f"{head} (" + " ".join(params) + ")", [term.body]
     if isinstance(term, core.App):
         children: list[_Child] = [*term.args]
         for key, value in term.kwargs:

@@ -24,6 +24,7 @@ from epic_lang.core import terms as core
 from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
 from epic_lang.eval.machine import (
     FALSE,
+    FORK_POINTS,
     PUSHED,
     TRUE,
     CompiledLam,
@@ -32,12 +33,9 @@ from epic_lang.eval.machine import (
     apply_resume,
     call_if,
     eval_resume,
-    fork_resume,
 )
 from epic_lang.eval.prims import PRIM_IMPLS, deep, force
 from epic_lang.eval.values import Closure, Pending
-
-FORK = (fork_resume, None)
 
 
 class FnCtx:
@@ -216,11 +214,9 @@ class Compiler:
             return let_simple, False
         if self.opp:
             def let_fork(env: list, th: Thread) -> Any:
-                push = th.stack.append
-                push((_store_resume, site, slot, body_m, env))
-                push(FORK)
-                push((eval_resume, site, value, env))
-                return PUSHED
+                stack = th.stack
+                stack.append((_store_resume, site, slot, body_m, env))
+                return _forked(value, env, stack, site, th)
             return let_fork, False
 
         def let_seq(env: list, th: Thread) -> Any:
@@ -230,10 +226,30 @@ class Compiler:
 
     def if_(self, t: core.App, fn: FnCtx, local: dict[str, int]) -> Any:
         cond, cond_simple = self.compile(t.func, fn, local)
-        then_code = self.machine(t.args[0].body, fn, local)
-        else_code = self.machine(t.args[1].body, fn, local)
+        then_inline, then_simple = self.compile(t.args[0].body, fn, local)
+        else_inline, else_simple = self.compile(t.args[1].body, fn, local)
+        then_code = then_inline if not then_simple else (lambda env, th: then_inline(env))
+        else_code = else_inline if not else_simple else (lambda env, th: else_inline(env))
         site = self.site(t, fn)
         kind = self.condition_kind(t)
+        if cond_simple and then_simple and not else_simple:
+            def if_inline_then(env: list, th: Thread) -> Any:
+                c = cond(env)
+                if c is TRUE:
+                    return then_inline(env)
+                if c is FALSE:
+                    return else_code(env, th)
+                return call_if(c, then_code, else_code, env, site, kind, th)
+            return if_inline_then
+        if cond_simple and else_simple and not then_simple:
+            def if_inline_else(env: list, th: Thread) -> Any:
+                c = cond(env)
+                if c is TRUE:
+                    return then_code(env, th)
+                if c is FALSE:
+                    return else_inline(env)
+                return call_if(c, then_code, else_code, env, site, kind, th)
+            return if_inline_else
         if cond_simple:
             def if_inline(env: list, th: Thread) -> Any:
                 c = cond(env)
@@ -277,6 +293,25 @@ class Compiler:
         fcode = codes[0]
         argcodes = codes[1:1 + npos]
         kwcodes = codes[1 + npos:]
+        if self.opp and not kwcodes and npos == 1:
+            a0 = argcodes[0]
+
+            def app_opp1(env: list, th: Thread) -> Any:
+                try:
+                    f = fcode(env)
+                except NeedWait as w:
+                    f = th.m.spawn_simple(w.pending, fcode, env, th)
+                try:
+                    x = a0(env)
+                except NeedWait as w:
+                    x = th.m.spawn_simple(w.pending, a0, env, th)
+                if type(f) is Pending:
+                    if not f.done:
+                        th.stack.append((apply_resume, site, None, (x,), None))
+                        return f
+                    f = f.value
+                return apply(f, (x,), None, site, th)
+            return app_opp1
         if self.opp:
             def app_opp(env: list, th: Thread) -> Any:
                 try:
@@ -310,6 +345,12 @@ class Compiler:
             def app_seq1(env: list, th: Thread) -> Any:
                 return apply(fcode(env), (a0(env),), None, site, th)
             return app_seq1
+        if not kwcodes and len(argcodes) == 2:
+            a0, a1 = argcodes
+
+            def app_seq2(env: list, th: Thread) -> Any:
+                return apply(fcode(env), (a0(env), a1(env)), None, site, th)
+            return app_seq2
 
         def app_seq(env: list, th: Thread) -> Any:
             f = fcode(env)
@@ -335,9 +376,40 @@ class Compiler:
             raise EpicError(f"unknown primitive {op!r}", site)
         impl, deep_ = PRIM_IMPLS[op]
         if all(simple for _, simple in compiled):
-            return _inline_prim(op, impl, deep_, [c for c, _ in compiled], site), True
-        spec = ArgSpec(compiled, site, _prim_finish, (impl, deep_))
+            fetches = [self.fetch(a, fn, local) for a in t.args]
+            return _inline_prim(op, impl, deep_, [c for c, _ in compiled], fetches, site), True
+        if len(t.args) == 2 and op in _FAST_BINARY:
+            spec = ArgSpec(compiled, site, _binary_finish, (impl, _FAST_BINARY[op]))
+            if not compiled[0][1] and not compiled[1][1]:
+                return self.binary_machine(spec), False
+        else:
+            spec = ArgSpec(compiled, site, _prim_finish, (impl, deep_))
         return spec.start, False
+
+    def binary_machine(self, spec: ArgSpec) -> Any:
+        """`f(x) + g(y)`: both operands need the machine; two small frames instead of the
+        general operand list."""
+        code_a = spec.codes[0]
+        site = spec.site
+        if self.opp:
+            def start_opp(env: list, th: Thread) -> Any:
+                stack = th.stack
+                stack.append((_binary_first, site, spec, env))
+                return _forked(code_a, env, stack, site, th)
+            return start_opp
+
+        def start_seq(env: list, th: Thread) -> Any:
+            th.stack.append((_binary_first, site, spec, env))
+            return code_a(env, th)
+        return start_seq
+
+    def fetch(self, t: core.Term, fn: FnCtx, local: dict[str, int]) -> tuple[str, Any] | None:
+        """A constant or local-slot operand, which specialised code reads without a call."""
+        if type(t) is core.Const:
+            return ("const", t.value)
+        if type(t) is core.Var and t.name in local:
+            return ("local", local[t.name])
+        return None
 
 
 def _record(values: list) -> dict:
@@ -361,11 +433,15 @@ _FAST_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _inline_prim(op: str, impl: Callable[..., Any], deep_: bool, codes: list, site: Site) -> Any:
+def _inline_prim(op: str, impl: Callable[..., Any], deep_: bool, codes: list, fetches: list,
+                 site: Site) -> Any:
     """Inline code for a primitive over inline operands, with a fast path for arithmetic and
     comparison of two ints (the common case in loops)."""
     resolve = deep if deep_ else force
     if len(codes) == 2:
+        special = _int_fast_path(op, impl, resolve, fetches, site)
+        if special is not None:
+            return special
         ca, cb = codes
         fast = _FAST_BINARY.get(op)
         if fast is not None:
@@ -411,6 +487,63 @@ def _inline_prim(op: str, impl: Callable[..., Any], deep_: bool, codes: list, si
     return nary
 
 
+def _int_fast_path(op: str, impl: Callable[..., Any], resolve: Callable[[Any], Any],
+                   fetches: list, site: Site) -> Any:
+    """`n - 1`, `n < 2`, `hi - lo`: arithmetic or comparison of a local with a constant or
+    another local, reading the frame directly (no operand calls) when both are ints."""
+    fast = _FAST_BINARY.get(op)
+    compare = _FAST_COMPARE.get(op)
+    if fast is None and compare is None:
+        return None
+    fa, fb = fetches
+    if fa is None or fb is None or fa[0] != "local":
+        return None
+    i = fa[1]
+
+    def slow(a: Any, b: Any) -> Any:
+        try:
+            return impl(resolve(a), resolve(b))
+        except EpicError as e:
+            e.site = e.site or site
+            raise
+
+    if fb[0] == "const":
+        k = fb[1]
+        if type(k) is not int:
+            return None
+        if fast is not None:
+            def arith_local_const(env: list) -> Any:
+                a = env[i]
+                if type(a) is int:
+                    return fast(a, k)
+                return slow(a, k)
+            return arith_local_const
+
+        def compare_local_const(env: list) -> Any:
+            a = env[i]
+            if type(a) is int:
+                return TRUE if compare(a, k) else FALSE
+            return slow(a, k)
+        return compare_local_const
+    j = fb[1]
+    if fast is not None:
+        def arith_locals(env: list) -> Any:
+            a = env[i]
+            b = env[j]
+            if type(a) is int and type(b) is int:
+                return fast(a, b)
+            return slow(a, b)
+        return arith_locals
+
+    def compare_locals(env: list) -> Any:
+        a = env[i]
+        b = env[j]
+        if type(a) is int and type(b) is int:
+            return TRUE if compare(a, b) else FALSE
+        return slow(a, b)
+    return compare_locals
+
+
 # ---------------------------------------------------------------------------------------------
 # Operands that need the machine: collected one by one into `vals` through ARGS frames.
 
@@ -451,14 +584,40 @@ def _collect(spec: ArgSpec, env: list, vals: list, i: int, th: Thread) -> Any:
                 vals[i] = code(env)
             i += 1
             continue
-        push = th.stack.append
-        push((_args_resume, spec.site, spec, env, vals, i))
+        stack = th.stack
+        stack.append((_args_resume, spec.site, spec, env, vals, i))
         if opp:
-            push(FORK)
-            push((eval_resume, spec.site, code, env))
-            return PUSHED
+            return _forked(code, env, stack, spec.site, th)
         return code(env, th)
     return spec.finish(spec, vals, th)
+
+
+def _binary_first(frame: tuple, val: Any, th: Thread) -> Any:
+    spec = frame[2]
+    stack = th.stack
+    stack.append((_binary_second, spec.site, spec, val))
+    if th.m.sequential:
+        return spec.codes[1](frame[3], th)
+    return _forked(spec.codes[1], frame[3], stack, spec.site, th)
+
+
+def _binary_second(frame: tuple, val: Any, th: Thread) -> Any:
+    a = frame[3]
+    if type(a) is int and type(val) is int:
+        return frame[2].data[1](a, val)
+    return _binary_finish(frame[2], [a, val], th)
+
+
+def _forked(code: Any, env: list, stack: list, site: Site, th: Thread) -> Any:
+    """Runs machine code just above a fork point. If it must wait before doing anything,
+    its retry goes above the fork point too, so that only it waits and its siblings go on."""
+    depth = len(stack)
+    try:
+        return code(env, th)
+    except NeedWait as w:
+        del stack[depth:]
+        stack.append((eval_resume, site, code, env))
+        raise Blocked(w.pending) from None
 
 
 def _args_resume(frame: tuple, val: Any, th: Thread) -> Any:
@@ -487,6 +646,18 @@ def _app_finish(spec: ArgSpec, vals: list, th: Thread) -> Any:
 
 def _prim_finish(spec: ArgSpec, vals: list, th: Thread) -> Any:
     impl, deep_ = spec.data
+    return _prim_finish_with(spec, vals, th, impl, deep_)
+
+
+def _binary_finish(spec: ArgSpec, vals: list, th: Thread) -> Any:
+    a, b = vals
+    if type(a) is int and type(b) is int:
+        return spec.data[1](a, b)
+    return _prim_finish_with(spec, vals, th, spec.data[0], False)
+
+
+def _prim_finish_with(spec: ArgSpec, vals: list, th: Thread, impl: Callable[..., Any],
+                      deep_: bool) -> Any:
     resolve = deep if deep_ else force
     try:
         return impl(*[resolve(v) for v in vals])
@@ -514,3 +685,6 @@ def _if_resume(frame: tuple, val: Any, th: Thread) -> Any:
     if val is FALSE:
         return frame[3](frame[4], th)
     return call_if(val, frame[2], frame[3], frame[4], frame[1], frame[5], th)
+
+
+FORK_POINTS.update((_args_resume, _store_resume, _binary_first, _binary_second))

@@ -6,12 +6,19 @@ it) and the value being returned into the top frame. Compiled code (see `compile
 small pure parts inline and pushes a frame for anything that may take many steps, so EPIC
 recursion depth is bounded by memory, never by Python's recursion limit.
 
-Opportunistic mode marks the start of every argument and `let` value that is not trivially
-short with a FORK frame. Nothing is spawned while the work runs straight through; only when a
-strict position meets a pending value (`NeedWait`) is the thread split at the nearest FORK:
-the frames above it become a new thread waiting for that value, and the original thread
-continues at once with a fresh `Pending` standing for the result. So threads exist exactly
-where a value is actually pending.
+In opportunistic mode, the frame that receives the value of an argument or a `let` value
+that is not trivially short is a *fork point* (its resume function is in `FORK_POINTS`).
+Nothing is spawned while the work runs straight through; only when a strict position meets
+a pending value (`NeedWait`) is the thread split at the nearest fork point: the frames above
+it become a new thread waiting for that value, and the original thread resumes the fork
+point at once with a fresh `Pending` standing for the result. So threads exist exactly
+where a value is actually pending. An external call in opportunistic mode returns its
+`Pending` at once; in sequential mode the thread waits for it right there (a FORCE frame).
+
+Waiting is done by re-running a step: a step raises `NeedWait` only before it has done
+anything that must not happen twice (sending an external call), and the machine re-runs the
+frame once the value is known. A step that has already done such a thing pushes the frame to
+resume with and raises `Blocked` instead.
 """
 
 from __future__ import annotations
@@ -20,13 +27,14 @@ from collections import deque
 from typing import Any
 
 from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
-from epic_lang.eval.prims import deep, force
+from epic_lang.eval.prims import deep, deep_all, force
 from epic_lang.eval.values import (
     FALSE,
     TRUE,
     Builtin,
     ChurchBool,
     Closure,
+    Countdown,
     EnvThunk,
     ExternalFn,
     Pending,
@@ -67,8 +75,9 @@ def eval_simple_resume(frame: tuple, val: Any, th: Thread) -> Any:
     return frame[2](frame[3])
 
 
-def fork_resume(frame: tuple, val: Any, th: Thread) -> Any:
-    return val
+FORK_POINTS: set[Any] = set()
+"""Resume functions of frames that receive an argument or `let` value in opportunistic
+mode: where a thread may be split (filled in by the compiler and the program loader)."""
 
 
 def resolve_resume(frame: tuple, val: Any, th: Thread) -> Any:
@@ -84,7 +93,7 @@ def force_resume(frame: tuple, val: Any, th: Thread) -> Any:
 
 
 def deep_resume(frame: tuple, val: Any, th: Thread) -> Any:
-    return deep(val)
+    return deep_all(val)
 
 
 def apply_resume(frame: tuple, val: Any, th: Thread) -> Any:
@@ -94,10 +103,6 @@ def apply_resume(frame: tuple, val: Any, th: Thread) -> Any:
     if f is None:
         f = val
     return apply(f, frame[3], frame[4], frame[1], th)
-
-
-def value_resume(frame: tuple, val: Any, th: Thread) -> Any:
-    return frame[2]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,48 +162,44 @@ def apply(f: Any, args: tuple | list, kwargs: dict | None, site: Site, th: Threa
     inline; externals are dispatched. Returns a value or PUSHED. Errors without a position
     (wrong arity, a built-in's type error) get the call's."""
     try:
-        return _apply(f, args, kwargs, site, th)
+        t = type(f)
+        if t is Closure:
+            lam = f.lam
+            if kwargs or len(args) != lam.nparams:
+                env = bind(lam, f.captured, args, kwargs)
+                th.stack.append((eval_resume, lam.site, lam.entry, env))
+                return PUSHED
+            env = [f.captured, *args, *lam.pad]
+            if lam.simple_body is not None:
+                try:
+                    return lam.simple_body(env)
+                except EpicError as e:
+                    e.trail.append(site)
+                    raise
+            th.stack.append((eval_resume, lam.site, lam.body, env))
+            return PUSHED
+        if t is ChurchBool:
+            if len(args) != 2 or kwargs:
+                raise EpicError(f"a boolean takes 2 arguments (two functions), got {len(args)}")
+            return apply(args[0] if f.truth else args[1], (), None, site, th)
+        if t is Pending:
+            if f.done:
+                return apply(f.value, args, kwargs, site, th)
+            raise NeedWait(f)
+        if t is Builtin:
+            return call_builtin(f, args, kwargs)
+        if t is ExternalFn:
+            return th.m.call_external(f, args, kwargs, site, th)
+        if t is EnvThunk:
+            if args or kwargs:
+                raise EpicError(f"the branch function takes no arguments, got {len(args)}")
+            th.stack.append((eval_resume, site, f.code, list(f.env)))
+            return PUSHED
+        raise EpicError(f"cannot call a value of type {type_name(f)}")
     except EpicError as e:
         if e.site is None:
             e.site = site
         raise
-
-
-def _apply(f: Any, args: tuple | list, kwargs: dict | None, site: Site, th: Thread) -> Any:
-    t = type(f)
-    if t is Closure:
-        lam = f.lam
-        if kwargs or len(args) != lam.nparams:
-            env = bind(lam, f.captured, args, kwargs)
-            th.stack.append((eval_resume, lam.site, lam.entry, env))
-            return PUSHED
-        env = [f.captured, *args, *lam.pad]
-        if lam.simple_body is not None:
-            try:
-                return lam.simple_body(env)
-            except EpicError as e:
-                e.trail.append(site)
-                raise
-        th.stack.append((eval_resume, lam.site, lam.body, env))
-        return PUSHED
-    if t is ChurchBool:
-        if len(args) != 2 or kwargs:
-            raise EpicError(f"a boolean takes 2 arguments (two functions), got {len(args)}")
-        return apply(args[0] if f.truth else args[1], (), None, site, th)
-    if t is Pending:
-        if f.done:
-            return apply(f.value, args, kwargs, site, th)
-        raise NeedWait(f)
-    if t is Builtin:
-        return call_builtin(f, args, kwargs)
-    if t is ExternalFn:
-        return th.m.call_external(f, args, kwargs, site, th)
-    if t is EnvThunk:
-        if args or kwargs:
-            raise EpicError(f"the branch function takes no arguments, got {len(args)}")
-        th.stack.append((eval_resume, site, f.code, list(f.env)))
-        return PUSHED
-    raise EpicError(f"cannot call a value of type {type_name(f)}")
 
 
 def call_builtin(b: Builtin, args: tuple | list, kwargs: dict | None) -> Any:
@@ -297,6 +298,10 @@ class Machine:
             for w in waiters:
                 if type(w) is Pending:
                     work.append((w, v))
+                elif type(w) is Countdown:
+                    w.count -= 1
+                    if w.count == 0:
+                        work.append((w.target, None))
                 else:
                     w.cause = cause
                     ready.append(w)
@@ -346,16 +351,18 @@ class Machine:
                 return
 
     def block(self, th: Thread, p: Pending, val: Any) -> Any:
-        """`th` must wait for `p`: split it at its nearest FORK and go on with the frames
-        below, or suspend it entirely when it has none."""
+        """`th` must wait for `p`: split it at its nearest fork point and resume that with a
+        new pending value, or suspend it entirely (always, in sequential mode)."""
         stack = th.stack
-        i = len(stack) - 1
-        while i >= 0 and stack[i][0] is not fork_resume:
+        # The top frame is the one to retry; it always goes with the waiting part.
+        i = -1 if self.sequential else len(stack) - 2
+        forks = FORK_POINTS
+        while i >= 0 and stack[i][0] not in forks:
             i -= 1
         if i < 0:
             th.val = val
             p.waiters.append(th)
             return SUSPENDED
         result = self.spawn(p, stack[i + 1:], val, th.cause)
-        del stack[i:]
+        del stack[i + 1:]
         return result

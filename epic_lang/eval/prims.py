@@ -16,10 +16,10 @@ from epic_lang.eval.values import (
     FUNCTION_TYPES,
     TRUE,
     ChurchBool,
+    Countdown,
     ModuleValue,
     Pending,
     format_value,
-    from_python,
     to_display,
     type_name,
 )
@@ -64,6 +64,40 @@ def deep(v: Any) -> Any:
                     v[k] = y
         return v
     return v
+
+
+def deep_all(v: Any) -> Any:
+    """`deep(v)`, but when parts are pending, waits for all of them at once (one wake-up
+    instead of one per part, which keeps a 10,000-element result linear)."""
+    try:
+        return deep(v)
+    except NeedWait:
+        pending: list[Pending] = []
+        _unresolved(v, pending)
+        if len(pending) == 1:
+            raise NeedWait(pending[0]) from None
+        join = Pending()
+        countdown = Countdown(len(pending), join)
+        for p in pending:
+            p.waiters.append(countdown)
+        raise NeedWait(join) from None
+
+
+def _unresolved(v: Any, out: list[Pending]) -> None:
+    stack = [v]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is Pending:
+            if not v.done:
+                out.append(v)
+                continue
+            v = v.value
+            t = type(v)
+        if t is list or t is tuple:
+            stack.extend(v)
+        elif t is dict:
+            stack.extend(v.values())
 
 
 def boolean(b: bool) -> ChurchBool:
@@ -232,9 +266,12 @@ def field(obj: Any, name: str) -> Any:
     if t in FUNCTION_TYPES or obj is None or t in (int, float, str, list, tuple, ChurchBool):
         raise EpicError(f"{type_name(obj)} has no field {name!r}")
     try:
-        return from_python(getattr(obj, name))
+        attribute = getattr(obj, name)
     except AttributeError:
         raise EpicError(f"{type_name(obj)} has no attribute {name!r}") from None
+    from epic_lang.eval.externals import python_attribute
+
+    return python_attribute(type(obj).__name__, name, attribute)
 
 
 def module_field(module: ModuleValue, name: str) -> Any:

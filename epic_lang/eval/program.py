@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TextIO
 
 from epic_lang.core import terms as core
 from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
-from epic_lang.eval.compiler import FORK, Compiler
+from epic_lang.eval.compiler import Compiler
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site
 from epic_lang.eval.externals import LLM_EXTERNALS, REGISTRY, import_python
 from epic_lang.eval.machine import (
+    FORK_POINTS,
     PUSHED,
     Thread,
     apply_resume,
@@ -156,8 +158,6 @@ class Unit:
                 frames.append((eval_resume, site, _as_machine(code), env))
             else:
                 frames.append((eval_resume, site, code, env))
-            if opportunistic:
-                frames.append(FORK)
             frames.append((_set_global_resume, site, self.gvals, g, self.fields, name))
         return frames
 
@@ -262,10 +262,20 @@ def parse_and_desugar(text: str, path: str | None) -> core.CoreModule:
         except ImportError:
             pass
         else:
-            diagnostics = list(check_module(result.module, path))
+            diagnostics = [d for d in check_module(result.module, path)
+                           if not _registered_name(d)]
     if has_errors(diagnostics):
         raise EpicLoadError(diagnostics, path)
     return desugar_module(result.module, path)
+
+
+def _registered_name(d: Any) -> bool:
+    """An `unknown-name` diagnostic about a name registered with `@external`, which the
+    static checks cannot know about."""
+    if d.code != "unknown-name":
+        return False
+    found = re.match(r"unknown name `([^`]+)`", d.message)
+    return found is not None and found[1] in REGISTRY
 
 
 @cache
@@ -423,3 +433,6 @@ def run_source(text: str, *args: Any, entry: str = "main", path: str | None = No
     """Loads `text` and runs `entry` (default `main`)."""
     return load_source(text, path).run(entry, *args, mode=mode, backend=backend,
                                        max_concurrency=max_concurrency, **kwargs)
+
+
+FORK_POINTS.add(_set_global_resume)

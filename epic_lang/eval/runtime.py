@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site, StackEntry
 from epic_lang.eval.externals import llm_result
 from epic_lang.eval.machine import Machine, Thread, eval_resume
-from epic_lang.eval.prims import deep
+from epic_lang.eval.prims import deep_all
 from epic_lang.eval.trace import CallRecord, Trace
 from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python
 from epic_lang.llm.interface import LLMRequest
@@ -71,8 +71,8 @@ class Run:
     def dispatch(self, f: ExternalFn, args: Any, kwargs: Any, site: Site, th: Thread) -> Pending:
         """Sends one external call once its arguments are fully known (waits otherwise) and
         returns the pending value of its result."""
-        args = [deep(a) for a in args]
-        kwargs = {k: deep(v) for k, v in kwargs.items()} if kwargs else None
+        args = deep_all(args)
+        kwargs = deep_all(kwargs) if kwargs else None
         start = f.invoke(args, kwargs, self)
         shown = ", ".join([*(format_value(a) for a in args),
                            *(f"{k}={format_value(v)}" for k, v in (kwargs or {}).items())])
@@ -86,8 +86,13 @@ class Run:
         assert self.loop is not None
         task = self.loop.create_task(self._call(record, start, p, f.pool, site))
         self.inflight.add(task)
-        task.add_done_callback(self.inflight.discard)
+        task.add_done_callback(self._call_done)
         return p
+
+    def _call_done(self, task: asyncio.Task) -> None:
+        self.inflight.discard(task)
+        if not self.inflight:
+            self.wake()
 
     async def _call(self, record: CallRecord, start: Callable[[], Any], p: Pending, pool: str,
                     site: Site) -> None:
@@ -98,6 +103,7 @@ class Run:
                     record.start = self.now()
                     result = await start()
             else:
+                record.start = self.now()
                 result = await start()
         except asyncio.CancelledError:
             record.status = "cancelled"
@@ -172,7 +178,9 @@ class Run:
     # -- driving -----------------------------------------------------------------------------
 
     async def execute(self, thread: Thread) -> Any:
-        """Runs the machine from `thread` until the result is known; returns it."""
+        """Runs the machine from `thread` until the result is known and every call sent has
+        finished (a call whose result is not needed still completes, as it would in the
+        sequential run, and its failure is still an error); returns the result."""
         self.loop = asyncio.get_running_loop()
         self.t0 = time.perf_counter()
         machine = self.machine
@@ -185,7 +193,7 @@ class Run:
                 machine.run_ready()
                 if self.error is not None:
                     raise self.error
-                if self.done:
+                if self.done and not self.inflight:
                     return self.result
                 if not self.inflight:
                     raise EpicRuntimeError(

@@ -30,6 +30,16 @@ class Pending:
         self.cause: int | None = None
 
 
+class Countdown:
+    """A waiter on several pendings at once: `target` is resolved when `count` of them are."""
+
+    __slots__ = ("count", "target")
+
+    def __init__(self, count: int, target: Pending) -> None:
+        self.count = count
+        self.target = target
+
+
 class Closure:
     """A user function: its compiled code and the values of its free variables."""
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from epic_lang.syntax.lexer import KEYWORDS
+
 _CALLEE = re.compile(r"([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*\Z")
 _KEYWORD_ARG = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?![=>])")
-_NOT_CALLEES = frozenset({"fn", "if", "then", "else", "in", "and", "or", "not", "case", "with"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +64,9 @@ def call_context(text: str, offset: int) -> CallContext | None:
         if ch != "(":
             continue
         match = _CALLEE.search(text[max(0, position - 200) : position])
-        if match is None:
-            return None
-        callee = re.sub(r"\s+", "", match.group(1))
-        if callee in _NOT_CALLEES:
-            return None
+        callee = re.sub(r"\s+", "", match.group(1)) if match else ""
+        if not callee or callee in KEYWORDS:
+            continue  # a parenthesised expression or `fn(...)`: the call is further out
         ends = segments[1:] + [offset]
         words = [_KEYWORD_ARG.match(text, s, e) for s, e in zip(segments, ends, strict=True)]
         current = words[-1]

@@ -87,9 +87,7 @@ def _name_item(name: str, target: BuiltinInfo | Binding, text: str) -> Completio
     return CompletionItem(name, kind, "", describe_binding(target, text), rank=2)
 
 
-def _keyword_arguments(
-    analysis: Analysis, offset: int, context: Context
-) -> list[CompletionItem]:
+def _keyword_arguments(analysis: Analysis, offset: int, context: Context) -> list[CompletionItem]:
     call = call_context(analysis.text, offset)
     if call is None or call.keyword is not None:
         return []
@@ -109,7 +107,7 @@ def _members(analysis: Analysis, alias: str, context: Context) -> list[Completio
         return []
     decl = target.node
     if not decl.python:
-        imported = load_import(analysis.path, decl, context.reader)
+        imported = load_import(analysis.path, decl, context.loader)
         if imported is None:
             return []
         return [

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from epic_lang.format.formatter import FormatError, format_range, format_source
-
 
 @dataclass(frozen=True, slots=True)
 class Edit:
@@ -21,6 +19,9 @@ class Edit:
 
 
 def format_document(text: str, path: str | None = None) -> list[Edit]:
+    # The formatter is loaded on the first format request, not when the server starts.
+    from epic_lang.format.formatter import FormatError, format_source
+
     try:
         formatted = format_source(text, path)
     except FormatError:
@@ -29,6 +30,8 @@ def format_document(text: str, path: str | None = None) -> list[Edit]:
 
 
 def format_selection(text: str, start: int, end: int) -> list[Edit]:
+    from epic_lang.format.formatter import FormatError, format_range
+
     try:
         replacements = format_range(text, start, end)
     except FormatError:

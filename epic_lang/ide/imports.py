@@ -1,8 +1,8 @@
 """The EPIC files a module imports, read for cross-file navigation, hover and completion.
 
-An editor may hold unsaved text for an imported file, so the text comes from a `SourceReader`
-the caller supplies (the language server reads its open documents first, then the disk).
-Analyses of files read from disk are cached by modification time.
+An editor may hold unsaved text for an imported file, so the analysis of a file comes from a
+`ModuleLoader` the caller supplies (the language server answers with its open documents'
+analyses, then with `load_from_disk`). Files read from disk are cached by modification time.
 """
 
 from __future__ import annotations
@@ -14,17 +14,24 @@ from epic_lang.analysis.epic_imports import import_path as epic_import_path
 from epic_lang.ide.document import Analysis
 from epic_lang.syntax import ast
 
-SourceReader = Callable[[str], "str | None"]
+ModuleLoader = Callable[[str], "Analysis | None"]
 
 _disk_cache: dict[str, tuple[float, Analysis]] = {}
 
 
-def read_disk(path: str) -> str | None:
+def load_from_disk(path: str) -> Analysis | None:
+    """The analysis of the file at `path`, or None when it cannot be read."""
     try:
+        mtime = os.stat(path).st_mtime
+        cached = _disk_cache.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
         with open(path, encoding="utf-8") as handle:
-            return handle.read()
+            analysis = Analysis(handle.read(), path)
     except (OSError, UnicodeDecodeError):
         return None
+    _disk_cache[path] = (mtime, analysis)
+    return analysis
 
 
 def import_path(importer: str | None, source: str) -> str | None:
@@ -34,30 +41,13 @@ def import_path(importer: str | None, source: str) -> str | None:
 
 
 def load_import(
-    importer: str | None, decl: ast.Import, reader: SourceReader = read_disk
+    importer: str | None, decl: ast.Import, loader: ModuleLoader = load_from_disk
 ) -> Analysis | None:
     """The analysis of the EPIC module `decl` imports, or None when it cannot be read."""
     if decl.python:
         return None
     path = import_path(importer, decl.source)
-    if path is None:
-        return None
-    if reader is not read_disk:
-        text = reader(path)
-        return None if text is None else Analysis(text, path)
-    try:
-        mtime = os.stat(path).st_mtime
-    except OSError:
-        return None
-    cached = _disk_cache.get(path)
-    if cached and cached[0] == mtime:
-        return cached[1]
-    text = read_disk(path)
-    if text is None:
-        return None
-    analysis = Analysis(text, path)
-    _disk_cache[path] = (mtime, analysis)
-    return analysis
+    return None if path is None else loader(path)
 
 
 def exported(module: ast.Module) -> dict[str, ast.Def | ast.LetDecl]:

@@ -12,7 +12,7 @@ from types import ModuleType
 
 from epic_lang.analysis.scope import Binding
 from epic_lang.ide.document import Analysis
-from epic_lang.ide.imports import SourceReader, exported, load_import, read_disk
+from epic_lang.ide.imports import ModuleLoader, exported, load_from_disk, load_import
 from epic_lang.ide.python_info import load_python_module
 from epic_lang.syntax import ast
 
@@ -22,7 +22,7 @@ class Context:
     """What an editor feature may read beyond the file itself. `trusted_python` is the
     user's permission to import (and so run) the Python modules a file imports."""
 
-    reader: SourceReader = read_disk
+    loader: ModuleLoader = load_from_disk
     trusted_python: bool = False
 
 
@@ -53,7 +53,7 @@ def epic_member(
     analysis: Analysis, decl: ast.Import, member: str, context: Context
 ) -> tuple[Analysis, ast.Def | ast.LetDecl] | None:
     """The declaration `member` of the EPIC module `decl` imports, with that module's analysis."""
-    imported = load_import(analysis.path, decl, context.reader)
+    imported = load_import(analysis.path, decl, context.loader)
     if imported is None:
         return None
     found = exported(imported.module).get(member)

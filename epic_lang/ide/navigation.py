@@ -12,13 +12,9 @@ from epic_lang.ide.imports import import_path
 from epic_lang.ide.lookup import Context, epic_member, import_at_source, member_at
 from epic_lang.source import NO_SPAN, Span
 from epic_lang.syntax import ast
+from epic_lang.syntax.lexer import KEYWORDS as LEXER_KEYWORDS
 
-KEYWORDS = frozenset(
-    {
-        "def", "let", "in", "if", "then", "else", "fn", "match", "case", "import", "python",
-        "from", "as", "and", "or", "not", "true", "false", "none",
-    }
-)
+KEYWORDS = frozenset(LEXER_KEYWORDS)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 

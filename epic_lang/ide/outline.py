@@ -35,12 +35,8 @@ class Fold:
     kind: FoldKind
 
 
-def signature(decl: ast.Def) -> str:
-    """`name(a, b=...)` as hover, completion and the outline show it."""
-    return f"{decl.name.text}({', '.join(param_text(p) for p in decl.params)})"
-
-
-def param_text(param: ast.Param) -> str:
+def _param_text(param: ast.Param) -> str:
+    """A parameter as the outline shows it: defaults are elided."""
     return param.name.text if param.default is None else f"{param.name.text}=…"
 
 
@@ -48,20 +44,31 @@ def symbols(module: ast.Module) -> list[Symbol]:
     out: list[Symbol] = []
     for decl in module.decls:
         if isinstance(decl, ast.Def):
-            detail = f"({', '.join(param_text(p) for p in decl.params)})"
+            detail = f"({', '.join(_param_text(p) for p in decl.params)})"
             out.append(Symbol(decl.name.text, "function", detail, decl.span, decl.name.span))
         elif isinstance(decl, ast.LetDecl):
             out.append(Symbol(decl.name.text, "variable", "", decl.span, decl.name.span))
         else:
             kind = "python" if decl.python else "epic"
-            detail = f"{kind} {decl.source!r}"
+            detail = f'{kind} "{decl.source}"'
             out.append(Symbol(decl.alias.text, "module", detail, decl.span, decl.alias.span))
     return out
 
 
 _FOLDABLE = (
-    ast.Def, ast.LetDecl, ast.BlockLet, ast.Match, ast.Case, ast.Lambda, ast.If, ast.Call,
-    ast.ListExpr, ast.RecordExpr, ast.TupleExpr, ast.FString, ast.Literal,
+    ast.Def,
+    ast.LetDecl,
+    ast.BlockLet,
+    ast.Match,
+    ast.Case,
+    ast.Lambda,
+    ast.If,
+    ast.Call,
+    ast.ListExpr,
+    ast.RecordExpr,
+    ast.TupleExpr,
+    ast.FString,
+    ast.Literal,
 )
 
 

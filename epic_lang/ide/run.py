@@ -13,7 +13,7 @@ from typing import Any
 
 from epic_lang.diagnostics import Severity
 from epic_lang.ide.document import Analysis
-from epic_lang.ide.imports import SourceReader, load_import, read_disk
+from epic_lang.ide.imports import ModuleLoader, load_from_disk, load_import
 from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult
 from epic_lang.source import Span
 from epic_lang.syntax import ast
@@ -27,6 +27,9 @@ class RunError:
     rendered: str
     path: str | None
     span: Span | None
+
+
+CANCELLED = RunError("cancelled", "cancelled", None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,7 @@ class CountingBackend:
 
 
 def untrusted_python_import(
-    analysis: Analysis, reader: SourceReader = read_disk
+    analysis: Analysis, loader: ModuleLoader = load_from_disk
 ) -> tuple[str | None, ast.Import] | None:
     """The first `import python` reached from this module (file, declaration), following
     EPIC imports; None when running it would execute no Python module."""
@@ -92,7 +95,7 @@ def untrusted_python_import(
                 continue
             if decl.python:
                 return current.path, decl
-            imported = load_import(current.path, decl, reader)
+            imported = load_import(current.path, decl, loader)
             if imported is not None:
                 queue.append(imported)
     return None
@@ -117,35 +120,44 @@ class RunRequest:
     trusted_python: bool
 
 
+def refusal(request: RunRequest, loader: ModuleLoader = load_from_disk) -> RunError | None:
+    """Why the request must not run at all: an error `epic check` reports, or a Python
+    import in a workspace that is not trusted. Nothing is evaluated or imported to decide."""
+    analysis = request.analysis
+    error = _static_error(analysis)
+    if error is not None or request.trusted_python:
+        return error
+    found = untrusted_python_import(analysis, loader)
+    if found is None:
+        return None
+    path, decl = found
+    message = (
+        f'the program imports the Python module "{decl.source}", and this workspace '
+        "is not trusted to run Python code"
+    )
+    where = f"{path or '<input>'}:{decl.span.line}:{decl.span.col}"
+    return RunError(message, f"{where}: error: {message}", path, decl.span)
+
+
 async def run_program(
-    request: RunRequest, counter: CallCounter, reader: SourceReader = read_disk
+    request: RunRequest, counter: CallCounter, loader: ModuleLoader = load_from_disk
 ) -> RunOutcome:
-    """Runs the request. Cancelling the awaiting task cancels the run (and every call in
-    flight) and ends it with the error "cancelled"."""
+    """Runs the request unless `refusal` objects. Cancelling the awaiting task cancels the
+    run (and every call in flight) and ends it with the error `CANCELLED`."""
     # The evaluator and the LLM clients are imported on the first run only, so that an
     # editor session that never runs anything does not pay for them.
     from epic_lang.eval import EpicLoadError, EpicRuntimeError, load_source
     from epic_lang.eval.values import to_display
-    from epic_lang.llm.config import backend_from_options
 
     analysis = request.analysis
-    error = _static_error(analysis)
-    if error is not None:
-        return RunOutcome(None, error, None)
-    if not request.trusted_python:
-        found = untrusted_python_import(analysis, reader)
-        if found is not None:
-            path, decl = found
-            message = (
-                f'the program imports the Python module "{decl.source}", and this workspace '
-                "is not trusted to run Python code"
-            )
-            where = f"{path or '<input>'}:{decl.span.line}:{decl.span.col}"
-            found_error = RunError(message, f"{where}: error: {message}", path, decl.span)
-            return RunOutcome(None, found_error, None)
+    refused = refusal(request, loader)
+    if refused is not None:
+        return RunOutcome(None, refused, None)
 
     def make_backend() -> CountingBackend:
         """Called by the evaluator only when the program makes its first LLM call."""
+        from epic_lang.llm.config import backend_from_options
+
         inner = backend_from_options(settings=request.llm_settings, program_path=analysis.path)
         return CountingBackend(inner, counter)
 
@@ -160,7 +172,7 @@ async def run_program(
         found_error = RunError(failure.message, failure.render(), failure.path, failure.span)
         return RunOutcome(None, found_error, _trace_dict(getattr(failure, "trace", None)))
     except asyncio.CancelledError:
-        return RunOutcome(None, RunError("cancelled", "cancelled", None, None), None)
+        return RunOutcome(None, CANCELLED, None)
     return RunOutcome(to_display(result.epic_value), None, _trace_dict(result.trace))
 
 

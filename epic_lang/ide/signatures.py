@@ -42,10 +42,7 @@ def build(name: str, params: list[tuple[str, str | None]], doc: str) -> Signatur
 
 
 def _def_signature(decl: ast.Def, text: str, name: str) -> Signature:
-    params = [
-        (p.name.text, _source(text, p.default))
-        for p in decl.params
-    ]
+    params = [(p.name.text, _source(text, p.default)) for p in decl.params]
     return build(name, params, decl.doc or "")
 
 

@@ -40,22 +40,6 @@ def iter_nodes(node: Any) -> Iterator[Any]:
         stack.extend(reversed(list(children(current))))
 
 
-def path_at(module: ast.Module, offset: int) -> list[Any]:
-    """The nodes whose span contains `offset`, outermost first.
-
-    A position at the very end of a name still counts as inside it, which is where the cursor
-    sits right after typing the name."""
-    path: list[Any] = []
-    current: Any = module
-    while True:
-        path.append(current)
-        inner = [c for c in children(current) if c.span.start <= offset <= c.span.end]
-        if not inner:
-            return path
-        # Prefer the child that starts at the offset over one that merely ends there.
-        current = max(inner, key=lambda c: (c.span.start, -c.span.end))
-
-
 def decl_at(module: ast.Module, offset: int) -> ast.Decl | None:
     """The top-level declaration containing `offset`, if any."""
     for decl in module.decls:

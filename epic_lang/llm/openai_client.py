@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import ssl
+import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from epic_lang.llm.batching import Batcher
+from epic_lang.llm.fast_transport import FastTransport
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult
 from epic_lang.llm.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after, retry_delay
 from epic_lang.llm.wire import (
@@ -47,6 +50,14 @@ class ClientOptions:
     batch: bool = False
     batch_window: float = 0.005
     batch_max_prompts: int = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """An API key that does not show itself in `repr` (debug dumps, tracebacks with
+    locals)."""
+
+    value: str = field(repr=False)
 
 
 class LLMHTTPError(LLMError):
@@ -108,7 +119,7 @@ class OpenAIBackend:
     ) -> None:
         self.base_url = normalise_base_url(base_url)
         self.model = model
-        self._api_key = api_key or None
+        self._api_key = Secret(api_key) if api_key else None
         self._key_source = key_source
         self.options = options or ClientOptions()
         self._rng = random.Random()
@@ -124,6 +135,12 @@ class OpenAIBackend:
         if self.options.batch:
             parts.append("batching (llm calls sent as /v1/completions prompts)")
         return ", ".join(parts)
+
+    def identity(self) -> str:
+        """What answers depend on, for cache keys: endpoint, model, and whether `llm` calls
+        go through chat or (batched) completions."""
+        route = "completions" if self.options.batch else "chat"
+        return f"{safe_url(self.base_url)} model={self.model or ''} llm-route={route}"
 
     @property
     def requests_batched(self) -> int:
@@ -217,7 +234,7 @@ class OpenAIBackend:
         return LLMHTTPError(self._redact(message), failure.status)
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._api_key, "[API key]") if self._api_key else text
+        return text.replace(self._api_key.value, "[API key]") if self._api_key else text
 
     def _state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
@@ -239,9 +256,15 @@ class OpenAIBackend:
         size = self.options.max_concurrency
         headers = {"User-Agent": "epic-lang"}
         if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
+            headers["Authorization"] = f"Bearer {self._api_key.value}"
+        tls = default_ssl_context()
+        transport: httpx.AsyncBaseTransport | None = None
+        if not _proxy_applies(self.base_url):
+            transport = FastTransport(tls)
         return httpx.AsyncClient(
             headers=headers,
+            verify=tls,
+            transport=transport,
             timeout=httpx.Timeout(
                 self.options.timeout, connect=self.options.connect_timeout, pool=None
             ),
@@ -259,6 +282,25 @@ class OpenAIBackend:
 @dataclass(frozen=True, slots=True)
 class _Answer:
     value: Any
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """The TLS context httpx would build (certifi's roots when available)."""
+    try:
+        import certifi
+    except ImportError:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _proxy_applies(url: str) -> bool:
+    """Whether an environment proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, not bypassed by
+    NO_PROXY) covers `url`; then httpx's own transport, which speaks to proxies, is used."""
+    proxies = urllib.request.getproxies_environment()
+    parts = urlsplit(url)
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass_environment(parts.hostname or "", proxies)
 
 
 def _describe_exception(exc: Exception) -> str:

@@ -361,10 +361,12 @@ class SimApp:
 
 
 class SimServerHandle:
-    """A running sim-server: its OpenAI base URL and its statistics."""
+    """A running sim-server: its OpenAI base URL, its statistics, and its process id when it
+    runs in a child process (for measuring its CPU time)."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, pid: int | None = None) -> None:
         self.base_url = base_url
+        self.pid = pid
         self.root = base_url.removesuffix("/v1")
 
     def stats(self) -> dict[str, Any]:
@@ -431,7 +433,7 @@ def spawned_sim_server(*args: str) -> Iterator[SimServerHandle]:
         found = re.search(r"(http://\S+/v1)", line)
         if found is None:
             raise RuntimeError(f"sim-server did not start: {line.strip()!r}")
-        yield SimServerHandle(found.group(1))
+        yield SimServerHandle(found.group(1), process.pid)
     finally:
         process.terminate()
         try:

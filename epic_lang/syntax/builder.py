@@ -58,8 +58,27 @@ class _Paren:
     span: Span
 
 
+_new = object.__new__
+_SET_START, _SET_END, _SET_LINE, _SET_COL, _SET_END_LINE, _SET_END_COL = (
+    Span.__dict__[name].__set__ for name in ("start", "end", "line", "col", "end_line", "end_col")
+)
+
+
+def make_span(start: int, end: int, line: int, col: int, end_line: int, end_col: int) -> Span:
+    """`Span(...)` without the frozen dataclass's `__init__`, which sets each field through
+    `object.__setattr__`; spans are the parser's most frequent allocation."""
+    span = _new(Span)
+    _SET_START(span, start)
+    _SET_END(span, end)
+    _SET_LINE(span, line)
+    _SET_COL(span, col)
+    _SET_END_LINE(span, end_line)
+    _SET_END_COL(span, end_col)
+    return span
+
+
 def tok_span(tok: Token) -> Span:
-    return Span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)
+    return make_span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)
 
 
 def span_of(x: object) -> Span:
@@ -69,9 +88,18 @@ def span_of(x: object) -> Span:
 
 
 def cover(first: object, last: object) -> Span:
-    a = span_of(first)
-    b = span_of(last)
-    return Span(a.start, b.end, a.line, a.col, b.end_line, b.end_col)
+    """The span from the start of `first` to the end of `last` (tokens or nodes)."""
+    if isinstance(first, Token):
+        start, line, col = first.start_pos, first.line, first.column
+    else:
+        a = first.span  # type: ignore[attr-defined]
+        start, line, col = a.start, a.line, a.col
+    if isinstance(last, Token):
+        end, end_line, end_col = last.end_pos, last.end_line, last.end_column
+    else:
+        b = last.span  # type: ignore[attr-defined]
+        end, end_line, end_col = b.end, b.end_line, b.end_col
+    return make_span(start, end, line, col, end_line, end_col)
 
 
 def unwrap(x: object) -> ast.Expr:
@@ -90,8 +118,18 @@ def _nodes(children: list) -> list:
 # Binding power of binary operators; prefix `not` is 4 and prefix `-` is 8.
 _PREC = {"PIPE": 1, "OR": 2, "AND": 3, "IN": 5, "NOTIN": 5, "MINUS": 6}
 _BINOP_PREC = {
-    "==": 5, "!=": 5, "<": 5, "<=": 5, ">": 5, ">=": 5,
-    "+": 6, "*": 7, "/": 7, "//": 7, "%": 7, "**": 9,
+    "==": 5,
+    "!=": 5,
+    "<": 5,
+    "<=": 5,
+    ">": 5,
+    ">=": 5,
+    "+": 6,
+    "*": 7,
+    "/": 7,
+    "//": 7,
+    "%": 7,
+    "**": 9,
 }
 _COMPARE = 5
 _POWER = 9
@@ -185,7 +223,9 @@ class Builder(Transformer):
             if p.default is not None:
                 seen_default = True
             elif seen_default:
-                _ctx().error(p.span, "a parameter without a default cannot follow one with a default")
+                _ctx().error(
+                    p.span, "a parameter without a default cannot follow one with a default"
+                )
         return params
 
     def param(self, c: list) -> ast.Param:

@@ -9,27 +9,76 @@ matters, from the most specific to the generic "unexpected ...".
 
 from __future__ import annotations
 
-from lark import Token, Tree
+from lark import Token
 
 from epic_lang.source import Span
-from epic_lang.syntax import ast
 from epic_lang.syntax.builder import tok_span
 
 _EXPR_START = {
-    "NAME", "INT", "FLOAT", "STRING", "FSTRING", "LPAR", "LSQB", "LBRACE", "TRUE", "FALSE",
-    "NONE", "NOT", "MINUS", "FN", "IF", "LETX", "MATCH",
+    "NAME",
+    "INT",
+    "FLOAT",
+    "STRING",
+    "FSTRING",
+    "LPAR",
+    "LSQB",
+    "LBRACE",
+    "TRUE",
+    "FALSE",
+    "NONE",
+    "NOT",
+    "MINUS",
+    "FN",
+    "IF",
+    "LETX",
+    "MATCH",
 }
 _LAYOUT = {"_NL", "_INDENT", "_DEDENT", "$END"}
 _OPENERS = {"LPAR": ")", "LSQB": "]", "LBRACE": "}"}
 _CLOSERS = {"RPAR", "RSQB", "RBRACE"}
 _KEYWORD_TYPES = {
-    "DEF", "LET", "LETX", "INLET", "IN", "IF", "THEN", "ELSE", "FN", "MATCH", "WITH", "CASE",
-    "IMPORT", "PYTHON", "FROM", "AS", "AND", "OR", "NOT", "NOTIN", "TRUE", "FALSE", "NONE",
+    "DEF",
+    "LET",
+    "LETX",
+    "INLET",
+    "IN",
+    "IF",
+    "THEN",
+    "ELSE",
+    "FN",
+    "MATCH",
+    "WITH",
+    "CASE",
+    "IMPORT",
+    "PYTHON",
+    "FROM",
+    "AS",
+    "AND",
+    "OR",
+    "NOT",
+    "NOTIN",
+    "TRUE",
+    "FALSE",
+    "NONE",
 }
 _TERMINAL_TEXT = {
-    "LPAR": "(", "RPAR": ")", "LSQB": "[", "RSQB": "]", "LBRACE": "{", "RBRACE": "}",
-    "COMMA": ",", "COLON": ":", "DOT": ".", "ELLIPSIS": "...", "EQUAL": "=", "ARROW": "=>",
-    "PIPE": "|>", "MINUS": "-", "LETX": "let", "INLET": "in", "NOTIN": "not in",
+    "LPAR": "(",
+    "RPAR": ")",
+    "LSQB": "[",
+    "RSQB": "]",
+    "LBRACE": "{",
+    "RBRACE": "}",
+    "COMMA": ",",
+    "COLON": ":",
+    "DOT": ".",
+    "ELLIPSIS": "...",
+    "EQUAL": "=",
+    "ARROW": "=>",
+    "PIPE": "|>",
+    "MINUS": "-",
+    "LETX": "let",
+    "INLET": "in",
+    "NOTIN": "not in",
 }
 
 
@@ -64,53 +113,62 @@ def _terminal(name: str) -> str:
 
 
 def _last_open(stack: list, types: set[str]) -> Token | None:
+    """The innermost token of one of `types` still open on the parser's stack."""
     for item in reversed(stack):
         if isinstance(item, Token) and item.type in types:
             return item
     return None
 
 
-def _last_node(stack: list) -> object:
-    if not stack:
-        return None
-    last = stack[-1]
-    while isinstance(last, Tree) and last.children:
-        last = last.children[-1]
-    return last
-
-
 def _after(prev: Token | None) -> str:
     return f" after {describe(prev)}" if prev is not None else ""
 
 
+def _point_after(tok: Token) -> Span:
+    end = tok_span(tok)
+    return Span(end.end, end.end, end.end_line, end.end_col, end.end_line, end.end_col)
+
+
 def explain(
-    tok: Token, expected: set[str], stack: list, prev: Token | None, following: Token | None
+    tok: Token,
+    expected: set[str],
+    stack: list,
+    prev: Token | None,
+    following: Token | None,
+    in_hole: bool = False,
 ) -> tuple[Span, str]:
     """The span and sentence for the parser stopping at `tok`.
 
-    `prev` is the last real (non-layout) token before it and `following` the first real token
-    after it, used to point layout errors at something visible."""
-    here = tok_span(tok)
-    if tok.type in _LAYOUT and prev is not None:
-        end = tok_span(prev)
-        here = Span(end.end, end.end, end.end_line, end.end_col, end.end_line, end.end_col)
+    `expected` is the exact set of terminals the parser could have shifted, `stack` its symbols
+    (tokens of the constructs still open, rule names for finished parts), `prev` the last real
+    (non-layout) token before `tok` and `following` the first real token after it: a layout
+    token has no text, so its errors point just after `prev` or at `following`."""
     kind = tok.type
-    if kind == "_INDENT" and "_INDENT" not in expected:
-        where = tok_span(following) if following is not None else here
-        return where, "unexpected indentation"
-    if not stack:
-        if kind in ("_INDENT",):
-            return here, "unexpected indentation"
+    here = _point_after(prev) if kind in _LAYOUT and prev is not None else tok_span(tok)
+    found = "the end of the f-string hole" if in_hole and kind == "$END" else describe(tok)
+    if kind == "_INDENT":
+        return (tok_span(following) if following is not None else here), "unexpected indentation"
+    if not stack and not in_hole:
+        if kind == "NAME" and following is not None and following.type == "EQUAL":
+            return here, f"a top-level value is defined with `let`: `let {tok} = ...`"
         return here, "expected `def`, `let` or `import` at the start of a top-level line"
-    if kind in ("_DEDENT", "$END", "_NL") and isinstance(_last_node(stack), ast.BlockLet):
+    habit = _habit(tok, prev, expected)
+    if habit is not None:
+        return here, habit
+    if (
+        kind in ("_DEDENT", "$END")
+        and "INT" in expected
+        and isinstance(stack[-1], Token)
+        and stack[-1].type == "_NL"
+    ):
         return here, "a block must end with an expression after its `let` lines"
     if "ELSE" in expected:
         if_tok = _last_open(stack, {"IF"})
         return (tok_span(if_tok) if if_tok is not None else here), "`if` needs an `else`"
     if "THEN" in expected:
-        return here, f"expected `then` after the condition of `if`, found {describe(tok)}"
+        return here, f"expected `then` after the condition of `if`, found {found}"
     if "WITH" in expected:
-        return here, f"expected `with` after the subject of `match`, found {describe(tok)}"
+        return here, f"expected `with` after the subject of `match`, found {found}"
     if "INLET" in expected:
         return here, (
             "expected `in` after the value of `let`; a `let` line of a block must start "
@@ -119,21 +177,29 @@ def explain(
     if "CASE" in expected and prev is not None and prev.type == "WITH":
         return here, "expected `case` lines, indented under `match ... with`"
     if "ARROW" in expected and "EQUAL" not in expected:
-        what = "the pattern of `case`" if _last_open(stack, {"CASE", "FN"}) is not None and \
-            _last_open(stack, {"CASE", "FN"}).type == "CASE" else "the parameters of `fn`"
-        return here, f"expected `=>` after {what}, found {describe(tok)}"
-    if kind == "EQUAL" and "EQUAL" not in expected:
-        return here, "unexpected `=`; to compare two values use `==`"
-    if "NAME" in expected and not (expected & _CLOSERS and kind in _CLOSERS):
-        if prev is not None and prev.type == "CASE" or "ELLIPSIS" in expected:
-            return here, f"expected a pattern{_after(prev)}"
-        if "FN" in expected:
-            if prev is not None:
-                return here, f"expected an expression after {describe(prev)}"
-            return here, "expected an expression"
+        opener = _last_open(stack, {"CASE", "FN"})
+        what = (
+            "the pattern of `case`"
+            if opener is not None and opener.type == "CASE"
+            else ("the parameters of `fn`")
+        )
+        return here, f"expected `=>` after {what}, found {found}"
+    if "INT" in expected:
+        if "NOT" not in expected:
+            return here, f"expected a pattern{_after(prev)}, found {found}"
+        if prev is not None:
+            return here, f"expected an expression after {describe(prev)}, found {found}"
+        return here, f"expected an expression, found {found}"
+    if expected == {"STRING"}:
+        return here, f'expected the module path as a string, e.g. `"math"`, found {found}'
+    if "NAME" in expected:
         if prev is not None and prev.type == "DEF":
-            return here, "expected the function's name after `def`"
-        return here, f"expected a name{_after(prev)}, found {describe(tok)}"
+            return here, f"expected the function's name after `def`, found {found}"
+        if prev is not None and prev.type == "DOT":
+            return here, f"expected a field name after `.`, found {found}"
+        return here, f"expected a name{_after(prev)}, found {found}"
+    if expected == {"LPAR"}:
+        return here, f"expected `(`{_after(prev)}, found {found}"
     closers = expected & _CLOSERS
     if closers:
         opener = _last_open(stack, set(_OPENERS))
@@ -142,15 +208,27 @@ def explain(
             comma = "`,` or " if "COMMA" in expected else ""
             return here, (
                 f"expected {comma}`{closer}` to close the `{opener}` at "
-                f"{opener.line}:{opener.column}, found {describe(tok)}"
+                f"{opener.line}:{opener.column}, found {found}"
             )
-    if kind in ("_NL", "$END", "_DEDENT"):
-        return here, f"unexpected {describe(tok)}{_hint(expected)}"
-    return here, f"unexpected {describe(tok)}{_hint(expected)}"
+    return here, f"unexpected {found}{_hint(expected)}"
+
+
+def _habit(tok: Token, prev: Token | None, expected: set[str]) -> str | None:
+    """A sentence for mistakes that come from Python habits."""
+    kind = tok.type
+    if kind == "EQUAL" and "BINOP" in expected:
+        return "unexpected `=`; to compare two values use `==`"
+    if kind == "COLON" and "EQUAL" in expected:
+        return "expected `=` before the body (EPIC does not use `:` there)"
+    if kind == "NAME" and tok == "elif":
+        return "write `else if`, not `elif`"
+    if prev is not None and prev.type == "NAME" and prev == "return":
+        return "EPIC has no `return`: the last expression of a body is its value"
+    return None
 
 
 def _hint(expected: set[str]) -> str:
     names = sorted(e for e in expected if not e.startswith("_") and e != "$END")
-    if not names or len(names) > 3 or set(names) & _EXPR_START:
+    if not names or len(names) > 3:
         return ""
     return ", expected " + " or ".join(_terminal(n) for n in names)

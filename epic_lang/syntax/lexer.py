@@ -24,7 +24,6 @@ from epic_lang.source import Span
 from epic_lang.syntax.ast import Comment
 from epic_lang.syntax.strings import decode_escapes
 
-
 _new_str = str.__new__
 
 
@@ -110,13 +109,17 @@ CLOSER_TYPES = {")": "RPAR", "]": "RSQB", "}": "RBRACE"}
 CONTINUE_START = {"THEN", "ELSE", "PIPE", "AND", "OR", "BINOP", "IN", "NOTIN"}
 # A line that ends with one of these continues on the next line (the expression is unfinished).
 CONTINUE_END = {
-    "THEN", "ELSE", "IF", "PIPE", "AND", "OR", "NOT", "NOTIN", "IN", "INLET", "BINOP", "MINUS",
-    "DOT", "COMMA", "COLON", "MATCH", "LETX", "CASE", "FN",
-}
+    "THEN", "ELSE", "IF", "INLET", "MATCH", "LETX", "CASE", "FN",
+    "PIPE", "AND", "OR", "NOT", "NOTIN", "IN", "BINOP", "MINUS",
+}  # fmt: skip
+# ... except that a `let` line after an operator is a new line (`1 + let` cannot be meant),
+# which keeps a half-typed `let x = a +` from swallowing the next line of the block.
+OPERATOR_ENDS = {"PIPE", "AND", "OR", "NOT", "NOTIN", "IN", "BINOP", "MINUS"}
 # A line that ends with one of these opens an indented block.
 BLOCK_OPENERS = {"EQUAL", "ARROW", "WITH"}
-# Words that, at column 0, always start a new top-level declaration.
-DECL_WORDS = {"def", "let", "import"}
+# Keywords handled by `_Lexer._word`, and the bracket tokens handled by `_Lexer._bracket`.
+_CONTEXTUAL_WORDS = {"LET", "IN", "IF", "THEN", "MATCH", "WITH", "NOT"}
+_BRACKETS = {"LPAR", "RPAR", "LSQB", "RSQB", "LBRACE", "RBRACE"}
 
 _MASTER = re.compile(
     r"""
@@ -128,7 +131,7 @@ _MASTER = re.compile(
     |(?P<num>0[xX][0-9a-fA-F_]*|0[oO][0-7_]*|0[bB][01_]*
         |\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?)
     |(?P<op>\.\.\.|//|\*\*|==|!=|<=|>=|=>|\|>|[-+*/%<>=()\[\]{},:.])
-    |(?P<bad>.)
+    |(?P<bad>&&|\|\||.)
     """,
     re.X | re.S,
 )
@@ -140,13 +143,21 @@ _TRIPLE_BODY = {
     '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*', re.S),
     "'''": re.compile(r"(?:[^'\\]|\\.|'(?!''))*", re.S),
 }
+_WORD_TAIL = re.compile(r"\w+")
 _NOT_IN = re.compile(r"[ \t]+in(?!\w)")
 _NEXT_DECL = re.compile(r"\n(?=(?:def|let|import)(?!\w))")
+# Characters other languages use for an operator EPIC spells differently.
+_INSTEAD = {
+    "&&": "and",
+    "&": "and",
+    "||": "or",
+    "|": "or",
+    "!": "not",
+    ";": "a new line",
+    "\\": "brackets to continue a line",
+}
+# `def`, `let` or `import` in column 0 always starts a new top-level declaration.
 _DECL_AT_LINE_START = re.compile(r"(?:def|let|import)(?!\w)")
-
-
-def describe_bracket(ch: str) -> str:
-    return f"`{ch}`"
 
 
 @dataclass(slots=True)
@@ -191,9 +202,8 @@ class _Shared:
         parser's complaint about the repair is not reported as a second error."""
         if damaged:
             self.damage.append(start)
-        self.diagnostics.append(
-            Diagnostic(Severity.ERROR, self.positions.span(start, end), message, "syntax", self.path)
-        )
+        span = self.positions.span(start, end)
+        self.diagnostics.append(Diagnostic(Severity.ERROR, span, message, "syntax", self.path))
 
 
 class _Lexer:
@@ -267,44 +277,80 @@ class _Lexer:
         if self.layout:
             self._line_start(self.pos)
         match_at = _MASTER.match
+        keywords = KEYWORDS
+        operators = OPERATORS
+        append = self.tokens.append
         while self.pos < end:
             m = match_at(text, self.pos, end)
             assert m is not None  # `bad` matches any character
             kind = m.lastgroup
             start = self.pos
-            stop = m.end()
+            stop = self.pos = m.end()
             if kind == "ws":
-                self.pos = stop
-            elif kind == "name":
-                self.pos = stop
-                self._word(m.group(), start, stop)
+                continue
+            if kind == "name":
+                value = m.group()
+                type_ = keywords.get(value, "NAME")
+                if type_ in _CONTEXTUAL_WORDS:
+                    self._word(value, type_, start, stop)
+                    continue
             elif kind == "op":
-                self.pos = stop
-                self._operator(m.group(), start, stop)
-            elif kind == "nl":
-                self.pos = stop
-                if self.brackets or not self.layout:
-                    self._newline_in_brackets(stop)
-                else:
-                    self._line_start(stop)
-                if self.pos < end:
-                    self._sync_line(self.pos)
-            elif kind == "str":
-                self._string(start, m.group())
-            elif kind == "num":
-                self.pos = stop
-                self._number(m.group(), start, stop)
-            elif kind == "comment":
-                self.pos = stop
-                self._comment(start, stop)
+                value = m.group()
+                type_ = operators[value]
+                if type_ in _BRACKETS:
+                    self._bracket(value, start, stop)
+                    continue
             else:
-                self.pos = stop
-                ch = m.group()
-                self.shared.error(start, stop, f"unexpected character `{ch}`"
-                                  if ch.isprintable() else
-                                  f"unexpected character U+{ord(ch):04X}")
+                self._other(kind, m, start, stop)
+                continue
+            # The common case (a name, a keyword or an operator) is `_emit` written out here:
+            # it is the innermost loop of the whole front end.
+            tok = _new_str(Tok, value)
+            tok.type = type_
+            tok.value = value
+            tok.start_pos = start
+            tok.end_pos = stop
+            tok.data = None
+            base = self.line_base
+            if base <= start and stop <= self.line_stop:
+                tok.line = tok.end_line = self.line_no
+                tok.column = start - base + 1
+                tok.end_column = stop - base + 1
+            else:
+                positions = self.shared.positions
+                tok.line, tok.column = positions.line_col(start)
+                tok.end_line, tok.end_column = positions.line_col(stop)
+            append(tok)
+            self.last_type = type_
+            self.last_end = stop
+            self.line_first = False
         self._finish()
         return self.tokens
+
+    def _other(self, kind: str | None, m: re.Match[str], start: int, stop: int) -> None:
+        if kind == "nl":
+            if self.brackets or not self.layout:
+                self._newline_in_brackets(stop)
+            else:
+                self._line_start(stop)
+            if self.pos < self.end:
+                self._sync_line(self.pos)
+        elif kind == "str":
+            self.pos = start
+            self._string(start, m.group())
+        elif kind == "num":
+            self._number(m.group(), start, stop)
+        elif kind == "comment":
+            self._comment(start, stop)
+        else:
+            ch = m.group()
+            if ch in _INSTEAD:
+                message = f"unexpected `{ch}`; EPIC writes `{_INSTEAD[ch]}`"
+            elif ch.isprintable():
+                message = f"unexpected character `{ch}`"
+            else:
+                message = f"unexpected character U+{ord(ch):04X}"
+            self.shared.error(start, stop, message)
 
     def _finish(self) -> None:
         self._close_all_brackets(self.last_end)
@@ -369,7 +415,10 @@ class _Lexer:
             self._layout("_INDENT")
             self.line_first = True
             return
-        if not decl_word and (first in CONTINUE_START or self.last_type in CONTINUE_END):
+        let_line = first == "LET" and self.last_type in OPERATOR_ENDS
+        if not (decl_word or let_line) and (
+            first in CONTINUE_START or self.last_type in CONTINUE_END
+        ):
             return
         self._layout("_NL")
         if col > self.indents[-1]:
@@ -432,11 +481,9 @@ class _Lexer:
 
     # -- tokens
 
-    def _word(self, word: str, start: int, stop: int) -> None:
-        type_ = KEYWORDS.get(word)
-        if type_ is None:
-            self._emit("NAME", start, stop, word)
-            return
+    def _word(self, word: str, type_: str, start: int, stop: int) -> None:
+        """A keyword whose token type depends on context (`let`, `in`, `not in`) or that
+        opens or closes a context (`if` ... `then`, `match` ... `with`)."""
         depth = len(self.brackets)
         if type_ == "LET":
             if not (self.line_first and self.layout and not self.brackets):
@@ -474,14 +521,32 @@ class _Lexer:
                 return False
         return False
 
-    def _operator(self, op: str, start: int, stop: int) -> None:
+    def _bracket(self, op: str, start: int, stop: int) -> None:
         if op in OPENERS:
             self.brackets.append(self._emit(OPERATORS[op], start, stop, op))
             return
         if op in CLOSERS:
             want = CLOSERS[op]
-            if not any(b.value == want for b in self.brackets):
+            if self.brackets and self.brackets[-1].value == want:
+                self.brackets.pop()
+                self._drop_markers()
+                self._emit(OPERATORS[op], start, stop, op)
+                return
+            if not self.brackets:
                 self.shared.error(start, stop, f"unexpected `{op}`")
+                return
+            if not any(b.value == want for b in self.brackets):
+                # `(1]`: read the `]` as the `)` that was meant.
+                opener = self.brackets.pop()
+                closer = OPENERS[opener.value]
+                self.shared.error(
+                    start,
+                    stop,
+                    f"expected `{closer}` to close the `{opener.value}` at "
+                    f"{opener.line}:{opener.column}, found `{op}`",
+                )
+                self._drop_markers()
+                self._emit(CLOSER_TYPES[closer], start, stop, op)
                 return
             while self.brackets[-1].value != want:
                 opener = self.brackets.pop()
@@ -493,26 +558,25 @@ class _Lexer:
         self._emit(OPERATORS[op], start, stop, op)
 
     def _number(self, raw: str, start: int, stop: int) -> None:
-        clean = raw.lower()
-        value: int | float
-        try:
-            if clean.startswith(("0x", "0o", "0b")):
-                value = int(raw, 0)
-                type_ = "INT"
-            elif "." in clean or "e" in clean:
-                value = float(raw)
-                type_ = "FLOAT"
-            else:
-                value = int(raw, 10)
-                type_ = "INT"
-        except ValueError:
-            self.shared.error(start, stop, f"invalid number `{raw}`")
-            value, type_ = 0, "INT"
-        if stop < self.end and (self.text[stop].isalnum() or self.text[stop] == "_"):
-            m = re.compile(r"\w+").match(self.text, stop, self.end)
-            assert m is not None
-            self.shared.error(start, m.end(), f"invalid number `{raw}{m.group()}`")
-            self.pos = m.end()
+        value: int | float = 0
+        type_ = "INT"
+        tail = _WORD_TAIL.match(self.text, stop, self.end)
+        if tail is not None:
+            # `1abc`, `0x1g`: one error for the whole word, read as the number 0.
+            self.shared.error(start, tail.end(), f"invalid number `{raw}{tail.group()}`")
+            self.pos = tail.end()
+        else:
+            clean = raw.lower()
+            try:
+                if clean.startswith(("0x", "0o", "0b")):
+                    value = int(raw, 0)
+                elif "." in clean or "e" in clean:
+                    value = float(raw)
+                    type_ = "FLOAT"
+                else:
+                    value = int(raw, 10)
+            except ValueError:
+                self.shared.error(start, stop, f"invalid number `{raw}`")
         self._emit(type_, start, stop, raw, value)
 
     def _comment(self, start: int, stop: int) -> None:
@@ -554,8 +618,11 @@ class _Lexer:
         if len(quote) == 3:
             m = _NEXT_DECL.search(self.text, start, self.end)
             stop = m.start() if m else self.end
-            self.shared.error(start, start + 3 + (1 if self.text[start] in "fF" else 0),
-                              "unterminated triple-quoted string")
+            self.shared.error(
+                start,
+                start + 3 + (1 if self.text[start] in "fF" else 0),
+                "unterminated triple-quoted string",
+            )
             return stop
         stop = body_end
         if stop > start and self.text[stop - 1] == "\r":
@@ -649,15 +716,14 @@ class _Lexer:
             elif c == ":" and nest == 0:
                 expr_end = k
                 spec_end = k + 1
-                while spec_end < end and text[spec_end] not in "}\n" and not (
-                    text.startswith(quote, spec_end)
+                while (
+                    spec_end < end
+                    and text[spec_end] not in "}\n"
+                    and not (text.startswith(quote, spec_end))
                 ):
                     spec_end += 1
                 spec = text[k + 1 : spec_end]
-                if spec_end < end and text[spec_end] == "}":
-                    close = spec_end + 1
-                else:
-                    close = spec_end
+                close = spec_end + 1 if spec_end < end and text[spec_end] == "}" else spec_end
                 break
             elif c in "\"'":
                 if text.startswith(quote, k) or (c == quote[0] and not triple):
@@ -669,9 +735,7 @@ class _Lexer:
             k += 1
         if expr_end < 0:
             expr_end = close = k
-            self.shared.error(
-                open_at, open_at + 1, "expected `}` to close the f-string hole `{`"
-            )
+            self.shared.error(open_at, open_at + 1, "expected `}` to close the f-string hole `{`")
         elif close == expr_end or text[close - 1] != "}":
             self.shared.error(open_at, open_at + 1, "expected `}` to close the f-string hole `{`")
         positions = self.shared.positions
@@ -679,9 +743,8 @@ class _Lexer:
         tokens = sub.run()
         if not tokens:
             self.shared.error(open_at, close, "empty expression in an f-string hole")
-        hole = HoleRaw(
-            tuple(tokens), spec, positions.span(open_at, close), positions.span(open_at + 1, expr_end)
-        )
+        span = positions.span(open_at, close)
+        hole = HoleRaw(tuple(tokens), spec, span, positions.span(open_at + 1, expr_end))
         return hole, close
 
     def _skip_inner_string(self, k: int) -> int:
@@ -701,8 +764,7 @@ class _Lexer:
 def tokenize(text: str, path: str | None = None) -> LexResult:
     """Tokens, declaration boundaries, comments and lexical errors of a whole file."""
     shared = _Shared(text, path, _Positions.of(text))
-    lexer = _Lexer(shared, 0, len(text), layout=True)
+    # A byte-order mark is not part of the program (editors on Windows may write one).
+    lexer = _Lexer(shared, 1 if text.startswith("\ufeff") else 0, len(text), layout=True)
     tokens = lexer.run()
-    return LexResult(
-        tokens, lexer.boundaries, shared.comments, shared.diagnostics, shared.damage
-    )
+    return LexResult(tokens, lexer.boundaries, shared.comments, shared.diagnostics, shared.damage)

@@ -11,25 +11,23 @@ reported without losing the declaration.
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import gc
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from lark import Lark, Token
-from lark.lexer import Lexer
-from lark.parsers.lalr_analysis import Shift
+from lark import Token
 
 from epic_lang.diagnostics import Diagnostic, Severity
 from epic_lang.source import Span
-from epic_lang.syntax import ast
-from epic_lang.syntax.builder import Builder, Context, set_context, tok_span
+from epic_lang.syntax import ast, lalr
+from epic_lang.syntax.builder import Context, set_context, tok_span
 from epic_lang.syntax.errors import explain
 from epic_lang.syntax.lexer import HoleRaw, Tok, tokenize
+from epic_lang.syntax.recovery import resume_point, without_line
 
-GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+# How many broken lines `parse(..., repair=True)` leaves out of one declaration at most.
+_REPAIR_ATTEMPTS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,107 +36,22 @@ class ParseResult:
     diagnostics: tuple[Diagnostic, ...]
 
 
-class _TokensOnly(Lexer):
-    """Lark insists on a lexer class for declared terminals; ours runs before lark is called."""
-
-    def __init__(self, conf: object) -> None:
-        pass
-
-    def lex(self, data: object):  # pragma: no cover - tokens are fed directly
-        return iter(())
-
-
-@dataclass(frozen=True, slots=True)
-class _Tables:
-    """lark's LALR tables for one start symbol, re-keyed by plain strings for a tight loop."""
-
-    states: dict[int, dict[str, tuple[object, object]]]
-    start_state: int
-    end_state: int
-    rules: dict[object, tuple[int, Callable[[list], object], str]]
-
-
-@functools.cache
-def _tables() -> dict[str, _Tables]:
-    """Build the LALR tables and callbacks once per process."""
-    parser = Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer=_TokensOnly,
-        start=["decl", "hole"],
-        transformer=Builder(),
-        maybe_placeholders=True,
-        cache=True,
-    )
-    out = {}
-    for start in ("decl", "hole"):
-        conf = parser.parse_interactive(start=start).parser_state.parse_conf
-        states = {s: {str(k): v for k, v in row.items()} for s, row in conf.states.items()}
-        rules = {
-            rule: (len(rule.expansion), callback, str(rule.origin.name))
-            for rule, callback in conf.callbacks.items()
-        }
-        out[start] = _Tables(states, conf.start_state, conf.end_state, rules)
-    return out
-
-
-class _Stuck(Exception):
-    """The LALR automaton has no action for a token."""
-
-    def __init__(self, index: int, token: Token, expected: set[str], stack: list) -> None:
-        super().__init__(token)
-        self.index = index
-        self.token = token
-        self.expected = expected
-        self.stack = stack
-
-
-def _run_lalr(tables: _Tables, tokens: list[Token]) -> object:
-    """lark's LALR loop (ParserState.feed_token) inlined over a whole token list: the same
-    tables and callbacks, without a function call per token."""
-    states = tables.states
-    rules = tables.rules
-    end_state = tables.end_state
-    state_stack = [tables.start_state]
-    value_stack: list = []
-    for index, tok in enumerate(tokens):
-        kind = tok.type
-        is_end = kind == "$END"
-        while True:
-            row = states[state_stack[-1]]
-            step = row.get(kind)
-            if step is None:
-                expected = {s for s in row if s.isupper()}
-                raise _Stuck(index, tok, expected, value_stack)
-            action, arg = step
-            if action is Shift:
-                state_stack.append(arg)
-                value_stack.append(tok)
-                break
-            size, callback, origin = rules[arg]
-            if size:
-                children = value_stack[-size:]
-                del state_stack[-size:]
-                del value_stack[-size:]
-            else:
-                children = []
-            value_stack.append(callback(children))
-            state_stack.append(states[state_stack[-1]][origin][1])  # type: ignore[arg-type]
-            if is_end and state_stack[-1] == end_state:
-                return value_stack[-1]
-    raise AssertionError("token list did not end with $END")
-
-
 class _Failed(Exception):
-    """A declaration or hole could not be parsed; the diagnostic is already recorded."""
+    """A declaration or hole could not be parsed at token `index`; the diagnostic is already
+    recorded."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
 
 
 class _Parser:
-    def __init__(self, text: str, path: str | None) -> None:
+    def __init__(self, text: str, path: str | None, repair: bool) -> None:
         self.text = text
         self.path = path
+        self.repair = repair
         self.ctx = Context(path, self._parse_hole)
-        self.tables = _tables()
+        self.tables = lalr.tables()
 
     def run(self) -> ParseResult:
         lexed = tokenize(self.text, self.path)
@@ -163,45 +76,102 @@ class _Parser:
         diagnostics.extend(self.ctx.diagnostics)
         diagnostics.sort(key=lambda d: (d.span.start, d.span.end))
         comments = tuple(lexed.comments)
-        module = ast.Module(
-            tuple(_attach_docs(decls, comments)), comments, _whole(self.text)
-        )
+        module = ast.Module(tuple(_attach_docs(decls, comments)), comments, _whole(self.text))
         return ParseResult(module, tuple(_dedupe(diagnostics)))
 
     def _parse_decl(self, chunk: list[Tok], lexical: list[int]) -> ast.Decl | None:
         try:
             return self._feed(chunk, "decl", lexical)
-        except _Failed:
-            return None
+        except _Failed as failure:
+            self._report_more_errors(chunk, failure.index, lexical)
+            return self._repaired(chunk, failure.index) if self.repair else None
         except RecursionError:
             self._error(tok_span(chunk[0]), "this declaration is nested too deeply to parse")
             return None
+
+    def _repaired(self, chunk: list[Tok], index: int) -> ast.Decl | None:
+        """The declaration without its broken lines, if leaving out a few lines is enough for
+        it to parse (errors are already reported; these parses report nothing)."""
+        tokens: list[Tok] | None = chunk
+        for _ in range(_REPAIR_ATTEMPTS):
+            tokens = without_line(tokens, index)
+            if tokens is None:
+                return None
+            try:
+                return self._feed(tokens, "decl", [], quiet_until=len(tokens))
+            except _Failed as failure:
+                index = failure.index
+            except RecursionError:
+                return None
+        return None
+
+    def _report_more_errors(self, chunk: list[Tok], index: int, lexical: list[int]) -> None:
+        """After an error, parse on from the next line of the declaration, in a synthetic
+        context that has the same blocks open, so that later errors in the same `def` are
+        reported in the same pass. The declaration itself stays dropped."""
+        while True:
+            resume = resume_point(chunk, index)
+            if resume is None:
+                return
+            at, prefix = resume
+            try:
+                self._feed([*prefix, *chunk[at:]], "decl", lexical, quiet_until=len(prefix))
+                return
+            except _Failed as failure:
+                if failure.index < len(prefix):
+                    return
+                index = failure.index - len(prefix) + at
+            except RecursionError:
+                return
 
     def _parse_hole(self, hole: HoleRaw) -> ast.Expr:
         """Parse an f-string hole's tokens; a broken hole becomes an empty string literal so
         that the declaration around it is kept."""
         if hole.tokens:
-            try:
+            with contextlib.suppress(_Failed):
                 return self._feed(list(hole.tokens), "hole", [])
-            except _Failed:
-                pass
         return ast.Literal("", "", hole.expr_span)
 
-    def _feed(self, chunk: list[Tok], start: str, lexical: list[int]) -> ast.Decl:
+    def _feed(
+        self, chunk: list[Tok], start: str, lexical: list[int], quiet_until: int = -1
+    ) -> ast.Decl:
+        """Run the parser over one declaration (or hole); on an error, report it and raise
+        `_Failed`. Not reported: an echo of a lexical error, and an error at a token index up
+        to `quiet_until` (a resumed line that cannot start where recovery put it)."""
         last = chunk[-1]
-        eof = Token("$END", "", last.end_pos, last.end_line, last.end_column, last.end_line,
-                    last.end_column, last.end_pos)
+        eof = Token(
+            "$END",
+            "",
+            last.end_pos,
+            last.end_line,
+            last.end_column,
+            last.end_line,
+            last.end_column,
+            last.end_pos,
+        )
+        tokens = [*chunk, eof]
+        tables = self.tables[start]
         try:
-            return _run_lalr(self.tables[start], [*chunk, eof])  # type: ignore[return-value]
-        except _Stuck as e:
-            prev = next((t for t in reversed(chunk[: e.index]) if t.type[0] != "_"), None)
-            following = next((t for t in chunk[e.index :] if t.type[0] != "_"), None)
-            span, message = explain(e.token, e.expected, e.stack, prev, following)
+            return lalr.run(tables, tokens)  # type: ignore[return-value]
+        except lalr.Stuck as e:
+            index = e.index
+            state_stack, symbols = lalr.replay(tables, tokens[:index])
+            prev = next((t for t in reversed(chunk[:index]) if t.type[0] != "_"), None)
+            following = next((t for t in chunk[index + 1 :] if t.type[0] != "_"), None)
+            span, message = explain(
+                tokens[index],
+                lalr.expected(tables, state_stack),
+                symbols,
+                prev,
+                following,
+                in_hole=start == "hole",
+            )
             # An error right after a lexical error is usually its echo: report only the first.
             stop = following.start_pos if following is not None else last.end_pos
-            if not any(chunk[0].start_pos <= at <= stop for at in lexical):
+            echo = any(chunk[0].start_pos <= at <= stop for at in lexical)
+            if not echo and index > quiet_until:
                 self._error(span, message)
-            raise _Failed from None
+            raise _Failed(index) from None
 
     def _error(self, span: Span, message: str) -> None:
         self.ctx.error(span, message)
@@ -246,16 +216,26 @@ def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
-def parse(text: str, path: str | None = None) -> ParseResult:
-    """Parse a whole file. Never raises: every problem is a diagnostic with code `syntax`."""
+def parse(text: str, path: str | None = None, *, repair: bool = False) -> ParseResult:
+    """Parse a whole file. Never raises: every problem is a diagnostic with code `syntax`.
+
+    `module.decls` holds the declarations that parsed. With `repair=True` (for editor
+    features: completion and hover inside the `def` being typed), a declaration with errors is
+    also kept when leaving out its broken lines (at most a few) makes it parse; the
+    diagnostics are the same either way."""
     # The parser allocates many small objects and creates no reference cycles worth
     # collecting; pausing the cyclic collector saves about 15% of the time.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _Parser(text, path).run()
+        return _Parser(text, path, repair).run()
     except RecursionError:
         return _failure(text, path, "this file is nested too deeply to parse")
+    except Exception as error:  # noqa: BLE001 - the contract is "never raises"; tests check
+        # that no input reaches this line.
+        return _failure(
+            text, path, f"internal error in the parser ({type(error).__name__}); please report it"
+        )
     finally:
         if collecting:
             gc.enable()

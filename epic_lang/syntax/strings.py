@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_ESCAPE = re.compile(r"\\(?:([\\'\"abfnrtv])|(\r\n|\n|\r)|([0-7]{1,3})|x(.{0,2})|u(.{0,4})|U(.{0,8})|N\{([^}]*)\}|(.?))", re.S)
+_ESCAPE = re.compile(
+    r"\\(?:([\\'\"abfnrtv])|(\r\n|\n|\r)|([0-7]{1,3})"
+    r"|x(.{0,2})|u(.{0,4})|U(.{0,8})|N\{([^}]*)\}|(.?))|\r\n",
+    re.S,
+)
 
 _SIMPLE = {
     "\\": "\\",
@@ -30,12 +34,15 @@ _HEX = set("0123456789abcdefABCDEF")
 def decode_escapes(body: str) -> tuple[str, list[tuple[int, int, str]]]:
     """The value of a string body, and the problems found as (offset, length, message) relative
     to the start of `body`. A bad escape is kept as written so the value is still usable."""
-    if "\\" not in body:
+    if "\\" not in body and "\r" not in body:
         return body, []
     problems: list[tuple[int, int, str]] = []
 
     def replace(m: re.Match[str]) -> str:
         simple, newline, octal, hex2, hex4, hex8, named, other = m.groups()
+        if m.group() == "\r\n":
+            # As in Python, a line break in a string is "\n" whatever the file's line endings.
+            return "\n"
         if simple is not None:
             return _SIMPLE[simple]
         if newline is not None:
@@ -52,7 +59,8 @@ def decode_escapes(body: str) -> tuple[str, list[tuple[int, int, str]]]:
             try:
                 return unicodedata.lookup(named)
             except KeyError:
-                problems.append((m.start(), m.end() - m.start(), f"unknown character name `{named}`"))
+                length = m.end() - m.start()
+                problems.append((m.start(), length, f"unknown character name `{named}`"))
                 return m.group()
         return "\\" + (other or "")
 

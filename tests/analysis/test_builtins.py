@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from epic_lang.analysis.builtins import BUILTINS, BuiltinInfo, builtins_table
 from epic_lang.analysis.builtins_doc import DOC_PATH, render_builtins_markdown
+from epic_lang.syntax.parser import parse
 
 PURE = [
     "len", "str", "int", "float", "range", "split", "join", "strip", "lower", "upper",
@@ -28,7 +29,12 @@ def test_every_prelude_function_comes_from_prelude_epic() -> None:
     for name in PRELUDE:
         assert BUILTINS[name].kind == "prelude", name
     assert BUILTINS["map"].params == (("f", None), ("xs", None))
-    assert BUILTINS["map"].doc, "map needs a ## doc comment in prelude.epic"
+    undocumented = [n for n, i in BUILTINS.items() if i.kind == "prelude" and not i.doc]
+    assert not undocumented, "these need a ## doc comment in prelude.epic"
+    defaults = [d for i in BUILTINS.values() if i.kind == "prelude" for _, d in i.params if d]
+    assert defaults, "the prelude has parameters with defaults"
+    for default in defaults:
+        assert not parse(f"def t() = {default}\n").diagnostics, default
 
 
 def test_llm_externals_have_their_keyword_parameters() -> None:

@@ -24,11 +24,12 @@ def test_clean_file_exits_zero(tmp_path: Path, capsys) -> None:
 def test_errors_are_printed_and_exit_one(tmp_path: Path, capsys) -> None:
     file = tmp_path / "bad.epic"
     file.write_text("def main() = lenn([1])\n")
-    code, out, _ = run(capsys, str(file))
+    code, out, err = run(capsys, str(file))
     assert code == 1
     assert out == (
         f"{file}:1:14: error: unknown name `lenn`; did you mean `len`? [unknown-name]\n"
     )
+    assert err == "epic check: 1 error and 0 warnings in 1 file\n"
 
 
 def test_warnings_alone_exit_zero(tmp_path: Path, capsys) -> None:
@@ -81,4 +82,5 @@ def test_console_script_runs(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )
     assert done.returncode == 1
-    assert "[duplicate-definition]" in done.stdout and not done.stderr
+    assert "[duplicate-definition]" in done.stdout
+    assert done.stderr == "epic check: 1 error and 0 warnings in 1 file\n"

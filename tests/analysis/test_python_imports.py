@@ -38,9 +38,13 @@ def test_local_file_members_are_read_not_run(tmp_path: Path) -> None:
         "try:\n    import json as j\nexcept ImportError:\n    j = None\n"
         "class C:\n    def method(self):\n        pass\n"
         "A, (B, C2) = 1, (2, 3)\n"
+        "def setup():\n    global G\n    G = 1\n"
+        "if (W := 2):\n    pass\n"
+        "match A:\n    case 1:\n        M = 1\n"
     )
     found = find_python_module("./tools.py", tmp_path)
-    assert found.found and found.members == {"f", "j", "C", "A", "B", "C2"}
+    assert found.found
+    assert found.members == {"f", "j", "C", "A", "B", "C2", "setup", "G", "W", "M"}
 
 
 def test_star_import_or_module_getattr_makes_members_unknown(tmp_path: Path) -> None:
@@ -59,7 +63,27 @@ def test_local_file_problems(tmp_path: Path) -> None:
     assert find_python_module("./absent.py", None).found
 
 
-def test_module_beside_the_program_is_found(tmp_path: Path) -> None:
+def test_module_name_is_not_looked_up_beside_the_program(tmp_path: Path) -> None:
+    # The evaluator imports module names from Python's path only, so the check agrees.
     (tmp_path / "mylocalmod.py").write_text("X = 1\n")
-    assert find_python_module("mylocalmod", tmp_path).found
+    found = find_python_module("mylocalmod", tmp_path)
+    assert not found.found and "`./mylocalmod.py`" in (found.problem or "")
+    assert find_python_module("./mylocalmod.py", tmp_path).members == {"X"}
     assert find_python_module("./lib/tools.py", LIB.parent).members is not None
+
+
+def test_functions_of_a_local_file_are_described_statically(tmp_path: Path) -> None:
+    (tmp_path / "tools.py").write_text(
+        "import functools\n"
+        "def plain(x, y=[1, 2]):\n    '''Adds.'''\n    return x\n"
+        "async def later(url, *, timeout=3):\n    return url\n"
+        "@functools.cache\ndef cached(x):\n    return x\n"
+    )
+    functions = find_python_module("./tools.py", tmp_path).functions
+    plain = functions["plain"]
+    assert plain.signature == "plain(x, y=[1, 2])" and plain.doc == "Adds."
+    assert plain.params == (("x", None), ("y", "[1, 2]")) and plain.checkable
+    assert plain.line == 2 and not plain.is_async
+    later = functions["later"]
+    assert later.is_async and not later.checkable and later.signature == "later(url, *, timeout=3)"
+    assert not functions["cached"].checkable

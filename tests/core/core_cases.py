@@ -137,7 +137,7 @@ def main() = [shadow((5, 1)), shadow((5, 2))]
 def add(a, b=10, c=a) = a + b + c
 
 def main() =
-    let p = 3 |> fn(v) => v * 2
+    let p = 3 |> (fn(v) => v * 2)
     let s = f"{p} and {p:>4} {{x}}"
     let r = {n: 1, "two words": 2}
     let y = let z = 4 in z * z

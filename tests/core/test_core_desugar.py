@@ -179,3 +179,25 @@ def test_spans_are_those_of_the_surface_nodes() -> None:
     term = desugar_expr(e)
     assert term.span == e.span
     assert isinstance(term, core.Prim) and term.args[0].span == x.span
+
+
+def test_spans_point_at_the_source_text() -> None:
+    """Desugared from real source, every variable's span covers its name in the text, and
+    every node's span lies inside the declaration it came from."""
+    from pathlib import Path
+
+    import pytest
+
+    parser = pytest.importorskip("epic_lang.syntax.parser")
+    data = Path(__file__).parent.parent / "data" / "core"
+    for path in sorted(data.glob("*.epic")):
+        text = path.read_text(encoding="utf-8")
+        parsed = parser.parse(text, str(path))
+        decls = [d for d in parsed.module.decls if not isinstance(d, ast.Import)]
+        m = desugar_module(parsed.module, str(path))
+        for decl, (_, term) in zip(decls, m.globals, strict=True):
+            for node in subterms(term):
+                assert decl.span.start <= node.span.start <= node.span.end <= decl.span.end
+                if isinstance(node, core.Var) and node.name not in ("true", "false"):
+                    if not node.name.startswith("%"):
+                        assert text[node.span.start:node.span.end] == node.name

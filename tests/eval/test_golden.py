@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,4 +36,7 @@ def test_golden(path: Path, mode: str) -> None:
     else:
         with pytest.raises(EpicRuntimeError) as info:
             program.run("main", mode=mode, backend=FakeBackend())
+        position = re.match(r"(\d+:\d+): (.*)", expected)
+        if position:
+            expected = f"{path.name}:{position[1]}: error: {position[2]}"
         assert expected in info.value.render()

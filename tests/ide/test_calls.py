@@ -45,6 +45,13 @@ def test_no_call(text: str) -> None:
     assert context(text) is None
 
 
+def test_parentheses_and_lambdas_inside_a_call_belong_to_it() -> None:
+    found = context("def main() = map(fn(x$0")
+    assert (found.callee, found.arg_index) == ("map", 0)
+    found = context("def main() = f(1, (2 + $0")
+    assert (found.callee, found.arg_index) == ("f", 1)
+
+
 def test_only_the_current_declaration_is_scanned() -> None:
     found = context("def a() = f(1,\n\ndef b() = g($0")
     assert (found.callee, found.arg_index) == ("g", 0)
@@ -54,7 +61,7 @@ def test_only_the_current_declaration_is_scanned() -> None:
     ("old", "new", "edit"),
     [
         ("abc", "abc", None),
-        ("a  b", "a b", Edit(1, 2, "")),
+        ("a  b", "a b", Edit(2, 3, "")),
         ("x=1\n", "x = 1\n", Edit(1, 2, " = ")),
         ("", "def main() = 1\n", Edit(0, 0, "def main() = 1\n")),
     ],

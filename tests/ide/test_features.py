@@ -112,7 +112,7 @@ def labels(text: str, path: str | None = None) -> dict[str, object]:
 
 
 def test_completion_scope_is_positional() -> None:
-    text = "def main() =\n    let a = 1\n    let b = zz$0\n    a + b\n"
+    text = "def main() =\n    let a = 1\n    let b = z$0z\n    a + b\n"
     found = labels(text)
     assert found["a"].kind == "variable"
     assert "a" in found and "main" in found and "map" in found and "if" in found
@@ -155,7 +155,10 @@ def test_outline_and_folds() -> None:
     )
     analysis = Analysis(text)
     assert [(s.name, s.kind) for s in symbols(analysis.module)] == [
-        ("m", "module"), ("j", "module"), ("main", "function"), ("k", "variable")
+        ("m", "module"),
+        ("j", "module"),
+        ("main", "function"),
+        ("k", "variable"),
     ]
     found = {(f.start_line, f.end_line, f.kind) for f in folds(analysis.module)}
     assert {(1, 2, "imports"), (4, 5, "comment"), (6, 8, "region")} <= found

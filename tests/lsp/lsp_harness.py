@@ -49,7 +49,6 @@ SERVER_CONFIG = ClientServerConfig(
 HELPERS = '## Makes text loud.\ndef shout(text) = upper(text) + "!"\n'
 
 
-
 class Editor:
     """Helpers over the client, in the terms of a person editing files."""
 

@@ -20,9 +20,7 @@ def positions(encoding: str) -> Positions:
     return Positions(TEXT, LineIndex(TEXT), encoding)
 
 
-@pytest.mark.parametrize(
-    ("encoding", "character"), [(UTF16, 8), (UTF8, 11), (UTF32, 7)]
-)
+@pytest.mark.parametrize(("encoding", "character"), [(UTF16, 8), (UTF8, 11), (UTF32, 7)])
 def test_x_after_an_emoji(encoding: str, character: int) -> None:
     offset = TEXT.index("x")
     assert positions(encoding).position(offset) == types.Position(1, character)

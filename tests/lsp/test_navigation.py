@@ -23,19 +23,25 @@ async def test_definition_in_the_file_and_across_an_import(editor: Editor, sampl
     await opened(editor, sample)
     client = editor.client
     local = await client.text_document_definition_async(
-        types.DefinitionParams(doc(editor), position_of(sample, "double(21", delta=1))
+        types.DefinitionParams(
+            text_document=doc(editor), position=position_of(sample, "double(21", delta=1)
+        )
     )
     assert [(loc.uri, loc.range.start) for loc in local] == [
         (editor.uri("sample.epic"), position_of(sample, "double(x"))
     ]
     remote = await client.text_document_definition_async(
-        types.DefinitionParams(doc(editor), position_of(sample, "shout", delta=1))
+        types.DefinitionParams(
+            text_document=doc(editor), position=position_of(sample, "shout", delta=1)
+        )
     )
     assert [(loc.uri, loc.range.start) for loc in remote] == [
         (editor.uri("helpers.epic"), types.Position(1, 4))
     ]
     module = await client.text_document_definition_async(
-        types.DefinitionParams(doc(editor), position_of(sample, "helpers.epic"))
+        types.DefinitionParams(
+            text_document=doc(editor), position=position_of(sample, "helpers.epic")
+        )
     )
     assert [loc.uri for loc in module] == [editor.uri("helpers.epic")]
 
@@ -44,9 +50,9 @@ async def test_references_of_a_parameter(editor: Editor, sample: str) -> None:
     await opened(editor, sample)
     found = await editor.client.text_document_references_async(
         types.ReferenceParams(
-            doc(editor),
-            position_of(sample, "punctuation"),
-            types.ReferenceContext(include_declaration=True),
+            text_document=doc(editor),
+            position=position_of(sample, "punctuation"),
+            context=types.ReferenceContext(include_declaration=True),
         )
     )
     starts = sorted((loc.range.start.line, loc.range.start.character) for loc in found)
@@ -66,7 +72,11 @@ async def test_rename_renames_binding_uses_and_keyword_arguments(
 ) -> None:
     await opened(editor, sample)
     edit = await editor.client.text_document_rename_async(
-        types.RenameParams(doc(editor), position_of(sample, "punctuation", 1), "mark")
+        types.RenameParams(
+            text_document=doc(editor),
+            position=position_of(sample, "punctuation", 1),
+            new_name="mark",
+        )
     )
     edits = edit.changes[editor.uri("sample.epic")]
     assert len(edits) == 3
@@ -77,18 +87,22 @@ async def test_rename_refuses_builtins(editor: Editor, sample: str) -> None:
     await opened(editor, sample)
     with pytest.raises(Exception, match="built-in|prelude"):
         await editor.client.text_document_rename_async(
-            types.RenameParams(doc(editor), position_of(sample, "map("), "my_map")
+            types.RenameParams(
+                text_document=doc(editor), position=position_of(sample, "map("), new_name="my_map"
+            )
         )
     with pytest.raises(Exception, match="cannot be renamed"):
         await editor.client.text_document_prepare_rename_async(
-            types.PrepareRenameParams(doc(editor), position_of(sample, "upper("))
+            types.PrepareRenameParams(
+                text_document=doc(editor), position=position_of(sample, "upper(")
+            )
         )
 
 
 async def test_document_symbols(editor: Editor, sample: str) -> None:
     await opened(editor, sample)
     found = await editor.client.text_document_document_symbol_async(
-        types.DocumentSymbolParams(doc(editor))
+        types.DocumentSymbolParams(text_document=doc(editor))
     )
     assert [(s.name, s.kind) for s in found] == [
         ("helpers", types.SymbolKind.Module),
@@ -102,7 +116,7 @@ async def complete(
     editor: Editor, name: str, position: types.Position
 ) -> dict[str, types.CompletionItem]:
     result = await editor.client.text_document_completion_async(
-        types.CompletionParams(doc(editor, name), position)
+        types.CompletionParams(text_document=doc(editor, name), position=position)
     )
     return {item.label: item for item in result.items}
 
@@ -136,7 +150,9 @@ async def test_signature_help_tracks_the_active_parameter(editor: Editor, sample
     text = sample.replace("double(21)", 'greet("x", ')
     await editor.open("sig.epic", text)
     help_ = await editor.client.text_document_signature_help_async(
-        types.SignatureHelpParams(doc(editor, "sig.epic"), position_of(text, '"x", ', delta=5))
+        types.SignatureHelpParams(
+            text_document=doc(editor, "sig.epic"), position=position_of(text, '"x", ', delta=5)
+        )
     )
     (signature,) = help_.signatures
     assert signature.label == 'greet(name, punctuation="!")'
@@ -149,7 +165,7 @@ async def test_semantic_tokens_classify_names(editor: Editor) -> None:
     text = "def f(x) = map(fn(y) => y + x, [1])\n"
     await editor.open("t.epic", text)
     result = await editor.client.text_document_semantic_tokens_full_async(
-        types.SemanticTokensParams(doc(editor, "t.epic"))
+        types.SemanticTokensParams(text_document=doc(editor, "t.epic"))
     )
     decoded = []
     line = char = 0
@@ -166,7 +182,7 @@ async def test_semantic_tokens_classify_names(editor: Editor) -> None:
 async def test_folding_ranges(editor: Editor, sample: str) -> None:
     await opened(editor, sample)
     found = await editor.client.text_document_folding_range_async(
-        types.FoldingRangeParams(doc(editor))
+        types.FoldingRangeParams(text_document=doc(editor))
     )
     assert (7, 9) in {(f.start_line, f.end_line) for f in found}  # def greet
     assert (11, 14) in {(f.start_line, f.end_line) for f in found}  # def main

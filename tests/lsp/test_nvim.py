@@ -37,7 +37,11 @@ def test_neovim_sees_diagnostics_and_hover(tmp_path: Path) -> None:
     }
     subprocess.run(
         ["nvim", "--headless", "-n", "-i", "NONE", "-u", str(CONFIG), str(source)],
-        cwd=tmp_path, env=env, timeout=120, check=True, capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=True,
+        capture_output=True,
     )
     result = json.loads(out.read_text(encoding="utf-8"))
     assert "error" not in result, result

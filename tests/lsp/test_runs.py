@@ -43,8 +43,13 @@ def slow_sim() -> Iterator[SimServerHandle]:
 
 
 def run_params(editor: Editor, entry: str = "main", **extra: Any) -> dict[str, Any]:
-    return {"uri": editor.uri("run.epic"), "entry": entry, "mode": "opportunistic",
-            "trace": True, **extra}
+    return {
+        "uri": editor.uri("run.epic"),
+        "entry": entry,
+        "mode": "opportunistic",
+        "trace": True,
+        **extra,
+    }
 
 
 async def send_run(editor: Editor, params: dict[str, Any], msg_id: str | None = None) -> Any:
@@ -68,6 +73,7 @@ async def test_run_through_the_lens_against_sim_server(
     editor.configure(trustedPython=False, llm={"baseUrl": sim.base_url, "model": "sim"})
     await editor.open("run.epic", PROGRAM)
     token = "epic-run-test"
+    editor.client.progress_reports[token] = []  # a client-made token, as VS Code's
     result = as_dict(await send_run(editor, run_params(editor, workDoneToken=token)))
     assert result["error"] is None
     assert result["value"].startswith("[") and result["value"].count('"') >= 4
@@ -142,12 +148,11 @@ async def test_cancelled_run(editor: Editor, slow_sim: SimServerHandle) -> None:
     await editor.open("run.epic", PROGRAM)
     msg_id = str(uuid.uuid4())
     token = "epic-run-cancel"
+    editor.client.progress_reports[token] = []
     params = run_params(editor, workDoneToken=token)
     pending = asyncio.ensure_future(send_run(editor, params, msg_id))
     # Wait until both LLM requests are at the simulated server, then cancel.
-    await editor.wait_for(
-        lambda: True if slow_sim.stats().get("in_flight", 0) >= 2 else None
-    )
+    await editor.wait_for(lambda: True if slow_sim.stats().get("in_flight", 0) >= 2 else None)
     editor.client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
     try:
         result = as_dict(await asyncio.wait_for(pending, 15))
@@ -157,7 +162,7 @@ async def test_cancelled_run(editor: Editor, slow_sim: SimServerHandle) -> None:
         assert result["error"]["message"] == "cancelled"
     assert editor.client.progress_reports[token][-1].message == "cancelled"
     # The server still answers.
-    found = await editor.hover("run.epic", *_pos(PROGRAM, "ask(\"one"))
+    found = await editor.hover("run.epic", *_pos(PROGRAM, 'ask("one'))
     assert "def ask(q)" in found.contents.value
 
 
@@ -179,3 +184,17 @@ async def test_execute_command_runs_for_generic_clients(
 def _pos(text: str, needle: str) -> tuple[int, int]:
     position = position_of(text, needle)
     return position.line, position.character
+
+
+async def test_cancelling_the_progress_cancels_the_run(
+    editor: Editor, slow_sim: SimServerHandle
+) -> None:
+    editor.configure(trustedPython=False, llm={"baseUrl": slow_sim.base_url, "model": "sim"})
+    await editor.open("run.epic", PROGRAM)
+    token = "epic-run-progress-cancel"
+    editor.client.progress_reports[token] = []
+    pending = asyncio.ensure_future(send_run(editor, run_params(editor, workDoneToken=token)))
+    await editor.wait_for(lambda: True if slow_sim.stats().get("in_flight", 0) >= 2 else None)
+    editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+    result = as_dict(await asyncio.wait_for(pending, 15))
+    assert result["error"]["message"] == "cancelled"

@@ -60,7 +60,7 @@ export function describeResult(result: RunResult): RunReport {
     ok: !result.error,
     cancelled,
     lines,
-    traceLine: result.trace ? `⏱ ${traceSummary(result.trace)}` : null,
+    traceLine: result.trace ? `trace: ${traceSummary(result.trace)}` : null,
   };
 }
 

@@ -10,7 +10,6 @@ import {
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
-  TransportKind,
 } from "vscode-languageclient/node";
 import { API_KEY_SECRET, serverConfiguration } from "./configuration";
 import {
@@ -72,10 +71,11 @@ export class EpicServer implements vscode.Disposable {
       return false;
     }
     this.serverLog.appendLine(`Starting the EPIC language server: ${interpreter.command} -m lsp_server`);
+    // No `transport` field: with TransportKind.stdio the client would append `--stdio` to the
+    // arguments, which `python -m lsp_server` does not take; stdio is the default anyway.
     const serverOptions: ServerOptions = {
       command: interpreter.command,
       args: serverArgs(),
-      transport: TransportKind.stdio,
       options: { env: { ...process.env, PYTHONUNBUFFERED: "1" } },
     };
     const clientOptions: LanguageClientOptions = {

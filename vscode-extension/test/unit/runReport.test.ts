@@ -30,7 +30,7 @@ describe("run reports", () => {
     const report = describeResult({ value: "hello", error: null, trace });
     assert.deepEqual(report.lines, ["hello"]);
     assert.equal(report.ok, true);
-    assert.match(report.traceLine ?? "", /^⏱ 3 external calls/);
+    assert.match(report.traceLine ?? "", /^trace: 3 external calls/);
   });
 
   it("prints an error with its EPIC call stack", () => {

@@ -16,3 +16,12 @@ async def fetch(url):
 if LIMIT > 2:
     def optional():
         return _json.dumps(None)
+
+
+def scale(x, factor=2):
+    """Multiplies `x` by `factor`."""
+    return x * factor
+
+
+def flexible(*args, **kwargs):
+    return args

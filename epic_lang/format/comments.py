@@ -1,0 +1,150 @@
+"""Puts the comments back: the tree has none, so each one is placed again by its position.
+
+A comment goes before the first printed line whose first node starts after it in the source:
+a comment that followed code on its line stays at the end of the previous printed line, an
+own-line comment becomes a line of its own at the indentation of the line it precedes (or of
+the block it ended, when the author indented it deeper than what follows). Blank lines are
+decided here too, because they must go around comments: always one between top-level
+declarations, the author's (at most one) between the lines of a block, none elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from epic_lang.format.doc import OutLine
+from epic_lang.syntax.ast import Comment
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A comment with what its placement needs to know about its source line."""
+
+    text: str
+    start: int
+    col: int
+    trailing: bool  # code stands before it on its line
+
+
+class _Source:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def blank_before(self, pos: int) -> bool:
+        """Whether a blank line separates `pos` from the code or comment before it."""
+        text = self.text
+        i = pos - 1
+        newlines = 0
+        while i >= 0 and text[i] in " \t\r\n\f\v":
+            if text[i] == "\n":
+                newlines += 1
+            i -= 1
+        return newlines >= 2 and i >= 0
+
+    def trailing(self, pos: int) -> bool:
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        return self.text[line_start:pos].strip() != ""
+
+    def line_indent_col(self, pos: int) -> int:
+        """The 1-based column of the first character on the line of `pos`."""
+        text = self.text
+        line_start = text.rfind("\n", 0, pos) + 1
+        i = line_start
+        while i < len(text) and text[i] in " \t":
+            i += 1
+        return i - line_start + 1
+
+
+class _Writer:
+    """The output text as lines, with the blank-line rule applied as lines are added."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.last_code = -1  # index of the last code line, where a trailing comment goes
+        self.last_code_indent = 0
+        self.has_trailing: set[int] = set()
+
+    def blank(self) -> None:
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    def comment(self, indent: int, text: str) -> None:
+        self.lines.append(" " * indent + text)
+
+    def code(self, line: OutLine) -> None:
+        text = line.text if line.verbatim else (" " * line.indent + line.text).rstrip()
+        self.lines.append(text)
+        self.last_code = len(self.lines) - 1
+        if not line.verbatim:
+            self.last_code_indent = line.indent
+
+    def attach(self, text: str) -> bool:
+        """Put a trailing comment at the end of the last code line, if it has none yet."""
+        i = self.last_code
+        if i < 0 or i in self.has_trailing or i != len(self.lines) - 1:
+            return False
+        self.lines[i] = self.lines[i].rstrip() + "  " + text
+        self.has_trailing.add(i)
+        return True
+
+
+def merge(
+    lines: list[OutLine], comments: tuple[Comment, ...], source: str, indent_size: int = 4
+) -> str:
+    """The final text: printed lines with every comment and blank line in place."""
+    src = _Source(source)
+    placed = [
+        _Placed(c.text.rstrip(), c.span.start, c.span.col, src.trailing(c.span.start))
+        for c in sorted(comments, key=lambda c: c.span.start)
+    ]
+    out = _Writer()
+    next_comment = 0
+    for line in lines:
+        if not line.parts and not line.verbatim and line.anchor is None:
+            continue  # the one empty line of an empty module
+        group: list[_Placed] = []
+        if line.anchor is not None:
+            while next_comment < len(placed) and placed[next_comment].start < line.anchor:
+                group.append(placed[next_comment])
+                next_comment += 1
+        _emit_before(out, group, line, src, indent_size)
+        out.code(line)
+    _emit_before(out, placed[next_comment:], None, src, indent_size)
+    while out.lines and out.lines[-1] == "":
+        out.lines.pop()
+    return "\n".join(out.lines) + "\n" if out.lines else ""
+
+
+def _emit_before(
+    out: _Writer, group: list[_Placed], line: OutLine | None, src: _Source, indent_size: int
+) -> None:
+    """Write the comments that come before `line` (None: the end of the file), then the blank
+    line that `line` needs."""
+    kind = line.kind if line is not None else "author"
+    spaced = kind in ("author", "force")
+    rest = list(group)
+    if rest and rest[0].trailing and out.attach(rest[0].text):
+        rest.pop(0)
+    # Comments indented deeper than the line that follows them end the block above.
+    if line is None:
+        next_col = 1
+    elif line.anchor is not None:
+        next_col = src.line_indent_col(line.anchor)
+    else:
+        next_col = 10**9
+    closer = line is not None and line.kind == "closer"
+    while rest and not closer and out.last_code >= 0 and rest[0].col > next_col:
+        comment = rest.pop(0)
+        if spaced and src.blank_before(comment.start):
+            out.blank()
+        out.comment(out.last_code_indent, comment.text)
+    if kind == "force":
+        out.blank()
+    indent = 0 if line is None else line.indent + (indent_size if closer else 0)
+    for i, comment in enumerate(rest):
+        if spaced and (i or kind == "author") and src.blank_before(comment.start):
+            out.blank()
+        out.comment(indent, comment.text)
+    anchored = line is not None and line.anchor is not None
+    if anchored and spaced and (rest or kind == "author") and src.blank_before(line.anchor):
+        out.blank()

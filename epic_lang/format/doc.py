@@ -1,0 +1,238 @@
+"""The layout language of the formatter: documents of text, groups and line breaks, printed to
+the narrowest layout that fits the width (Wadler's "prettier printer", as prettier does it).
+
+The printer in `printer.py` says *what may break*; this module alone decides *what does break*.
+A group prints flat when all of it fits on the rest of the line, and broken otherwise; a
+`Body` (what follows `=` or `=>`) tries its layouts in order. The output is a list of
+`OutLine`s, each remembering the source offset of the first node printed on it (its anchor),
+so that `comments.py` can put the comments, which are not in the tree, back between the right
+lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+# A document is a string, a list of documents, or one of the classes below.
+Doc = Union[str, list, "Group", "Body", "Flat", "Indent", "Break", "IfBreak", "Anchor"]
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Prints flat if the whole contents fit, else broken; `broken` forces the broken form
+    (a comment inside, or an author's trailing comma)."""
+
+    contents: Doc
+    broken: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """`= value` of a definition or `=> body` of a function or case, in the first layout that
+    works: all on this line; as an indented block of one flat line; with a bracket opening on
+    this line (`hug`: the value's layout for that, when it ends with a bracket); as an indented
+    block.
+    `hug_first` prefers hugging to the one-line block (for collections and functions); an
+    `atom` (a name, a long string) cannot break, so it moves to its own line only if it then
+    fits. `broken` forces the indented block (a comment follows the `=`)."""
+
+    sep: str
+    inline: Doc
+    own_line: Doc
+    hug: Doc | None
+    hug_first: bool = False
+    atom: bool = False
+    broken: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Flat:
+    """Contents printed flat whatever the mode (the operators before a hugged bracket)."""
+
+    contents: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Indent:
+    """Lines broken inside `contents` start one indentation level deeper."""
+
+    contents: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A line break; when its group is flat it prints `flat` instead (a space or nothing)."""
+
+    flat: str = " "
+    hard: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IfBreak:
+    """Text that depends on the enclosing group's mode (the trailing comma of exploded brackets)."""
+
+    broken: str
+    flat: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Marks the source offset of what follows. `kind` says how the line that this anchor
+    starts may be separated from the line above: `node` (an ordinary line), `closer` (a closing
+    bracket: comments before it belong inside the brackets), and for items of a sequence
+    `none` (no blank line), `author` (a blank line where the author had one) or `force`
+    (always a blank line: between top-level declarations)."""
+
+    offset: int
+    kind: str = "node"
+
+
+LINE = Break(" ")
+SOFTLINE = Break("")
+HARDLINE = Break("", hard=True)
+
+_FLAT = 0
+_BREAK = 1
+
+
+@dataclass(slots=True)
+class OutLine:
+    """One printed line. `verbatim` lines continue a multi-line string: they are printed as
+    they are, never indented, trimmed or given an anchor (a comment must not land in a string)."""
+
+    indent: int
+    parts: list[str] = field(default_factory=list)
+    anchor: int | None = None
+    kind: str = "node"
+    verbatim: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def render(doc: Doc, width: int, indent_size: int) -> list[OutLine]:
+    """Print `doc` into lines of at most `width` columns where the layout choices allow."""
+    lines = [OutLine(0)]
+    pos = 0
+    cmds: list[tuple[int, int, Doc]] = [(0, _BREAK, doc)]
+    while cmds:
+        ind, mode, d = cmds.pop()
+        if isinstance(d, str):
+            if "\n" in d:
+                pieces = d.replace("\r\n", "\n").split("\n")
+                lines[-1].parts.append(pieces[0])
+                for piece in pieces[1:]:
+                    lines.append(OutLine(0, [piece], verbatim=True))
+                pos = len(pieces[-1])
+            elif d:
+                lines[-1].parts.append(d)
+                pos += len(d)
+        elif isinstance(d, list):
+            cmds.extend([(ind, mode, x) for x in reversed(d)])
+        elif isinstance(d, Anchor):
+            line = lines[-1]
+            if line.anchor is None and not line.verbatim:
+                line.anchor = d.offset
+                line.kind = d.kind
+        elif isinstance(d, Break):
+            if mode == _FLAT and not d.hard:
+                if d.flat:
+                    lines[-1].parts.append(d.flat)
+                    pos += len(d.flat)
+            else:
+                lines.append(OutLine(ind))
+                pos = ind
+        elif isinstance(d, Group):
+            flat = not d.broken and (
+                mode == _FLAT or _fits((ind, _FLAT, d.contents), cmds, width - pos, True)
+            )
+            if flat:
+                cmds.append((ind, _FLAT, d.contents))
+            else:
+                cmds.append((ind, _BREAK, d.contents))
+        elif isinstance(d, Indent):
+            cmds.append((ind + indent_size, mode, d.contents))
+        elif isinstance(d, Flat):
+            cmds.append((ind, _FLAT, d.contents))
+        elif isinstance(d, Body):
+            cmds.append((ind, mode, _body_layout(d, ind, pos, cmds, width, indent_size, mode)))
+        elif isinstance(d, IfBreak):
+            text = d.broken if mode == _BREAK else d.flat
+            if text:
+                lines[-1].parts.append(text)
+                pos += len(text)
+        else:
+            raise TypeError(f"not a document: {d!r}")
+    return lines
+
+
+def _body_layout(
+    d: Body, ind: int, pos: int, cmds: list, width: int, indent_size: int, mode: int
+) -> Doc:
+    inline = [d.sep, " ", d.inline]
+    block = [d.sep, Indent([HARDLINE, d.own_line])]
+    if d.broken:
+        return block
+    if mode == _FLAT or _fits((ind, _FLAT, inline), cmds, width - pos, True):
+        return Group(inline)
+    inner = ind + indent_size
+    one_line = _fits((inner, _FLAT, d.own_line), cmds, width - inner, True)
+    if one_line and not (d.hug is not None and d.hug_first):
+        return block
+    if d.hug is not None:
+        hug = [d.sep, " ", d.hug]
+        if _fits((ind, _BREAK, hug), cmds, width - pos, False):
+            return hug
+    return inline if d.atom else block
+
+
+def _fits(
+    first: tuple[int, int, Doc], rest: list[tuple[int, int, Doc]], room: int, strict: bool
+) -> bool:
+    """Whether `first`, then what follows it up to the next line break, fits in `room` columns.
+    `strict` (a layout being tried flat) fails on anything that cannot be flat: a hard break
+    or a group that must break. Otherwise a break ends the measure: only the first line counts."""
+    stack = [first]
+    rest_index = len(rest)
+    while room >= 0:
+        if not stack:
+            if rest_index == 0:
+                return True
+            rest_index -= 1
+            stack.append(rest[rest_index])
+            strict = False
+            continue
+        ind, mode, d = stack.pop()
+        if isinstance(d, str):
+            if "\n" in d:
+                return room - d.index("\n") >= 0 and not strict
+            room -= len(d)
+        elif isinstance(d, list):
+            stack.extend([(ind, mode, x) for x in reversed(d)])
+        elif isinstance(d, Break):
+            if d.hard:
+                return not strict
+            if mode == _BREAK:
+                return True
+            room -= len(d.flat)
+        elif isinstance(d, Group):
+            if d.broken:
+                if strict:
+                    return False
+                stack.append((ind, _BREAK, d.contents))
+            else:
+                stack.append((ind, mode, d.contents))
+        elif isinstance(d, Indent):
+            stack.append((ind, mode, d.contents))
+        elif isinstance(d, Flat):
+            stack.append((ind, _FLAT, d.contents))
+        elif isinstance(d, Body):
+            if mode == _BREAK:
+                # Measured as its most broken layout: the line ends after `=` or `=>`.
+                return room - len(d.sep) >= 0
+            stack.append((ind, mode, [d.sep, " ", d.inline]))
+        elif isinstance(d, IfBreak):
+            room -= len(d.broken if mode == _BREAK else d.flat)
+    return False

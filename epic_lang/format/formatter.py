@@ -1,0 +1,169 @@
+"""`format_source` and `format_range`: the formatter's API, and the safety net around it.
+
+Like black, the formatter proves each result before handing it out: the output must parse, to
+a tree equivalent to the input's (spans, comments and literal spelling aside), with the same
+comments, and formatting it again must change nothing. If any of that fails it raises
+`FormatError` instead of returning text, so a bug in the printer can never cost a user code.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from epic_lang.diagnostics import Diagnostic, Severity, has_errors
+from epic_lang.format.comments import merge
+from epic_lang.format.doc import render
+from epic_lang.format.equivalence import first_difference
+from epic_lang.format.printer import Printer
+from epic_lang.source import LineIndex
+from epic_lang.syntax import ast
+from epic_lang.syntax.parser import parse
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    """Every formatting option, in one place (there are deliberately few)."""
+
+    width: int = 88
+    indent: int = 4
+
+
+DEFAULT_MODE = Mode()
+
+
+class FormatError(Exception):
+    """The text was not formatted: it has syntax errors, or the formatter could not prove its
+    result equivalent and stable. `diagnostics` say where and why."""
+
+    def __init__(self, message: str, diagnostics: tuple[Diagnostic, ...]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.diagnostics = diagnostics
+
+
+def format_module(module: ast.Module, source: str | None, mode: Mode = DEFAULT_MODE) -> str:
+    """Print a module without the safety check (`format_source` is the checked entry point).
+    `source` is the text it was parsed from, or None for a tree built by hand (then literals
+    without `raw` and string keys are spelled afresh, and there are no comments to place)."""
+    comments = module.comments if source is not None else ()
+    doc = Printer(source, sorted(c.span.start for c in comments)).module(module)
+    lines = render(doc, mode.width, mode.indent)
+    text = merge(lines, comments, source or "", mode.indent)
+    first_newline = source.find("\n") if source else -1
+    if first_newline > 0 and source[first_newline - 1] == "\r":  # type: ignore[index]
+        text = text.replace("\n", "\r\n")
+    return text
+
+
+def format_source(text: str, path: str | None = None, mode: Mode = DEFAULT_MODE) -> str:
+    """The canonical form of `text`, checked equivalent and stable; raises `FormatError`."""
+    parsed = parse(text, path)
+    if has_errors(parsed.diagnostics):
+        errors = tuple(d for d in parsed.diagnostics if d.severity is Severity.ERROR)
+        raise FormatError("the file has syntax errors; it was not formatted", errors)
+    formatted = format_module(parsed.module, text, mode)
+    _check(text, parsed.module, formatted, path, mode)
+    return formatted
+
+
+def _check(text: str, before: ast.Module, formatted: str, path: str | None, mode: Mode) -> None:
+    after = parse(formatted, path)
+    if has_errors(after.diagnostics):
+        first = next(d for d in after.diagnostics if d.severity is Severity.ERROR)
+        _refuse(
+            text,
+            before,
+            None,
+            path,
+            f"the formatter produced text that does not parse ({first.message} at "
+            f"{first.span.line}:{first.span.col} of its output)",
+        )
+    index = first_difference(before, after.module)
+    if index is not None:
+        _refuse(text, before, index, path, "the formatter would change the meaning of this code")
+    lost = Counter(_comment_texts(before)) - Counter(_comment_texts(after.module))
+    if lost:
+        comment = next(iter(lost))
+        _refuse(text, before, None, path, f"the formatter would lose the comment `{comment}`")
+    again = format_module(after.module, formatted, mode)
+    if again != formatted:
+        index = _first_changed_decl(formatted, again, after.module)
+        _refuse(text, before, index, path, "the formatter's output is not stable")
+
+
+def _comment_texts(module: ast.Module) -> list[str]:
+    return [c.text.rstrip() for c in module.comments]
+
+
+def _first_changed_decl(formatted: str, again: str, module: ast.Module) -> int | None:
+    a, b = formatted.splitlines(), again.splitlines()
+    line = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    for i, decl in enumerate(module.decls):
+        if decl.span.end_line >= line + 1:
+            return i
+    return None
+
+
+def _refuse(
+    text: str, module: ast.Module, index: int | None, path: str | None, message: str
+) -> None:
+    if index is not None and index < len(module.decls):
+        span = module.decls[index].span
+    else:
+        span = LineIndex(text).span(0, 0)
+    sentence = f"{message}; the file was left unchanged (please report this as a bug)"
+    diagnostic = Diagnostic(Severity.ERROR, span, sentence, "format-unsafe", path)
+    raise FormatError(sentence, (diagnostic,))
+
+
+def format_range(
+    text: str, start: int, end: int, mode: Mode = DEFAULT_MODE
+) -> list[tuple[int, int, str]]:
+    """Replacements `(start, end, new_text)` in `text` that format every top-level declaration
+    overlapping `[start, end)`, leaving the rest of the file as it is. Raises `FormatError`
+    like `format_source`."""
+    formatted = format_source(text, mode=mode)
+    before = parse(text).module
+    after = parse(formatted).module
+    chosen = [
+        i
+        for i, decl in enumerate(before.decls)
+        if decl.span.start <= end and start <= _line_end(text, decl.span.end)
+    ]
+    edits = []
+    for i in chosen:
+        old = _decl_region(text, before.decls[i])
+        new = _decl_region(formatted, after.decls[i])
+        if text[old[0] : old[1]] != formatted[new[0] : new[1]]:
+            edits.append((old[0], old[1], formatted[new[0] : new[1]]))
+    if edits and not _edits_safe(text, before, edits):
+        # The declarations' own lines could not be formatted apart from their surroundings
+        # (a comment moved across a boundary): format the whole file instead.
+        return [(0, len(text), formatted)]
+    return edits
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end
+
+
+def _decl_region(text: str, decl: ast.Decl) -> tuple[int, int]:
+    """From the start of the declaration's first line to the end of its last line (so a
+    trailing comment is included, the newline is not)."""
+    start = text.rfind("\n", 0, decl.span.start) + 1
+    end = _line_end(text, decl.span.end)
+    if end > start and text[end - 1] == "\r":
+        end -= 1
+    return start, end
+
+
+def _edits_safe(text: str, before: ast.Module, edits: list[tuple[int, int, str]]) -> bool:
+    new = text
+    for s, e, replacement in sorted(edits, reverse=True):
+        new = new[:s] + replacement + new[e:]
+    result = parse(new)
+    if has_errors(result.diagnostics) or first_difference(before, result.module) is not None:
+        return False
+    return Counter(_comment_texts(before)) == Counter(_comment_texts(result.module))

@@ -1,0 +1,43 @@
+"""`epic cache info|clear [PATH]`: look at or empty the on-disk LLM call cache.
+
+PATH is a program or a directory and finds the cache the way `epic run --cache` does
+(`$EPIC_CACHE_DIR`, else `.epic-cache/` beside the program; the current directory by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+
+from epic_lang.llm.cache import CallCache, cache_dir
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("info", "clear"), help="show or delete the entries")
+    parser.add_argument("path", nargs="?", help="a program or directory (default: here)")
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KB"
+    return f"{count / (1024 * 1024):.1f} MB"
+
+
+def main(args: argparse.Namespace) -> int:
+    cache = CallCache(cache_dir(args.path))
+    try:
+        if args.action == "info":
+            info = cache.info()
+            print(f"{info['path']}: {info['entries']} cached calls, {_size(info['bytes'])}")
+        else:
+            count = cache.clear()
+            print(f"cleared {count} cached calls from {cache.path}")
+    except (sqlite3.Error, OSError) as exc:
+        print(f"epic cache: error: {cache.path}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        cache.close()
+    return 0

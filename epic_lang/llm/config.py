@@ -1,0 +1,233 @@
+"""Which LLM backend a run uses, resolved the way users expect.
+
+Each setting is taken from the first place that gives it: explicit options (`epic run --llm
+URL --model NAME`), then an editor's settings (`baseUrl`, `model`, `apiKey`), then the
+environment (`EPIC_LLM_BASE_URL`, `EPIC_LLM_MODEL`, `EPIC_LLM_API_KEY`, and OpenAI's own
+`OPENAI_BASE_URL`, `OPENAI_API_KEY`), then the nearest `epic.toml` or `pyproject.toml` with a
+`[tool.epic]` table next to or above the program. With no base URL anywhere, the local
+SmolLM2-135M model runs in-process.
+
+Keys are never read from files: a file names the environment variable holding the key
+(`api_key_env = "MY_KEY"`), so a project's configuration can be committed safely.
+
+```toml
+[tool.epic]                       # in pyproject.toml; in epic.toml the keys are top-level
+base_url = "http://127.0.0.1:8000/v1"
+model = "my-model"
+api_key_env = "MY_SERVER_KEY"     # optional
+max_concurrency = 256             # optional: requests in flight at once
+timeout = 60                      # optional: seconds per request
+max_retries = 5                   # optional: retries after the first attempt
+cache = true                      # optional: as `epic run --cache`
+batch = true                      # optional: as `epic run --batch`
+```
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from epic_lang.llm.interface import LLMBackend, LLMError
+from epic_lang.llm.retry import RetryPolicy
+
+FILE_KEYS = {
+    "base_url",
+    "model",
+    "api_key_env",
+    "max_concurrency",
+    "timeout",
+    "max_retries",
+    "cache",
+    "batch",
+}
+
+
+class LLMConfigError(LLMError):
+    """The configuration cannot be used; the message names the file or variable at fault."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileConfig:
+    path: Path
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedConfig:
+    """The settings of one run. `key_source` says where the key came from (for messages);
+    the key itself is kept out of `repr`."""
+
+    base_url: str | None
+    model: str | None
+    api_key: str | None = field(default=None, repr=False)
+    key_source: str | None = None
+    cache: bool = False
+    batch: bool = False
+    max_concurrency: int | None = None
+    timeout: float | None = None
+    max_retries: int | None = None
+    config_file: Path | None = None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LLMConfigError(f"{path}: cannot read the EPIC settings: {exc}") from exc
+
+
+def _validated(path: Path, values: Any) -> FileConfig:
+    if not isinstance(values, dict):
+        raise LLMConfigError(f"{path}: the EPIC settings must be a table")
+    if "api_key" in values:
+        raise LLMConfigError(
+            f"{path}: do not write API keys in files; set `api_key_env` to the name of an "
+            "environment variable that holds the key"
+        )
+    unknown = sorted(set(values) - FILE_KEYS)
+    if unknown:
+        raise LLMConfigError(
+            f"{path}: unknown EPIC settings {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(FILE_KEYS))})"
+        )
+    return FileConfig(path, values)
+
+
+def find_file_config(program_path: str | os.PathLike[str] | None) -> FileConfig | None:
+    """The nearest `epic.toml`, or `pyproject.toml` with `[tool.epic]`, in the program's
+    directory or above it (the current directory when there is no program)."""
+    start = Path(program_path).resolve().parent if program_path else Path.cwd().resolve()
+    for directory in (start, *start.parents):
+        epic_toml = directory / "epic.toml"
+        if epic_toml.is_file():
+            data = _read_toml(epic_toml)
+            return _validated(epic_toml, data.get("tool", {}).get("epic", data))
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file():
+            data = _read_toml(pyproject)
+            section = data.get("tool", {}).get("epic")
+            if section is not None:
+                return _validated(pyproject, section)
+    return None
+
+
+def _first(*pairs: tuple[Any, str]) -> tuple[Any, str | None]:
+    for value, source in pairs:
+        if value not in (None, ""):
+            return value, source
+    return None, None
+
+
+def resolve(
+    llm_url: str | None = None,
+    model: str | None = None,
+    cache: bool = False,
+    batch: bool = False,
+    program_path: str | os.PathLike[str] | None = None,
+    settings: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> ResolvedConfig:
+    """All settings of a run, each from the first place that gives it."""
+    env = os.environ if environ is None else environ
+    editor = settings or {}
+    found = find_file_config(program_path)
+    in_file = found.values if found else {}
+    file_name = str(found.path) if found else "the settings file"
+    base_url, _ = _first(
+        (llm_url, "--llm"),
+        (editor.get("baseUrl"), "editor settings"),
+        (env.get("EPIC_LLM_BASE_URL"), "EPIC_LLM_BASE_URL"),
+        (env.get("OPENAI_BASE_URL"), "OPENAI_BASE_URL"),
+        (in_file.get("base_url"), file_name),
+    )
+    chosen_model, _ = _first(
+        (model, "--model"),
+        (editor.get("model"), "editor settings"),
+        (env.get("EPIC_LLM_MODEL"), "EPIC_LLM_MODEL"),
+        (in_file.get("model"), file_name),
+    )
+    key_env = in_file.get("api_key_env")
+    api_key, key_source = _first(
+        (editor.get("apiKey"), "editor settings"),
+        (env.get("EPIC_LLM_API_KEY"), "EPIC_LLM_API_KEY"),
+        (env.get("OPENAI_API_KEY"), "OPENAI_API_KEY"),
+        (env.get(key_env) if key_env else None, str(key_env)),
+    )
+    if key_env and not env.get(key_env) and api_key is None:
+        raise LLMConfigError(f"{file_name}: api_key_env names {key_env}, which is not set")
+    return ResolvedConfig(
+        base_url=base_url,
+        model=chosen_model,
+        api_key=api_key,
+        key_source=key_source,
+        cache=cache or bool(in_file.get("cache", False)),
+        batch=batch or bool(in_file.get("batch", False)),
+        max_concurrency=_number(in_file, "max_concurrency", int, file_name),
+        timeout=_number(in_file, "timeout", float, file_name, 0.001),
+        max_retries=_number(in_file, "max_retries", int, file_name, 0),
+        config_file=found.path if found else None,
+    )
+
+
+def _number(values: dict[str, Any], name: str, kind: type, where: str, least: float = 1) -> Any:
+    value = values.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < least:
+        raise LLMConfigError(f"{where}: `{name}` must be a number of at least {least:g}")
+    return kind(value)
+
+
+def backend_from_options(
+    llm_url: str | None = None,
+    model: str | None = None,
+    cache: bool = False,
+    batch: bool = False,
+    program_path: str | os.PathLike[str] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> LLMBackend:
+    """The backend a run uses (see the module docstring for where settings come from).
+    Nothing is loaded or connected yet: that happens on the first call."""
+    config = resolve(llm_url, model, cache, batch, program_path, settings)
+    backend: LLMBackend
+    if config.base_url is None:
+        if config.model is not None:
+            raise LLMConfigError(
+                f"the model {config.model!r} needs a server: give its base URL with --llm, "
+                "EPIC_LLM_BASE_URL or `base_url` in epic.toml (without one, EPIC runs its "
+                "local SmolLM2 model)"
+            )
+        from epic_lang.llm.local_model import LocalModelBackend
+
+        backend = LocalModelBackend()
+        identity = backend.identity()
+    else:
+        from epic_lang.llm.openai_client import ClientOptions, OpenAIBackend
+
+        defaults = ClientOptions()
+        options = ClientOptions(
+            max_concurrency=config.max_concurrency or defaults.max_concurrency,
+            timeout=config.timeout or defaults.timeout,
+            retry=RetryPolicy(max_attempts=config.max_retries + 1)
+            if config.max_retries is not None
+            else defaults.retry,
+            batch=config.batch,
+        )
+        backend = OpenAIBackend(
+            config.base_url,
+            config.model,
+            config.api_key,
+            key_source=config.key_source,
+            options=options,
+        )
+        identity = backend.identity()
+    if config.cache:
+        from epic_lang.llm.cache import CachedBackend, CallCache, cache_dir
+
+        backend = CachedBackend(backend, CallCache(cache_dir(program_path)), identity)
+    return backend

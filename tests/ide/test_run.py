@@ -1,0 +1,67 @@
+"""Running a program for the editor: values, errors with positions, trust, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from epic_lang.ide.document import Analysis
+from epic_lang.ide.run import CallCounter, RunRequest, run_program
+
+SLOW_TOOL = """
+import asyncio
+
+async def slow(x):
+    await asyncio.sleep(30)
+    return x
+"""
+
+
+def request(text: str, path: Path, entry: str = "main", trusted: bool = False) -> RunRequest:
+    return RunRequest(Analysis(text, str(path)), entry, "opportunistic", {}, trusted)
+
+
+async def test_value_is_printed_as_epic_run_prints_it(tmp_path: Path) -> None:
+    text = 'def main() = {a: [1, 2], b: "x"}\ndef name() = "raw"\n'
+    outcome = await run_program(request(text, tmp_path / "m.epic"), CallCounter())
+    assert outcome.error is None and outcome.value == '{a: [1, 2], b: "x"}'
+    outcome = await run_program(request(text, tmp_path / "m.epic", "name"), CallCounter())
+    assert outcome.value == "raw"
+    assert outcome.trace == {"wall": outcome.trace["wall"], "calls": []}
+
+
+async def test_runtime_error_has_position_and_trace(tmp_path: Path) -> None:
+    text = "def main() =\n    let xs = [1]\n    xs[3]\n"
+    outcome = await run_program(request(text, tmp_path / "m.epic"), CallCounter())
+    assert outcome.value is None
+    assert outcome.error.span.line == 3 and outcome.error.path == str(tmp_path / "m.epic")
+    assert "m.epic:3:" in outcome.error.rendered
+    assert outcome.trace is not None
+
+
+async def test_static_errors_stop_the_run_before_it_starts(tmp_path: Path) -> None:
+    outcome = await run_program(request("def main() = nope\n", tmp_path / "m.epic"), CallCounter())
+    assert "unknown name `nope`" in outcome.error.message
+    assert outcome.error.span.col == 14
+
+
+async def test_untrusted_python_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "t.py").write_text('open(__file__ + ".ran", "w")\ndef f(x):\n    return x\n')
+    text = 'import python "./t.py" as t\ndef main() = t.f(1)\n'
+    outcome = await run_program(request(text, tmp_path / "m.epic"), CallCounter())
+    assert "not trusted" in outcome.error.message and outcome.error.span.line == 1
+    assert not (tmp_path / "t.py.ran").exists()
+    outcome = await run_program(request(text, tmp_path / "m.epic", trusted=True), CallCounter())
+    assert outcome.value == "1"
+
+
+async def test_cancelling_the_run_cancels_calls_in_flight(tmp_path: Path) -> None:
+    (tmp_path / "t.py").write_text(SLOW_TOOL)
+    text = 'import python "./t.py" as t\ndef main() = [t.slow(1), t.slow(2)]\n'
+    task = asyncio.ensure_future(
+        run_program(request(text, tmp_path / "m.epic", trusted=True), CallCounter())
+    )
+    await asyncio.sleep(0.5)
+    task.cancel()
+    outcome = await asyncio.wait_for(task, 10)
+    assert outcome.error.message == "cancelled"
