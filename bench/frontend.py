@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from epic_lang.analysis.checks import check_source
 from epic_lang.diagnostics import has_errors
+from epic_lang.format.formatter import format_source
 from epic_lang.syntax.parser import parse
 
 TEMPLATE = """\
@@ -58,9 +59,16 @@ def _parse_and_check(text: str) -> object:
     return diagnostics
 
 
+def _format(text: str) -> object:
+    """What `epic fmt` does per file: parse, print, then prove the result (parse it again,
+    compare the trees and comments, print it again)."""
+    return format_source(text)
+
+
 PHASES: list[tuple[str, Callable[[str], object]]] = [
     ("parse", _parse),
     ("parse+check", _parse_and_check),
+    ("format", _format),
 ]
 
 

@@ -72,7 +72,12 @@ class _Writer:
         self.lines.append(" " * indent + text)
 
     def code(self, line: OutLine) -> None:
-        text = line.text if line.verbatim else (" " * line.indent + line.text).rstrip()
+        if line.verbatim:
+            text = line.text
+        else:
+            text = " " * line.indent + line.text
+            if not line.string_starts:
+                text = text.rstrip()
         self.lines.append(text)
         self.last_code = len(self.lines) - 1
         if not line.verbatim:

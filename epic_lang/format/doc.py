@@ -106,6 +106,7 @@ class OutLine:
     anchor: int | None = None
     kind: str = "node"
     verbatim: bool = False
+    string_starts: bool = False  # a multi-line string starts on it: keep its trailing spaces
 
     @property
     def text(self) -> str:
@@ -123,6 +124,7 @@ def render(doc: Doc, width: int, indent_size: int) -> list[OutLine]:
             if "\n" in d:
                 pieces = d.replace("\r\n", "\n").split("\n")
                 lines[-1].parts.append(pieces[0])
+                lines[-1].string_starts = True
                 for piece in pieces[1:]:
                     lines.append(OutLine(0, [piece], verbatim=True))
                 pos = len(pieces[-1])

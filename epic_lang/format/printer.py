@@ -18,12 +18,12 @@ from epic_lang.format.doc import (
     SOFTLINE,
     Anchor,
     Body,
+    Break,
     Doc,
     Flat,
     Group,
     IfBreak,
     Indent,
-    render,
 )
 from epic_lang.syntax import ast
 from epic_lang.syntax.lexer import KEYWORDS
@@ -438,8 +438,24 @@ class Printer:
         return "".join(out)
 
     def _flat(self, d: Doc) -> str:
-        lines = render(_group(d), 10**9, 4)
-        return "\n".join(line.text for line in lines)
+        """The one-line text of a document (an f-string hole, where layout is off)."""
+        out: list[str] = []
+        stack = [d]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, str):
+                out.append(x)
+            elif isinstance(x, list):
+                stack.extend(reversed(x))
+            elif isinstance(x, Break):
+                out.append(x.flat or (" " if x.hard else ""))
+            elif isinstance(x, IfBreak):
+                out.append(x.flat)
+            elif isinstance(x, Body):
+                stack.extend([x.inline, " ", x.sep])
+            elif isinstance(x, Group | Indent | Flat):
+                stack.append(x.contents)
+        return "".join(out)
 
     def _Lambda(self, e: ast.Lambda, brk: bool) -> Doc:
         return ["fn", self.params(e.params, e.span), self.body(" =>", e.body, brk, e.span.start)]

@@ -71,11 +71,11 @@ def rules_for(puzzle: tuple[int, ...]) -> list[dict[str, str]]:
             continue
         done.add(state)
         rules.append(
-            {"pattern": f"Input: {re.escape(fmt(state))}\\nPossible next steps",
+            {"match": f"Input: {re.escape(fmt(state))}\\nPossible next steps",
              "answer": "\n".join(step for step, _ in proposals(state))}
         )
         rules.append(
-            {"pattern": f"Numbers: {re.escape(fmt(state))}\\nJudgement", "answer": judgement(state)}
+            {"match": f"Numbers: {re.escape(fmt(state))}\\nJudgement", "answer": judgement(state)}
         )
         if len(state) > 1:
             todo.extend(left for _, left in proposals(state))
