@@ -51,15 +51,18 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 
 class Thread:
     """A light-weight thread: its continuation stack, the value to return into the top
-    frame, and the external call whose completion last resumed it (for the trace)."""
+    frame, the external call whose completion last resumed it (for the trace), and the
+    frames it was split from (`context`, innermost first, for the call stack of an error)."""
 
-    __slots__ = ("stack", "val", "cause", "m")
+    __slots__ = ("stack", "val", "cause", "m", "context")
 
-    def __init__(self, stack: list, val: Any, cause: int | None, m: Machine) -> None:
+    def __init__(self, stack: list, val: Any, cause: int | None, m: Machine,
+                 context: tuple = ()) -> None:
         self.stack = stack
         self.val = val
         self.cause = cause
         self.m = m
+        self.context = context
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,6 +247,20 @@ def call_if(cond: Any, then_code: Any, else_code: Any, env: list, site: Site, ki
     raise EpicError(f"{kind} must be a boolean, got {type_name(cond)}", site)
 
 
+def frame_sites(stack: list, top: int, context: tuple, limit: int = 48) -> tuple:
+    """The sites of `stack[:top + 1]` that name a place inside a function, innermost first,
+    followed by `context` (the thread's own origin), at most `limit` of them."""
+    sites = []
+    for i in range(top, -1, -1):
+        frame = stack[i]
+        s = frame[1]
+        if s is not None and s.function is not None and frame[0] is not eval_resume:
+            sites.append(s)
+            if len(sites) >= limit:
+                return tuple(sites)
+    return (*sites, *context[: limit - len(sites)])
+
+
 # ---------------------------------------------------------------------------------------------
 # The scheduler
 
@@ -265,18 +282,20 @@ class Machine:
             return PUSHED
         return p
 
-    def spawn(self, waiting_on: Pending, frames: list, val: Any, cause: int | None) -> Pending:
+    def spawn(self, waiting_on: Pending, frames: list, val: Any, cause: int | None,
+              context: tuple = ()) -> Pending:
         """A new thread that resolves a fresh pending with the value of `frames` once
         `waiting_on` is known."""
         p = Pending()
-        th = Thread([(resolve_resume, None, p), *frames], val, cause, self)
+        th = Thread([(resolve_resume, None, p), *frames], val, cause, self, context)
         waiting_on.waiters.append(th)
         return p
 
     def spawn_simple(self, waiting_on: Pending, code: Any, env: list, th: Thread) -> Pending:
         """Forks a short pure expression that met a pending value, so that its siblings go
         on; used for arguments and `let` values that compile to inline code."""
-        return self.spawn(waiting_on, [(eval_simple_resume, None, code, env)], None, th.cause)
+        return self.spawn(waiting_on, [(eval_simple_resume, None, code, env)], None, th.cause,
+                          th.context)
 
     def resolve(self, p: Pending, v: Any, cause: int | None) -> None:
         """Gives `p` its value and makes its waiters ready; a value that is itself pending
@@ -363,6 +382,6 @@ class Machine:
             th.val = val
             p.waiters.append(th)
             return SUSPENDED
-        result = self.spawn(p, stack[i + 1:], val, th.cause)
+        result = self.spawn(p, stack[i + 1:], val, th.cause, frame_sites(stack, i, th.context))
         del stack[i + 1:]
         return result

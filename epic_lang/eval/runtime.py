@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site, StackEntry
 from epic_lang.eval.externals import llm_result
-from epic_lang.eval.machine import Machine, Thread, eval_resume
+from epic_lang.eval.machine import Machine, Thread, frame_sites
 from epic_lang.eval.prims import deep_all
 from epic_lang.eval.trace import CallRecord, Trace
 from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python
@@ -167,12 +167,12 @@ class Run:
         site = e.site
         self.fail(EpicRuntimeError(
             e.message, site.span if site else None, site.path if site else None,
-            call_stack(th.stack, site, e.trail)))
+            call_stack(th.stack, site, e.trail, th.context)))
 
     def _stack_of_waiters(self, p: Pending, site: Site) -> tuple[StackEntry, ...]:
         for w in p.waiters:
             if type(w) is Thread:
-                return call_stack(w.stack, site)
+                return call_stack(w.stack, site, (), w.context)
         return call_stack([], site)
 
     # -- driving -----------------------------------------------------------------------------
@@ -249,19 +249,16 @@ def done_resume(frame: tuple, val: Any, th: Thread) -> Any:
     return None
 
 
-def call_stack(stack: list, site: Site | None, trail: list[Site] = ()) -> tuple[StackEntry, ...]:
+def call_stack(stack: list, site: Site | None, trail: list[Site] | tuple = (),
+               context: tuple = ()) -> tuple[StackEntry, ...]:
     """The EPIC call stack of a thread, innermost first: the error's own position, the call
     sites of functions run inline, then each frame waiting inside a function (frames about
-    to start a body say nothing and are skipped), consecutive repeats of one place merged."""
+    to start a body say nothing and are skipped) and those of the thread it was split from,
+    consecutive repeats of one place merged."""
     entries: list[StackEntry] = []
     sites = [site] if site is not None else []
     sites.extend(s for s in trail if s.function is not None)
-    for frame in reversed(stack):
-        s = frame[1]
-        if s is not None and s.function is not None and frame[0] is not eval_resume:
-            sites.append(s)
-        if len(sites) > 4 * MAX_STACK:
-            break
+    sites.extend(frame_sites(stack, len(stack) - 1, context, 4 * MAX_STACK))
     for s in sites:
         entry = StackEntry(s.function, s.path, s.span.line, s.span.col)
         if not entries or entries[-1] != entry:

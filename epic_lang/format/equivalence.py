@@ -17,6 +17,7 @@ _IGNORED = {"span", "raw", "key_span", "source_span", "quote", "quoted", "commen
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _LITERALS = (ast.Literal, ast.PLiteral)
+_CHILD = ("child",)
 
 
 def _compared_fields(kind: type) -> tuple[str, ...]:
@@ -26,24 +27,38 @@ def _compared_fields(kind: type) -> tuple[str, ...]:
     return names
 
 
-def tree_key(node: object) -> object:
-    """A hashable, comparable value standing for `node` minus what formatting may change."""
-    kind = type(node)
-    if kind is ast.Block and not node.lets:  # type: ignore[attr-defined]
-        return tree_key(node.result)  # type: ignore[attr-defined]
-    if kind is tuple or kind is list:
-        return tuple(tree_key(x) for x in node)  # type: ignore[attr-defined]
-    if not is_dataclass(node):
-        return node
-    items: list[object] = [kind.__name__]
-    literal = kind in _LITERALS
-    for name in _compared_fields(kind):
-        value = getattr(node, name)
-        if literal and name == "value":
-            items.append((type(value).__name__, value))
+def tree_key(node: object) -> tuple[object, ...]:
+    """A comparable value standing for `node` minus what formatting may change: its nodes in
+    pre-order, each as its class name and compared scalar fields, every tuple with its length
+    (so the sequence determines the tree). Iterative, because a long operator chain is a
+    tree thousands of levels deep."""
+    out: list[object] = []
+    stack: list[object] = [node]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is ast.Block and not item.lets:  # type: ignore[attr-defined]
+            stack.append(item.result)  # type: ignore[attr-defined]
+        elif kind is tuple or kind is list:
+            out.append(("tuple", len(item)))  # type: ignore[arg-type]
+            stack.extend(reversed(item))  # type: ignore[call-overload]
+        elif is_dataclass(item):
+            out.append(kind.__name__)
+            literal = kind in _LITERALS
+            children = []
+            for name in _compared_fields(kind):
+                value = getattr(item, name)
+                if literal and name == "value":
+                    out.append((type(value).__name__, value))
+                elif is_dataclass(value) or type(value) in (tuple, list):
+                    out.append(_CHILD)  # keeps each field in its place: Slice(a, None, b)
+                    children.append(value)
+                else:
+                    out.append(value)
+            stack.extend(reversed(children))
         else:
-            items.append(tree_key(value))
-    return tuple(items)
+            out.append(item)
+    return tuple(out)
 
 
 def first_difference(a: ast.Module, b: ast.Module) -> int | None:

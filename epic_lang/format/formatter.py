@@ -8,7 +8,10 @@ comments, and formatting it again must change nothing. If any of that fails it r
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from epic_lang.diagnostics import Diagnostic, Severity, has_errors
@@ -62,9 +65,29 @@ def format_source(text: str, path: str | None = None, mode: Mode = DEFAULT_MODE)
     if has_errors(parsed.diagnostics):
         errors = tuple(d for d in parsed.diagnostics if d.severity is Severity.ERROR)
         raise FormatError("the file has syntax errors; it was not formatted", errors)
-    formatted = format_module(parsed.module, text, mode)
-    _check(text, parsed.module, formatted, path, mode)
+    with _deep_recursion():
+        try:
+            formatted = format_module(parsed.module, text, mode)
+            _check(text, parsed.module, formatted, path, mode)
+        except RecursionError:
+            _refuse(text, parsed.module, None, path, "the file is nested too deeply to format")
+        except FormatError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a printer bug must not reach the user
+            # as a traceback or, worse, as damaged code: it becomes a refusal.
+            _refuse(text, parsed.module, None, path, f"internal error ({type(error).__name__})")
     return formatted
+
+
+@contextmanager
+def _deep_recursion(limit: int = 20000) -> Iterator[None]:
+    """The printer recurses once per nesting level of brackets; allow deep (generated) code."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def _check(text: str, before: ast.Module, formatted: str, path: str | None, mode: Mode) -> None:

@@ -225,7 +225,11 @@ class Printer:
         doc = self._doc_lines(decl)
         if isinstance(decl, ast.Def):
             head = ["def ", decl.name.text, self.params(decl.params, decl.span)]
-            return [doc, *head, self.body(" =", decl.body, False, decl.name.span.end)]
+            return [
+                doc,
+                *head,
+                self.body(" =", decl.body, False, self._head_end(decl.params, decl.name.span.end)),
+            ]
         return [doc, "let ", decl.name.text, self.body(" =", decl.value, False, decl.name.span.end)]
 
     def _doc_lines(self, decl: ast.Def | ast.LetDecl) -> Doc:
@@ -252,6 +256,10 @@ class Printer:
         close = self._find_close(params[-1].span.end, ")")
         span = _SpanLike(start, close + 1)
         return self._brackets("(", items, ")", span, params[-1].span.end)
+
+    def _head_end(self, params: tuple[ast.Param, ...], default: int) -> int:
+        """Where the head of a def or fn ends: after its parameter list."""
+        return self._find_close(params[-1].span.end, ")") + 1 if params else default
 
     def _find_close(self, after: int, char: str) -> int:
         """The offset of the bracket closing a parameter list (params have no node of their
@@ -458,7 +466,11 @@ class Printer:
         return "".join(out)
 
     def _Lambda(self, e: ast.Lambda, brk: bool) -> Doc:
-        return ["fn", self.params(e.params, e.span), self.body(" =>", e.body, brk, e.span.start)]
+        return [
+            "fn",
+            self.params(e.params, e.span),
+            self.body(" =>", e.body, brk, self._head_end(e.params, e.span.start)),
+        ]
 
     def _If(self, e: ast.If, brk: bool) -> Doc:
         parts: list[Doc] = []

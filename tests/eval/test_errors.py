@@ -110,3 +110,18 @@ def test_deep_recursion_error_has_bounded_stack() -> None:
     with pytest.raises(EpicRuntimeError) as info:
         run(text, "sequential")
     assert len(info.value.stack) <= 12
+
+
+def test_error_in_a_split_thread_keeps_the_callers_in_its_stack() -> None:
+    text = '''def check(x) = if len(x) > 0 then [1][len(x)] else 0
+
+def outer(q) = (check(llm(q)), 5)
+
+def main() = [outer("a"), 2]
+'''
+    with pytest.raises(EpicRuntimeError) as info:
+        run(text, "opportunistic", 0.01)
+    lines = info.value.render().splitlines()
+    assert lines[0].startswith("test.epic:1:35: error: index ")
+    assert lines[2:] == ["  in check at test.epic:1:35", "  in outer at test.epic:3:16",
+                         "  in main at test.epic:5:14"]

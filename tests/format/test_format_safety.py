@@ -108,3 +108,26 @@ def test_crlf_files_stay_crlf() -> None:
 )
 def test_files_without_code(source: str, expected: str) -> None:
     assert format_source(source) == expected
+
+
+def test_a_printer_crash_becomes_a_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(module, source, mode=None):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(formatter, "format_module", crash)
+    with pytest.raises(FormatError, match="internal error"):
+        format_source(PROGRAM)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        " + ".join(["x"] * 3000),  # a tree 3,000 levels deep
+        " |> ".join(["g"] * 2000),
+        "f(" * 300 + ")" * 300,
+        "[" * 200 + "]" * 200,
+    ],
+)
+def test_deeply_nested_code_is_formatted(body: str) -> None:
+    formatted = format_source(f"def f() = {body}\n")
+    assert tree_key(parse(formatted).module) == tree_key(parse(f"def f() = {body}\n").module)

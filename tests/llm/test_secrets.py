@@ -50,6 +50,7 @@ def test_epic_run_output_and_trace_hold_no_key(start_sim, tmp_path):
     )
     program = tmp_path / "p.epic"
     program.write_text('def main() =\n  let a = llm("hello")\n  a + llm("boom")\n')
+    (tmp_path / "epic.toml").write_text("max_retries = 1\n")
     trace = tmp_path / "trace.json"
     env = {**os.environ, "EPIC_LLM_BASE_URL": sim.base_url, "EPIC_LLM_API_KEY": SECRET,
            "EPIC_CACHE_DIR": str(tmp_path / "cache")}

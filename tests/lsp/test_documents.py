@@ -198,3 +198,17 @@ async def test_a_failing_request_does_not_stop_the_server(editor: Editor, sample
 def _at(text: str, needle: str) -> tuple[int, int]:
     position = position_of(text, needle, delta=1)
     return position.line, position.character
+
+
+async def test_closing_a_document_clears_its_diagnostics(editor: Editor) -> None:
+    uri = editor.uri("closed.epic")
+    assert await editor.open("closed.epic", "def main() = nope\n")
+    editor.client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri))
+    )
+    cleared = await editor.wait_for(
+        lambda: next(
+            (p for p in editor.client.published[1:] if p.uri == uri and not p.diagnostics), None
+        )
+    )
+    assert cleared.version is None
