@@ -123,8 +123,7 @@ class _Desugarer:
     fresh: Fresh
 
     def expr(self, e: ast.Expr) -> core.Term:
-        method = getattr(self, "_" + type(e).__name__)
-        return method(e)
+        return _DISPATCH[type(e)](self, e)
 
     def _Var(self, e: ast.Var) -> core.Term:
         return core.Var(e.name, e.span)
@@ -261,6 +260,17 @@ class _Desugarer:
             args.append(core.Const(f.key, f.key_span))
             args.append(self.expr(f.value))
         return core.Prim("record", tuple(args), e.span)
+
+
+# One method per surface expression class, found by the class's name (`_If` for `ast.If`).
+_DISPATCH = {
+    cls: getattr(_Desugarer, "_" + cls.__name__)
+    for cls in (
+        ast.Var, ast.Literal, ast.FString, ast.Lambda, ast.If, ast.LetIn, ast.Block,
+        ast.Match, ast.Pipe, ast.BoolOp, ast.Not, ast.Compare, ast.BinOp, ast.Neg, ast.Call,
+        ast.Index, ast.Slice, ast.Field, ast.TupleExpr, ast.ListExpr, ast.RecordExpr,
+    )
+}
 
 
 def _in_core_order(args: list[tuple[str | None, core.Term, Span]]) -> bool:

@@ -53,6 +53,12 @@ def deep(v: Any) -> Any:
                     v[i] = y
         return v
     if t is tuple:
+        for x in v:
+            tx = type(x)
+            if tx is Pending or tx is list or tx is tuple or tx is dict:
+                break
+        else:
+            return v
         items = tuple(deep(x) for x in v)
         return v if all(a is b for a, b in zip(items, v, strict=True)) else items
     if t is dict:

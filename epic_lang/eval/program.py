@@ -45,7 +45,7 @@ class EpicLoadError(Exception):
         super().__init__("\n".join(d.render(path) for d in self.diagnostics))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class RunResult:
     """What a run gives back: the result as a Python value (`epic_value` keeps EPIC's own
     representation, for printing) and the trace of its external calls."""
@@ -53,6 +53,14 @@ class RunResult:
     value: Any
     trace: Trace
     epic_value: Any = None
+
+    def __repr__(self) -> str:
+        # Short on purpose: asyncio formats the result of the finished main task (all of
+        # it) when it restores the SIGINT handler, which would cost O(calls) per run.
+        shown = repr(self.value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"RunResult(value={shown}, calls={len(self.trace.calls)})"
 
 
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()

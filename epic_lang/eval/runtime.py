@@ -12,7 +12,9 @@ the run.
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +34,13 @@ MAX_STACK = 12
 
 def short(text: str) -> str:
     return text if len(text) <= SHORT else text[: SHORT - 3] + "..."
+
+
+def _brief(v: Any) -> str:
+    """An argument for the trace summary; long strings are cut before quoting them."""
+    if type(v) is str and len(v) > SHORT:
+        v = v[:SHORT]
+    return format_value(v)
 
 
 class Run:
@@ -62,6 +71,7 @@ class Run:
         self.t0 = time.perf_counter()
         self.progress = progress
         self.finished_calls = 0
+        self.in_machine = False
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
@@ -74,8 +84,8 @@ class Run:
         args = deep_all(args)
         kwargs = deep_all(kwargs) if kwargs else None
         start = f.invoke(args, kwargs, self)
-        shown = ", ".join([*(format_value(a) for a in args),
-                           *(f"{k}={format_value(v)}" for k, v in (kwargs or {}).items())])
+        shown = ", ".join([*(_brief(a) for a in args),
+                           *(f"{k}={_brief(v)}" for k, v in (kwargs or {}).items())])
         record = CallRecord(
             id=len(self.trace.calls), name=f.name, kind=f.kind, path=site.path,
             line=site.span.line, col=site.span.col, start=self.now(), args=short(shown),
@@ -122,7 +132,7 @@ class Run:
         record.end = self.now()
         record.status = "ok"
         value = from_python(result)
-        record.result = short(format_value(value))
+        record.result = short(_brief(value))
         self.finished_calls += 1
         self.machine.resolve(p, value, record.id)
         self.wake()
@@ -188,9 +198,12 @@ class Run:
         ticker = None
         if self.progress is not None:
             ticker = self.loop.create_task(self._show_progress())
+        restore_sigint = self._interruptible_machine()
         try:
             while True:
+                self.in_machine = True
                 machine.run_ready()
+                self.in_machine = False
                 if self.error is not None:
                     raise self.error
                 if self.done and not self.inflight:
@@ -201,12 +214,30 @@ class Run:
                 self.waker = self.loop.create_future()
                 await self.waker
         finally:
+            self.in_machine = False
+            restore_sigint()
             self.trace.wall = self.now()
             if ticker is not None:
                 ticker.cancel()
                 await asyncio.gather(ticker, return_exceptions=True)
                 self._clear_progress()
             await self.shutdown()
+
+    def _interruptible_machine(self) -> Callable[[], None]:
+        """Makes Ctrl-C stop a long pure computation at once: asyncio's own handler only
+        cancels the main task, which takes effect at the next await, never inside the
+        machine. Returns the function that puts the previous handler back."""
+        previous = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is not threading.main_thread() or not callable(previous):
+            return lambda: None
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            if self.in_machine:
+                raise KeyboardInterrupt
+            previous(signum, frame)
+
+        signal.signal(signal.SIGINT, on_sigint)
+        return lambda: signal.signal(signal.SIGINT, previous)
 
     async def shutdown(self) -> None:
         """Cancels and awaits every call in flight and stops the thread pool."""

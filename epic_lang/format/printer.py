@@ -98,7 +98,7 @@ def _escape(value: str, quote: str, braces: bool) -> str:
     for ch in value:
         if ch == "\\":
             out.append("\\\\")
-        elif ch == quote[0] and not triple:
+        elif ch == quote[0]:
             out.append("\\" + ch)
         elif ch == "\n" and not triple:
             out.append("\\n")
@@ -108,11 +108,7 @@ def _escape(value: str, quote: str, braces: bool) -> str:
             out.append({"\t": "\\t", "\r": "\\r"}.get(ch) or f"\\x{ord(ch):02x}")
         else:
             out.append(ch)
-    text = "".join(out)
-    if triple and text.endswith(quote[0]):
-        # A quote right before the closing delimiter would end the string early.
-        text = text[:-1] + "\\" + quote[0]
-    return text
+    return "".join(out)
 
 
 def _literal_text(value: object, raw: str) -> str:
@@ -224,7 +220,7 @@ class Printer:
             return f"import {python}{source} as {decl.alias.text}"
         doc = self._doc_lines(decl)
         if isinstance(decl, ast.Def):
-            head = ["def ", decl.name.text, self.params(decl.params, decl.span)]
+            head = ["def ", decl.name.text, self.params(decl.params)]
             return [
                 doc,
                 *head,
@@ -241,7 +237,7 @@ class Printer:
             lines.extend([f"## {line}".rstrip(), HARDLINE])
         return lines
 
-    def params(self, params: tuple[ast.Param, ...], owner_span) -> Doc:
+    def params(self, params: tuple[ast.Param, ...]) -> Doc:
         items: list[Doc] = []
         for p in params:
             if p.default is None:
@@ -292,11 +288,8 @@ class Printer:
     def chain_hug(self, e: ast.Expr, brk: bool) -> Doc | None:
         """`a + [` ... `]`: a chain of operators kept on one line so that its last operand,
         a bracket, can open on the line of the `=`; None when that layout does not apply."""
-        if (
-            not isinstance(e, ast.Pipe | ast.BoolOp | ast.BinOp)
-            or isinstance(e, ast.BinOp)
-            and (e.op == "**")
-        ):
+        # Not for pipes: a long pipe breaks before each `|>` instead.
+        if not isinstance(e, ast.BoolOp | ast.BinOp) or e.op == "**":
             return None
         first, rest = self._chain_operands(e)
         if not _ends_with_bracket(rest[-1][1]) or self._has_comment(e.span.start, e.span.end):
@@ -468,7 +461,7 @@ class Printer:
     def _Lambda(self, e: ast.Lambda, brk: bool) -> Doc:
         return [
             "fn",
-            self.params(e.params, e.span),
+            self.params(e.params),
             self.body(" =>", e.body, brk, self._head_end(e.params, e.span.start)),
         ]
 

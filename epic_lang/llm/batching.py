@@ -37,7 +37,6 @@ class Batcher:
         self._max_prompts = max_prompts
         self._groups: dict[str, _Group] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self.requests_sent = 0
 
     async def submit(
         self, params: dict[str, Any], per_prompt: int, prompt: str
@@ -66,12 +65,19 @@ class Batcher:
 
     async def _send_group(self, group: _Group) -> None:
         prompts: str | list[str] = group.prompts if len(group.prompts) > 1 else group.prompts[0]
-        self.requests_sent += 1
         try:
             answer = await self._send({**group.params, "prompt": prompts})
             parts = split_batched_answer(answer, len(group.prompts), group.per_prompt)
-        except Exception as exc:  # every caller of the batch sees the request's failure
-            for waiter in group.waiters:
+        except Exception as exc:
+            if len(group.prompts) > 1 and _blames_the_request(exc):
+                # One bad prompt (say, too long) must not fail its neighbours: send each
+                # prompt alone, so only the bad one fails.
+                await asyncio.gather(*(
+                    self._send_group(_Group(group.params, group.per_prompt, [prompt], [waiter]))
+                    for prompt, waiter in zip(group.prompts, group.waiters, strict=True)
+                ))
+                return
+            for waiter in group.waiters:  # every caller sees the request's failure
                 if not waiter.done():
                     waiter.set_exception(exc)
             return
@@ -82,3 +88,10 @@ class Batcher:
         for waiter, choices in zip(group.waiters, parts, strict=True):
             if not waiter.done():
                 waiter.set_result(choices)
+
+
+def _blames_the_request(exc: Exception) -> bool:
+    """A client error (4xx other than the retried 408, 409, 429): the request itself was
+    refused, perhaps because of one of its prompts."""
+    status = getattr(exc, "status", None)
+    return isinstance(status, int) and 400 <= status < 500 and status not in (408, 409, 429)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from epic_lang.llm.interface import LLMBackend, LLMError
+from epic_lang.llm.interface import LLMBackend, LLMError, LLMRequest, LLMResult
 from epic_lang.llm.retry import RetryPolicy
 
 FILE_KEYS = {
@@ -183,6 +183,24 @@ def _number(values: dict[str, Any], name: str, kind: type, where: str, least: fl
     return kind(value)
 
 
+class UnusableSettingsBackend:
+    """Stands in for a backend whose settings cannot be used, so that the problem reaches the
+    user as an EPIC error at the first LLM call (with its call site), and `epic run`'s
+    backend line says what is wrong, instead of a crash before the program starts."""
+
+    def __init__(self, problem: LLMConfigError) -> None:
+        self.problem = str(problem)
+
+    def describe(self) -> str:
+        return f"none usable: {self.problem}"
+
+    async def complete(self, request: LLMRequest) -> LLMResult:
+        raise LLMConfigError(self.problem)
+
+    async def aclose(self) -> None:
+        return None
+
+
 def backend_from_options(
     llm_url: str | None = None,
     model: str | None = None,
@@ -192,8 +210,16 @@ def backend_from_options(
     settings: dict[str, Any] | None = None,
 ) -> LLMBackend:
     """The backend a run uses (see the module docstring for where settings come from).
-    Nothing is loaded or connected yet: that happens on the first call."""
-    config = resolve(llm_url, model, cache, batch, program_path, settings)
+    Nothing is loaded or connected yet: that happens on the first call. Never raises:
+    unusable settings give a backend whose calls fail with the reason."""
+    try:
+        return _backend(resolve(llm_url, model, cache, batch, program_path, settings),
+                        program_path)
+    except LLMConfigError as problem:
+        return UnusableSettingsBackend(problem)
+
+
+def _backend(config: ResolvedConfig, program_path: str | os.PathLike[str] | None) -> LLMBackend:
     backend: LLMBackend
     if config.base_url is None:
         if config.model is not None:

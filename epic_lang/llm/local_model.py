@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import inspect
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -51,7 +50,7 @@ class LocalModelBackend:
 
     def __init__(self, model_path: Path | None = None, threads: int | None = None) -> None:
         self._model_path = model_path
-        self._threads = threads or max(1, min(4, os.cpu_count() or 1))
+        self._threads = threads
         self._llama: Any = None
         self._chat_params: frozenset[str] = frozenset()
         self._load_lock = threading.Lock()
@@ -86,7 +85,7 @@ class LocalModelBackend:
                     ) from exc
                 self._llama = llama_cpp.Llama(
                     str(path), n_ctx=CONTEXT_TOKENS, n_threads=self._threads, verbose=False
-                )
+                )  # n_threads None: llama-cpp-python's default, half the cores
                 signature = inspect.signature(self._llama.create_chat_completion)
                 self._chat_params = frozenset(signature.parameters)
             return self._llama

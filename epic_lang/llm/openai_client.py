@@ -142,11 +142,6 @@ class OpenAIBackend:
         route = "completions" if self.options.batch else "chat"
         return f"{safe_url(self.base_url)} model={self.model or ''} llm-route={route}"
 
-    @property
-    def requests_batched(self) -> int:
-        """How many batched requests were sent on the current loop (for the benchmark)."""
-        return self._state_cache.batcher.requests_sent if self._state_cache else 0
-
     async def complete(self, request: LLMRequest) -> LLMResult:
         route = route_of(request, self.options.batch)
         if route == "chat":
@@ -205,8 +200,10 @@ class OpenAIBackend:
             response = await client.post(url, json=body)
         except httpx.TimeoutException:
             return _Failure(None, f"no answer within {self.options.timeout:g} s")
-        except httpx.TransportError as exc:
+        except httpx.ConnectError as exc:
             return _Failure(None, f"cannot reach the server ({_describe_exception(exc)})")
+        except httpx.TransportError as exc:
+            return _Failure(None, f"the connection failed ({_describe_exception(exc)})")
         if response.status_code >= 400:
             return _Failure(
                 response.status_code,

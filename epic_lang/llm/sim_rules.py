@@ -18,7 +18,16 @@ retry_after = 0.2
 [[rule]]
 match = "^The sky is$"
 top_logprobs = { " blue" = -0.2, " grey" = -1.9, " clear" = -2.6 }
+[[rule]]
+match = "Describe (\\w+) as JSON:\n"
+continue = '{"name": "\\1"}'
+top_logprobs = { "Sure" = -0.3 }
 ```
+
+A `continue` rule answers with the rest of its text (a template, like `answer`) after what the
+prompt already holds past the match, so a decoder that feeds each chosen token back in walks
+through the text token by token; its `top_logprobs` are then offered beside the right next
+token at every step (a higher logprob ranks them first, so a constraint has work to do).
 """
 
 from __future__ import annotations
@@ -104,6 +113,7 @@ _RULE_KEYS = {
     "retry_after",
     "message",
     "latency_ms",
+    "continue",
 }
 
 
@@ -123,6 +133,7 @@ class SimRule:
     retry_after: float | None = None
     message: str | None = None
     latency_ms: float | None = None
+    continuation: str | None = None  # the `continue` template
 
 
 def rule_from_dict(data: dict[str, Any], where: str = "rule") -> SimRule:
@@ -155,6 +166,7 @@ def rule_from_dict(data: dict[str, Any], where: str = "rule") -> SimRule:
         retry_after=None if data.get("retry_after") is None else float(data["retry_after"]),
         message=None if data.get("message") is None else str(data["message"]),
         latency_ms=None if data.get("latency_ms") is None else float(data["latency_ms"]),
+        continuation=None if data.get("continue") is None else str(data["continue"]),
     )
 
 
@@ -199,11 +211,24 @@ def fallback_text(rng: random.Random) -> str:
 def rule_text(rule: SimRule, match: re.Match[str], choice: int) -> str | None:
     """The rule's answer for choice `choice` (`answers` cycle for samples); None if the rule
     gives no text."""
+    if rule.continuation is not None:
+        return continuation_text(rule, match)
     template = rule.answers[choice % len(rule.answers)] if rule.answers else rule.answer
     if template is not None:
         return match.expand(template)
     if rule.top_logprobs:
         return rule.top_logprobs[0][0]
+    return None
+
+
+def continuation_text(rule: SimRule, match: re.Match[str]) -> str | None:
+    """The rest of a `continue` rule's text after the prompt's own text past the match; None
+    when the prompt has left the text or already holds all of it."""
+    assert rule.continuation is not None
+    target = match.expand(rule.continuation)
+    done = match.string[match.end() :]
+    if len(target) > len(done) and target.startswith(done):
+        return target[len(done) :]
     return None
 
 
@@ -220,10 +245,16 @@ def cut(text: str, stop: list[str], max_tokens: int) -> tuple[str, str]:
 
 
 def token_logprobs(
-    text: str, k: int, rng: random.Random, first_top: tuple[tuple[str, float], ...]
+    text: str,
+    k: int,
+    rng: random.Random,
+    first_top: tuple[tuple[str, float], ...],
+    offered: tuple[tuple[str, float], ...] = (),
 ) -> dict[str, Any]:
     """Legacy completions `logprobs` for `text`: each token with its logprob and the top k at
-    each position (a proper distribution: the k shown never sum above probability 1)."""
+    each position (a proper distribution: the k shown never sum above probability 1).
+    `offered` tokens (a `continue` rule's) join the first position's table with their own
+    probabilities; the seeded ones share what is left."""
     out_tokens = tokens(text)
     top_list: list[dict[str, float]] = []
     chosen: list[float] = []
@@ -231,7 +262,10 @@ def token_logprobs(
     for position, token in enumerate(out_tokens):
         offsets.append(offset)
         offset += len(token)
-        if position == 0 and first_top:
+        if position == 0 and offered:
+            table = _with_offered(_seeded_top(token, k, rng), offered, k)
+            chosen.append(table[token])
+        elif position == 0 and first_top:
             table = dict(first_top[: max(k, 1)])
             chosen.append(table.get(token, first_top[0][1]))
         else:
@@ -244,6 +278,20 @@ def token_logprobs(
         "top_logprobs": top_list,
         "text_offset": offsets,
     }
+
+
+def _with_offered(
+    table: dict[str, float], offered: tuple[tuple[str, float], ...], k: int
+) -> dict[str, float]:
+    """`table` scaled down to make room for the `offered` tokens, trimmed to k entries while
+    keeping its own first (the right) token."""
+    extra = {t: lp for t, lp in offered if t not in table}
+    left = max(1e-6, 1.0 - sum(math.exp(lp) for lp in extra.values()))
+    scaled = {t: lp + math.log(left) for t, lp in table.items()}
+    right = next(iter(table))
+    merged = sorted({**scaled, **extra}.items(), key=lambda pair: -pair[1])
+    keep = [pair for pair in merged if pair[0] != right][: max(k, 1) - 1]
+    return dict(sorted([*keep, (right, scaled[right])], key=lambda pair: -pair[1]))
 
 
 def _seeded_top(token: str, k: int, rng: random.Random) -> dict[str, float]:

@@ -288,8 +288,11 @@ class SimApp:
             choice["logprobs"] = None
             if call.logprobs is not None:
                 first_top = found[0].top_logprobs if found is not None else ()
+                offered: tuple[tuple[str, float], ...] = ()
+                if found is not None and found[0].continuation is not None:
+                    first_top, offered = (), first_top
                 rng = seeded_rng(self.config.seed, prompt, "logprobs", j)
-                choice["logprobs"] = token_logprobs(text, call.logprobs, rng, first_top)
+                choice["logprobs"] = token_logprobs(text, call.logprobs, rng, first_top, offered)
         return choice
 
     def _envelope(self, call: _Call, choices: list[dict[str, Any]]) -> dict[str, Any]:

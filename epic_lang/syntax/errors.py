@@ -1,10 +1,11 @@
 """Sentences for parse errors: what lark's "unexpected token X, expected one of {...}" means to a
 person writing EPIC.
 
-The LALR parser stops at the first token it cannot use and tells us that token, the set of
-terminals it would have accepted, and its value stack (the tokens and nodes of the rules still
-open). From those three we pick the most specific sentence; the order of the checks below
-matters, from the most specific to the generic "unexpected ...".
+The LALR parser stops at the first token it cannot use. The parser then gives us that token,
+the exact set of terminals it could have accepted there, and its stack (the tokens of the
+constructs still open, such as an `if` waiting for its `else` or a `(` waiting for its `)`).
+From those we pick the most specific sentence; the order of the checks in `explain` matters,
+from the most specific to the generic "unexpected ...".
 """
 
 from __future__ import annotations
@@ -14,53 +15,13 @@ from lark import Token
 from epic_lang.source import Span
 from epic_lang.syntax.builder import tok_span
 
-_EXPR_START = {
-    "NAME",
-    "INT",
-    "FLOAT",
-    "STRING",
-    "FSTRING",
-    "LPAR",
-    "LSQB",
-    "LBRACE",
-    "TRUE",
-    "FALSE",
-    "NONE",
-    "NOT",
-    "MINUS",
-    "FN",
-    "IF",
-    "LETX",
-    "MATCH",
-}
 _LAYOUT = {"_NL", "_INDENT", "_DEDENT", "$END"}
 _OPENERS = {"LPAR": ")", "LSQB": "]", "LBRACE": "}"}
 _CLOSERS = {"RPAR", "RSQB", "RBRACE"}
 _KEYWORD_TYPES = {
-    "DEF",
-    "LET",
-    "LETX",
-    "INLET",
-    "IN",
-    "IF",
-    "THEN",
-    "ELSE",
-    "FN",
-    "MATCH",
-    "WITH",
-    "CASE",
-    "IMPORT",
-    "PYTHON",
-    "FROM",
-    "AS",
-    "AND",
-    "OR",
-    "NOT",
-    "NOTIN",
-    "TRUE",
-    "FALSE",
-    "NONE",
-}
+    "DEF", "LET", "LETX", "INLET", "IN", "IF", "THEN", "ELSE", "FN", "MATCH", "WITH", "CASE",
+    "IMPORT", "PYTHON", "FROM", "AS", "AND", "OR", "NOT", "NOTIN", "TRUE", "FALSE", "NONE",
+}  # fmt: skip
 _TERMINAL_TEXT = {
     "LPAR": "(",
     "RPAR": ")",

@@ -713,15 +713,17 @@ class _Lexer:
                     expr_end, close = k, k + 1
                     break
                 nest = max(0, nest - 1)
+            elif c == "!" and nest == 0 and not text.startswith("!=", k):
+                stop = self._format_spec_end(k, quote)
+                self.shared.error(
+                    k, stop, "f-string conversions such as `!r` are not supported; use `str(x)`"
+                )
+                expr_end = k
+                close = stop + 1 if stop < end and text[stop] == "}" else stop
+                break
             elif c == ":" and nest == 0:
                 expr_end = k
-                spec_end = k + 1
-                while (
-                    spec_end < end
-                    and text[spec_end] not in "}\n"
-                    and not (text.startswith(quote, spec_end))
-                ):
-                    spec_end += 1
+                spec_end = self._format_spec_end(k + 1, quote)
                 spec = text[k + 1 : spec_end]
                 close = spec_end + 1 if spec_end < end and text[spec_end] == "}" else spec_end
                 break
@@ -746,6 +748,23 @@ class _Lexer:
         span = positions.span(open_at, close)
         hole = HoleRaw(tuple(tokens), spec, span, positions.span(open_at + 1, expr_end))
         return hole, close
+
+    def _format_spec_end(self, k: int, quote: str) -> int:
+        """Where the format spec starting at `k` ends: at the hole's `}`. Python's nested
+        `{width}` holes inside a spec are not supported and are reported."""
+        text = self.text
+        nested = 0
+        while k < self.end and text[k] != "\n" and not text.startswith(quote, k):
+            if text[k] == "{":
+                if nested == 0:
+                    self.shared.error(k, k + 1, "a format spec cannot contain a `{...}` hole")
+                nested += 1
+            elif text[k] == "}":
+                if nested == 0:
+                    break
+                nested -= 1
+            k += 1
+        return k
 
     def _skip_inner_string(self, k: int) -> int:
         """Skip a string literal written inside an f-string hole; the hole's own lexer reads it

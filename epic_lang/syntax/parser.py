@@ -1,12 +1,17 @@
 """`parse(text)`: source text to a `Module` and every syntax error, never an exception.
 
-The pipeline is lexer (layout, strings, f-strings; lexer.py) -> lark's LALR(1) parser driven
-token by token -> builder callbacks that make the dataclass tree (builder.py). Recovery is by
-declaration: the lexer marks where each top-level `def`/`let`/`import` begins (a column-0 line),
-the parser runs once per declaration, and a declaration with an error is dropped after its
-error is reported while the others still reach `Module.decls`. Lexical errors (a tab, an
-unterminated string, an unclosed bracket) are repaired in the token stream, so they are
-reported without losing the declaration.
+The pipeline is lexer (layout, strings, f-strings; lexer.py) -> lark's LALR(1) tables run by
+our own loop (lalr.py) -> builder callbacks that make the dataclass tree (builder.py).
+Recovery works at three levels:
+
+- Lexical problems (a tab, an unterminated string, an unclosed bracket) are repaired in the
+  token stream by the lexer, so they are reported without losing the declaration.
+- The lexer marks where each top-level `def`/`let`/`import` begins (a column-0 line) and the
+  parser runs once per declaration: a declaration with an error is dropped after its error is
+  reported, and the others still reach `Module.decls`.
+- Inside a dropped declaration, parsing resumes at the next line (recovery.py) so that every
+  error in it is reported in the same pass; with `repair=True` the declaration is kept without
+  its broken lines, for the editor.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ _REPAIR_ATTEMPTS = 4
 
 @dataclass(frozen=True, slots=True)
 class ParseResult:
+    """The module (the declarations that parsed) and every syntax error, in source order."""
+
     module: ast.Module
     diagnostics: tuple[Diagnostic, ...]
 
@@ -46,6 +53,8 @@ class _Failed(Exception):
 
 
 class _Parser:
+    """One parse of one text: runs the lexer, then the LALR parser per declaration."""
+
     def __init__(self, text: str, path: str | None, repair: bool) -> None:
         self.text = text
         self.path = path
@@ -231,8 +240,8 @@ def parse(text: str, path: str | None = None, *, repair: bool = False) -> ParseR
         return _Parser(text, path, repair).run()
     except RecursionError:
         return _failure(text, path, "this file is nested too deeply to parse")
-    except Exception as error:  # noqa: BLE001 - the contract is "never raises"; tests check
-        # that no input reaches this line.
+    except Exception as error:
+        # The contract is "never raises"; the robustness tests check that no input gets here.
         return _failure(
             text, path, f"internal error in the parser ({type(error).__name__}); please report it"
         )

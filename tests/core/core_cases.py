@@ -114,7 +114,8 @@ def describe(v) =
         case other => other
 
 def main() =
-    map(describe, [(0, 5), (1, 2, 3), [1, 2], [7, 8, 9], -1, true, none, "s", {a: {b: (3, 4)}}, 4.5])
+    let values = [(0, 5), (1, 2, 3), [1, 2], [7, 8, 9], -1, true, none, "s"]
+    map(describe, values + [{a: {b: (3, 4)}}, 4.5])
 """,
         ["zero then 5", "triple from 1", 3, 7, "minus one", "yes", "nothing", "the letter s",
          12, 4.5],
@@ -141,7 +142,8 @@ def main() =
     let s = f"{p} and {p:>4} {{x}}"
     let r = {n: 1, "two words": 2}
     let y = let z = 4 in z * z
-    [add(1), add(1, c=0), add(1, 2, 3), add(b=0, a=2), p, s, r.n, r["two words"], y, -p, 7 // 2, 2 ** 3]
+    let calls = [add(1), add(1, c=0), add(1, 2, 3), add(b=0, a=2)]
+    calls + [p, s, r.n, r["two words"], y, -p, 7 // 2, 2 ** 3]
 """,
         [12, 11, 6, 4, 6, "6 and    6 {x}", 1, 2, 16, -6, 3, 8],
     ),

@@ -198,6 +198,20 @@ def test_spans_point_at_the_source_text() -> None:
         for decl, (_, term) in zip(decls, m.globals, strict=True):
             for node in subterms(term):
                 assert decl.span.start <= node.span.start <= node.span.end <= decl.span.end
-                if isinstance(node, core.Var) and node.name not in ("true", "false"):
-                    if not node.name.startswith("%"):
-                        assert text[node.span.start:node.span.end] == node.name
+                user_var = isinstance(node, core.Var) and node.name[0] != "%"
+                if user_var and node.name not in ("true", "false"):
+                    assert text[node.span.start:node.span.end] == node.name
+
+
+def test_match_spans() -> None:
+    pattern = ast.PLiteral(1, "1", span())
+    case = ast.Case(pattern, lit("one"), span())
+    e = ast.Match(var("x"), (case,), span())
+    term = desugar_expr(e)
+    assert isinstance(term, core.Let) and term.span == e.span
+    test = term.body
+    assert isinstance(test, core.App) and test.span == pattern.span
+    assert isinstance(test.func, core.Prim) and test.func.span == pattern.span
+    fail = test.args[1]
+    assert isinstance(fail, core.Lam) and isinstance(fail.body, core.Prim)
+    assert fail.body.op == "match_fail" and fail.body.span == e.span

@@ -176,3 +176,15 @@ def test_python_imports_are_found_through_epic_imports(tmp_path: Path) -> None:
     path, decl = untrusted_python_import(analysis)
     assert path == str(tmp_path / "lib.epic") and decl.source == "os"
     assert untrusted_python_import(Analysis("def main() = 1\n")) is None
+
+
+def test_hover_keyword_argument_is_the_parameter() -> None:
+    markdown = hover_text("def f(alpha=1) = alpha\ndef main() = f(alp$0ha=2)\n")
+    assert "(parameter) alpha" in markdown and "line 1" in markdown
+
+
+def test_python_members_complete_from_source_without_importing(tmp_path: Path) -> None:
+    (tmp_path / "tool.py").write_text('open(__file__ + ".ran", "w")\ndef f():\n    pass\n')
+    found = labels('import python "./tool.py" as t\ndef main() = t.$0\n', str(tmp_path / "m.epic"))
+    assert "f" in found
+    assert not (tmp_path / "tool.py.ran").exists()

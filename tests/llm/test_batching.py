@@ -116,3 +116,18 @@ async def test_small_batches(start_sim, count):
     )
     await client.aclose()
     assert answers == [f"The capital of S{i}." for i in range(count)]
+
+
+async def test_a_refused_prompt_fails_alone(start_sim):
+    sim = start_sim([{"match": "too long", "status": 400, "message": "prompt too long"},
+                     *RULES])
+    client = batching(sim.base_url)
+    prompts = ["capital of Iran", "too long", "capital of Iraq"]
+    results = await asyncio.gather(
+        *(client.complete(LLMRequest("llm", prompt=p)) for p in prompts),
+        return_exceptions=True,
+    )
+    await client.aclose()
+    assert results[0] == "The capital of Iran." and results[2] == "The capital of Iraq."
+    assert isinstance(results[1], LLMError) and "prompt too long" in str(results[1])
+    assert sim.stats()["requests"] == 4  # the batch, then each prompt alone

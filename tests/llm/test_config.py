@@ -7,6 +7,7 @@ import pytest
 
 from epic_lang.llm.cache import CachedBackend
 from epic_lang.llm.config import LLMConfigError, backend_from_options, resolve
+from epic_lang.llm.interface import LLMRequest
 from epic_lang.llm.local_model import LocalModelBackend
 from epic_lang.llm.openai_client import OpenAIBackend
 
@@ -97,9 +98,11 @@ def test_unknown_settings_and_bad_files_are_reported(tmp_path):
         resolve(program_path=program)
 
 
-def test_a_model_without_a_server_is_an_error(tmp_path):
+async def test_unusable_settings_fail_at_the_first_call(tmp_path):
+    backend = backend_from_options(model="gpt-4o", program_path=program_in(tmp_path))
+    assert backend.describe().startswith("none usable: the model 'gpt-4o' needs a server")
     with pytest.raises(LLMConfigError, match="needs a server"):
-        backend_from_options(model="gpt-4o", program_path=program_in(tmp_path))
+        await backend.complete(LLMRequest("llm", prompt="x"))
 
 
 def test_batch_flag_reaches_the_client(tmp_path):

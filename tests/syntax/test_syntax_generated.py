@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from syntax_helpers import shape
 from test_syntax_spans import check_spans
 
 from epic_lang.syntax.parser import parse
+
+# Hypothesis warns that the strategies' reprs are large; they are, and that is fine here.
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 
 # A generated expression is (source, tree). In `source`, "\0" marks a place between tokens
 # where any whitespace may go (newlines included, since the whole expression is in brackets).
