@@ -22,8 +22,8 @@ async def decode(client: AsyncClient, prompt: str, max_tokens: int) -> str:
     return text
 
 
-async def amain(base_url: str, max_tokens: int = 48) -> list[dict]:
-    client = AsyncClient(base_url)
+async def amain(base_url: str, max_tokens: int = 48, fast: bool = False) -> list[dict]:
+    client = AsyncClient(base_url, fast)
     try:
         outputs = await asyncio.gather(*(decode(client, p, max_tokens) for p in PROMPTS))
     finally:
@@ -31,5 +31,5 @@ async def amain(base_url: str, max_tokens: int = 48) -> list[dict]:
     return [{"json": text, "valid": grammar.is_complete(text)} for text in outputs]
 
 
-def main(base_url: str, max_tokens: int = 48) -> list[dict]:
-    return asyncio.run(amain(base_url, max_tokens))
+def main(base_url: str, max_tokens: int = 48, fast: bool = False) -> list[dict]:
+    return asyncio.run(amain(base_url, max_tokens, fast))

@@ -7,9 +7,12 @@ make identical calls and the sim-server answers them identically.
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
+
+from epic_lang.llm.fast_transport import FastTransport
 
 TIMEOUT = httpx.Timeout(120.0)
 
@@ -77,11 +80,17 @@ class Client:
 
 
 class AsyncClient:
-    """The same calls as coroutines over one pooled connection set, no concurrency cap."""
+    """The same calls as coroutines over one pooled connection set, no concurrency cap.
 
-    def __init__(self, base_url: str) -> None:
+    `fast=True` swaps httpx's default transport for the one EPIC's client uses
+    (`epic_lang.llm.fast_transport`), so that a comparison measures the schedule alone."""
+
+    def __init__(self, base_url: str, fast: bool = False) -> None:
         limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT, limits=limits)
+        transport = FastTransport(ssl.create_default_context()) if fast else None
+        self.http = httpx.AsyncClient(
+            base_url=base_url, timeout=TIMEOUT, limits=limits, transport=transport
+        )
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.http.post(path, json=body)

@@ -39,8 +39,8 @@ async def solve(client: AsyncClient, task: str, max_turns: int) -> str:
         turns_left -= 1
 
 
-async def amain(base_url: str, max_turns: int = 3) -> list[tuple[str, str]]:
-    client = AsyncClient(base_url)
+async def amain(base_url: str, max_turns: int = 3, fast: bool = False) -> list[tuple[str, str]]:
+    client = AsyncClient(base_url, fast)
     try:
         answers = await asyncio.gather(*(solve(client, t, max_turns) for t in TASKS))
         return list(zip(TASKS, answers, strict=True))
@@ -48,5 +48,5 @@ async def amain(base_url: str, max_turns: int = 3) -> list[tuple[str, str]]:
         await client.close()
 
 
-def main(base_url: str, max_turns: int = 3) -> list[tuple[str, str]]:
-    return asyncio.run(amain(base_url, max_turns))
+def main(base_url: str, max_turns: int = 3, fast: bool = False) -> list[tuple[str, str]]:
+    return asyncio.run(amain(base_url, max_turns, fast))

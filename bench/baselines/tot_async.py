@@ -38,14 +38,24 @@ async def solve(client: AsyncClient, numbers: str, breadth: int, samples: int) -
 
 
 async def amain(
-    base_url: str, numbers: str = "4 9 10 13", breadth: int = 5, samples: int = 3
+    base_url: str,
+    numbers: str = "4 9 10 13",
+    breadth: int = 5,
+    samples: int = 3,
+    fast: bool = False,
 ) -> dict:
-    client = AsyncClient(base_url)
+    client = AsyncClient(base_url, fast)
     try:
         return await solve(client, numbers, breadth, samples)
     finally:
         await client.close()
 
 
-def main(base_url: str, numbers: str = "4 9 10 13", breadth: int = 5, samples: int = 3) -> dict:
-    return asyncio.run(amain(base_url, numbers, breadth, samples))
+def main(
+    base_url: str,
+    numbers: str = "4 9 10 13",
+    breadth: int = 5,
+    samples: int = 3,
+    fast: bool = False,
+) -> dict:
+    return asyncio.run(amain(base_url, numbers, breadth, samples, fast))

@@ -11,7 +11,6 @@ that users call by name (`len`, `llm`, ...) are not `Prim`s but global values ap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from epic_lang.source import Span
 
@@ -73,7 +72,14 @@ class Prim:
     span: Span
 
 
-Term = Union[Var, Const, Lam, App, Let, Prim]
+Term = (
+    Var
+    | Const
+    | Lam
+    | App
+    | Let
+    | Prim
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,7 +106,7 @@ class Run:
 
     async def _call(self, record: CallRecord, start: Callable[[], Any], p: Pending, pool: str,
                     site: Site) -> None:
-        sem = self._semaphore(pool)
+        sem = None if self.max_concurrency is None else self._semaphore(pool)
         try:
             if sem is not None:
                 async with sem:

@@ -8,10 +8,10 @@ allocating and `print` and the Python boundary recognise them by identity.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable
+from json.encoder import encode_basestring  # type: ignore[attr-defined] - the C version
 from typing import Any
 
 
@@ -214,7 +214,7 @@ def to_display(v: Any) -> str:
 
 
 def _quote(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
+    return encode_basestring(s)
 
 
 def _float(x: float) -> str:

@@ -3,8 +3,9 @@
 A comment goes before the first printed line whose first node starts after it in the source:
 a comment that followed code on its line stays at the end of the previous printed line, an
 own-line comment becomes a line of its own at the indentation of the line it precedes (or of
-the block it ended, when the author indented it deeper than what follows). Blank lines are
-decided here too, because they must go around comments: always one between top-level
+the block it ended, when the author indented it deeper than what follows). Comments right
+below a top-level declaration with a blank line after them stay with that declaration; the
+others go with the next one. Blank lines are decided here too, because they must go around comments: always one between top-level
 declarations, the author's (at most one) between the lines of a block, none elsewhere.
 """
 
@@ -143,9 +144,20 @@ def _emit_before(
         if spaced and src.blank_before(comment.start):
             out.blank()
         out.comment(out.last_code_indent, comment.text)
-    if kind == "force":
-        out.blank()
     indent = 0 if line is None else line.indent + (indent_size if closer else 0)
+    if kind == "force":
+        # Comments right below a declaration, with a blank line after them, stay with it
+        # (`# expect:` lines in tests); the rest go with the next declaration, after the
+        # blank line that separates the two.
+        below = 0
+        while below < len(rest) and not src.blank_before(rest[below].start):
+            below += 1
+        if below == len(rest) and not src.blank_before(line.anchor):  # type: ignore[union-attr,arg-type]
+            below = 0
+        for comment in rest[:below]:
+            out.comment(indent, comment.text)
+        rest = rest[below:]
+        out.blank()
     for i, comment in enumerate(rest):
         if spaced and (i or kind == "author") and src.blank_before(comment.start):
             out.blank()

@@ -50,7 +50,7 @@ class CallCounter:
         self.done = 0
 
     def describe(self) -> str:
-        return f"{self.in_flight} calls in flight, {self.done} done"
+        return f"{self.in_flight} LLM calls in flight, {self.done} done"
 
 
 class CountingBackend:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal as TLiteral
-from typing import Union
 
 from epic_lang.source import Span
 
@@ -275,29 +274,29 @@ class RecordExpr:
     span: Span
 
 
-Expr = Union[
-    Var,
-    Literal,
-    FString,
-    Lambda,
-    If,
-    LetIn,
-    Block,
-    Match,
-    Pipe,
-    BoolOp,
-    Not,
-    Compare,
-    BinOp,
-    Neg,
-    Call,
-    Index,
-    Slice,
-    Field,
-    TupleExpr,
-    ListExpr,
-    RecordExpr,
-]
+Expr = (
+    Var
+    | Literal
+    | FString
+    | Lambda
+    | If
+    | LetIn
+    | Block
+    | Match
+    | Pipe
+    | BoolOp
+    | Not
+    | Compare
+    | BinOp
+    | Neg
+    | Call
+    | Index
+    | Slice
+    | Field
+    | TupleExpr
+    | ListExpr
+    | RecordExpr
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,7 +356,14 @@ class PRecord:
     span: Span
 
 
-Pattern = Union[PWildcard, PName, PLiteral, PTuple, PList, PRecord]
+Pattern = (
+    PWildcard
+    | PName
+    | PLiteral
+    | PTuple
+    | PList
+    | PRecord
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -397,7 +403,11 @@ class LetDecl:
     span: Span
 
 
-Decl = Union[Import, Def, LetDecl]
+Decl = (
+    Import
+    | Def
+    | LetDecl
+)
 
 
 @dataclass(frozen=True, slots=True)

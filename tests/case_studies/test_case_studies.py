@@ -60,13 +60,18 @@ def test_epic_and_baselines_agree(name: str) -> None:
             results[mode], trace = run_epic(name, mode, server.base_url, **kwargs)
             calls[mode] = server.calls()
             assert trace.to_dict()["calls"], "the trace records the calls"
-        for label, module in (("python", sequential), ("asyncio", concurrent)):
+        baselines = (
+            ("python", sequential, {}),
+            ("asyncio", concurrent, {}),
+            ("asyncio on EPIC's transport", concurrent, {"fast": True}),
+        )
+        for label, module, options in baselines:
             server.clear()
-            results[label] = as_json(module.main(server.base_url, **kwargs))
+            results[label] = as_json(module.main(server.base_url, **kwargs, **options))
             calls[label] = server.calls()
     check_answer(name, results["sequential"])
     assert sum(calls["sequential"].values()) > 3
-    for label in ("opportunistic", "python", "asyncio"):
+    for label in ("opportunistic", *(label for label, _, _ in baselines)):
         assert results[label] == results["sequential"], label
         assert calls[label] == calls["sequential"], label
 

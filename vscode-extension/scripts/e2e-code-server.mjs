@@ -91,13 +91,23 @@ try {
     }
   }
   await page.waitForSelector(".monaco-workbench", { timeout: 90_000 });
+  // Quick Open, waiting for the file to be listed and then to be the active tab (on a busy
+  // machine either can take seconds).
   const open = async (name) => {
-    await page.keyboard.press("Control+P");
-    await page.waitForTimeout(800);
-    await page.keyboard.type(name);
-    await page.waitForTimeout(1200);
-    await page.keyboard.press("Enter");
-    await page.waitForTimeout(1500);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await page.keyboard.press("Escape");
+        await page.keyboard.press("Control+P");
+        await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
+        await page.keyboard.type(name);
+        await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 30_000 });
+        await page.keyboard.press("Enter");
+        await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 30_000 });
+        return;
+      } catch (error) {
+        if (attempt >= 2) throw error;
+      }
+    }
   };
   const lenses = async () => {
     await page.waitForSelector(".codelens-decoration a", { timeout: 180_000 });
