@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TextIO
@@ -258,6 +257,7 @@ def _names(t: core.Term) -> set[str]:
 
 def parse_and_desugar(text: str, path: str | None) -> core.CoreModule:
     """Checks a file as `epic check` does (raising `EpicLoadError` on errors) and desugars it."""
+    from epic_lang.analysis.checks import check_module
     from epic_lang.core.desugar import desugar_module
     from epic_lang.diagnostics import has_errors
     from epic_lang.syntax.parser import parse
@@ -265,25 +265,12 @@ def parse_and_desugar(text: str, path: str | None) -> core.CoreModule:
     result = parse(text, path)
     diagnostics = list(result.diagnostics)
     if not has_errors(diagnostics):
-        try:
-            from epic_lang.analysis.checks import check_module
-        except ImportError:
-            pass
-        else:
-            diagnostics = [d for d in check_module(result.module, path)
-                           if not _registered_name(d)]
+        # Names registered with `@external` are defined for this program though the
+        # static checks cannot see them in the source.
+        diagnostics = check_module(result.module, path, assume_defined=frozenset(REGISTRY))
     if has_errors(diagnostics):
         raise EpicLoadError(diagnostics, path)
     return desugar_module(result.module, path)
-
-
-def _registered_name(d: Any) -> bool:
-    """An `unknown-name` diagnostic about a name registered with `@external`, which the
-    static checks cannot know about."""
-    if d.code != "unknown-name":
-        return False
-    found = re.match(r"unknown name `([^`]+)`", d.message)
-    return found is not None and found[1] in REGISTRY
 
 
 @cache

@@ -5,8 +5,9 @@ a comment that followed code on its line stays at the end of the previous printe
 own-line comment becomes a line of its own at the indentation of the line it precedes (or of
 the block it ended, when the author indented it deeper than what follows). Comments right
 below a top-level declaration with a blank line after them stay with that declaration; the
-others go with the next one. Blank lines are decided here too, because they must go around comments: always one between top-level
-declarations, the author's (at most one) between the lines of a block, none elsewhere.
+others go with the next one. Blank lines are decided here too, because they must go around
+comments: always one between top-level declarations, the author's (at most one) between the
+lines of a block, none elsewhere.
 """
 
 from __future__ import annotations

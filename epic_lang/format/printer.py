@@ -490,7 +490,9 @@ class Printer:
 
     def _LetIn(self, e: ast.LetIn, brk: bool) -> Doc:
         sep = LINE if brk else " "
-        value = self.midline(e.value, P_ADD, brk)
+        # The lexer ends the value at its first `in` outside brackets.
+        bare_in = isinstance(e.value, ast.LetIn) or _has_bare_in(e.value)
+        value = self.parens(e.value, brk) if bare_in else self.midline(e.value, P_OPEN, brk)
         body = self.expr(e.body, P_OPEN, brk)
         return _group(
             "let ",
@@ -645,6 +647,31 @@ class _SpanLike:
 
 def _call_span(e: ast.Call) -> _SpanLike:
     return _SpanLike(e.func.span.end, e.span.end)
+
+
+def _has_bare_in(e: ast.Expr) -> bool:
+    """Whether `e` may print an `in` (membership, or a `let ... in`) outside any bracket
+    (erring on the side of yes: the answer only adds parentheses)."""
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.LetIn | ast.Match | ast.Block):
+            return True
+        if isinstance(node, ast.Compare) and node.op in ("in", "not in"):
+            return True
+        if isinstance(node, ast.Not | ast.Neg):
+            stack.append(node.operand)
+        elif isinstance(node, ast.BinOp | ast.BoolOp | ast.Compare | ast.Pipe):
+            stack.extend([node.left, node.right])
+        elif isinstance(node, ast.If):
+            stack.extend([node.cond, node.then, node.orelse])
+        elif isinstance(node, ast.Lambda):
+            stack.append(node.body)
+        elif isinstance(node, ast.Call):
+            stack.append(node.func)
+        elif isinstance(node, ast.Index | ast.Slice | ast.Field):
+            stack.append(node.obj)
+    return False
 
 
 def _breaks_only_in_brackets(e: ast.Expr) -> bool:

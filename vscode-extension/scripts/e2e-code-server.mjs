@@ -38,6 +38,7 @@ const userData = join(work, "data");
 const extensions = join(work, "ext");
 cpSync(resolve(opts.examples), workspace, { recursive: true });
 writeFileSync(join(workspace, "broken.epic"), "def main() =\n    let x = 1 +\n    undefined_name(x\n");
+writeFileSync(join(workspace, "slow.epic"), 'import python "time" as time\n\ndef main() = time.sleep(60)\n');
 mkdirSync(join(userData, "User"), { recursive: true });
 writeFileSync(
   join(userData, "User", "settings.json"),
@@ -163,6 +164,16 @@ try {
   }
   check("timeline webview", bars > 0, `${bars} bars`);
   await page.screenshot({ path: join(out, "timeline.png") });
+
+  await open("slow.epic");
+  await lenses();
+  await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+  const running = page.locator(".statusbar-item", { hasText: "EPIC main" });
+  await running.waitFor({ timeout: 60_000 });
+  const runningText = (await running.textContent()).trim();
+  await running.click();
+  const slow = await waitForOutput(/main\(\) in slow\.epic[\s\S]*■ cancelled\n/);
+  check("cancel from the status bar", /slow\.epic[\s\S]*■ cancelled/.test(slow), [runningText, ...slow.split("\n").slice(-3)]);
 } catch (error) {
   check("no exception", false, String(error).split("\n")[0]);
   await page.screenshot({ path: join(out, "failure.png") });
