@@ -298,6 +298,8 @@ class Printer:
         prefix: list[Doc] = [self.expr(first, level, brk)]
         for op, right in rest[:-1]:
             prefix.extend([" ", op, " ", self.expr(right, level + 1, brk)])
+        if not _can_be_flat(prefix):
+            return None
         op, last = rest[-1]
         return [Flat(prefix), " ", op, " ", self.expr(last, level + 1, brk)]
 
@@ -647,6 +649,32 @@ class _SpanLike:
 
 def _call_span(e: ast.Call) -> _SpanLike:
     return _SpanLike(e.func.span.end, e.span.end)
+
+
+def _can_be_flat(d: Doc) -> bool:
+    """Whether a document has a one-line form (no forced break, no multi-line string)."""
+    stack = [d]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if "\n" in x:
+                return False
+        elif isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, Break):
+            if x.hard:
+                return False
+        elif isinstance(x, Group):
+            if x.broken:
+                return False
+            stack.append(x.contents)
+        elif isinstance(x, Body):
+            if x.broken:
+                return False
+            stack.append(x.inline)
+        elif isinstance(x, Indent | Flat):
+            stack.append(x.contents)
+    return True
 
 
 def _has_bare_in(e: ast.Expr) -> bool:
