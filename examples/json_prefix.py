@@ -146,6 +146,10 @@ def first_allowed(text: str, candidates: list[tuple[str, float]]) -> str | None:
     """The most likely candidate token after which the text can still become JSON."""
     for token, _logprob in sorted(candidates, key=lambda c: -c[1]):
         extended = text + token
-        if extended.strip() and is_prefix(extended) and (text.strip() or extended.lstrip()[0] == "{"):
+        if (
+            extended.strip()
+            and is_prefix(extended)
+            and (text.strip() or extended.lstrip()[0] == "{")
+        ):
             return token
     return None

@@ -34,6 +34,15 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     fi
 fi
 
+# Real VS Code (code-server) for the extension's end-to-end test; a failure here only skips
+# that test, with the reason printed, rather than stopping the whole install.
+tools=${EPIC_TOOLS_DIR:-$HOME/.cache/epic-tools}
+if [ "$(id -u)" = 0 ] && command -v npm >/dev/null && [ ! -x "$tools/code-server/node_modules/.bin/code-server" ]; then
+    log "code-server for the extension's end-to-end test (about 3 minutes)"
+    bash scripts/code-server-setup.sh "$tools/code-server" >/dev/null \
+        || echo "install: code-server could not be set up; its end-to-end test will be skipped" >&2
+fi
+
 if [ -f vscode-extension/package.json ] && command -v npm >/dev/null; then
     if [ ! -d vscode-extension/node_modules ]; then
         log "VS Code extension npm packages"

@@ -9,4 +9,8 @@ $PY -m epic_lang fmt --check examples epic_lang/core/prelude.epic
 if [ -f vscode-extension/package.json ]; then
     (cd vscode-extension && npm test --silent)
 fi
+code_server=${EPIC_TOOLS_DIR:-$HOME/.cache/epic-tools}/code-server/node_modules/.bin/code-server
+if [ -z "${EPIC_CODE_SERVER:-}" ] && [ -x "$code_server" ]; then
+    export EPIC_CODE_SERVER=$code_server
+fi
 $PY -m pytest -q "$@"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from typing import Any
 
@@ -142,7 +143,8 @@ def _report(trace: Any, args: argparse.Namespace) -> None:
         from epic_lang.eval.timeline_html import render_timeline_html
 
         with open(args.trace_html, "w", encoding="utf-8") as f:
-            f.write(render_timeline_html(data))
+            title = f"{args.entry}() in {os.path.basename(args.file)}"
+            f.write(render_timeline_html(data, title=title))
     if args.timeline:
         print(timeline(data), file=sys.stderr)
     print(trace.summary(), file=sys.stderr)

@@ -63,7 +63,9 @@ class _Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.last_code = -1  # index of the last code line, where a trailing comment goes
-        self.last_code_indent = 0
+        # (source column, output indentation) of the code lines so far, for comments that
+        # end a block: they line up with the last line at or left of their own column.
+        self.columns: list[tuple[int, int]] = []
         self.has_trailing: set[int] = set()
 
     def blank(self) -> None:
@@ -73,7 +75,13 @@ class _Writer:
     def comment(self, indent: int, text: str) -> None:
         self.lines.append(" " * indent + text)
 
-    def code(self, line: OutLine) -> None:
+    def indent_for_column(self, col: int) -> int:
+        for source_col, indent in reversed(self.columns):
+            if source_col <= col:
+                return indent
+        return 0
+
+    def code(self, line: OutLine, source_col: int | None) -> None:
         if line.verbatim:
             text = line.text
         else:
@@ -82,8 +90,8 @@ class _Writer:
                 text = text.rstrip()
         self.lines.append(text)
         self.last_code = len(self.lines) - 1
-        if not line.verbatim:
-            self.last_code_indent = line.indent
+        if source_col is not None:
+            self.columns.append((source_col, line.indent))
 
     def attach(self, text: str) -> bool:
         """Put a trailing comment at the end of the last code line, if it has none yet."""
@@ -115,7 +123,7 @@ def merge(
                 group.append(placed[next_comment])
                 next_comment += 1
         _emit_before(out, group, line, src, indent_size)
-        out.code(line)
+        out.code(line, None if line.anchor is None else src.line_indent_col(line.anchor))
     _emit_before(out, placed[next_comment:], None, src, indent_size)
     while out.lines and out.lines[-1] == "":
         out.lines.pop()
@@ -144,7 +152,7 @@ def _emit_before(
         comment = rest.pop(0)
         if spaced and src.blank_before(comment.start):
             out.blank()
-        out.comment(out.last_code_indent, comment.text)
+        out.comment(out.indent_for_column(comment.col), comment.text)
     indent = 0 if line is None else line.indent + (indent_size if closer else 0)
     if kind == "force":
         # Comments right below a declaration, with a blank line after them, stay with it

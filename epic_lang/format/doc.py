@@ -231,7 +231,9 @@ def _fits(
         elif isinstance(d, Flat):
             stack.append((ind, _FLAT, d.contents))
         elif isinstance(d, Body):
-            if mode == _BREAK:
+            if d.broken and strict:
+                return False
+            if mode == _BREAK or d.broken:
                 # Measured as its most broken layout: the line ends after `=` or `=>`.
                 return room - len(d.sep) >= 0
             stack.append((ind, mode, [d.sep, " ", d.inline]))

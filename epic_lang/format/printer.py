@@ -25,6 +25,7 @@ from epic_lang.format.doc import (
     IfBreak,
     Indent,
 )
+from epic_lang.source import Span
 from epic_lang.syntax import ast
 from epic_lang.syntax.lexer import KEYWORDS
 
@@ -161,7 +162,7 @@ class Printer:
             i += 1
         return i < close and src[i] == ","
 
-    def _source_text(self, span, fallback: str) -> str:
+    def _source_text(self, span: Span, fallback: str) -> str:
         if self.source is None or span.end <= span.start:
             return fallback
         return self.source[span.start : span.end]
@@ -171,7 +172,7 @@ class Printer:
         open_: str,
         items: list[Doc],
         close: str,
-        node_span,
+        node_span: Span | _SpanLike,
         last_end: int | None,
         always_comma: bool = False,
     ) -> Doc:
@@ -605,7 +606,7 @@ class Printer:
         last = e.fields[-1].span.end if e.fields else None
         return self._brackets("{", items, "}", e.span, last)
 
-    def _key(self, key: str, key_span, quoted: bool) -> str:
+    def _key(self, key: str, key_span: Span, quoted: bool) -> str:
         if quoted or not _is_identifier(key):
             text = self._source_text(key_span, "")
             if text[:1] in ("'", '"'):

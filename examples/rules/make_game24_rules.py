@@ -71,8 +71,10 @@ def rules_for(puzzle: tuple[int, ...]) -> list[dict[str, str]]:
             continue
         done.add(state)
         rules.append(
-            {"match": f"Input: {re.escape(fmt(state))}\\nPossible next steps",
-             "answer": "\n".join(step for step, _ in proposals(state))}
+            {
+                "match": f"Input: {re.escape(fmt(state))}\\nPossible next steps",
+                "answer": "\n".join(step for step, _ in proposals(state)),
+            }
         )
         rules.append(
             {"match": f"Numbers: {re.escape(fmt(state))}\\nJudgement", "answer": judgement(state)}
@@ -87,7 +89,8 @@ def main() -> None:
     rules = rules_for(puzzle)
     out = Path(__file__).with_name("game24.json")
     out.write_text(json.dumps({"rules": rules}, indent=1) + "\n")
-    print(f"{out}: {len(rules)} rules, puzzle {fmt(puzzle)} solvable={solvable(tuple(sorted(puzzle)))}")
+    solved = solvable(tuple(sorted(puzzle)))
+    print(f"{out}: {len(rules)} rules, puzzle {fmt(puzzle)} solvable={solved}")
 
 
 if __name__ == "__main__":

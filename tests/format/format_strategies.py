@@ -35,6 +35,13 @@ literals = st.one_of(
     st.floats(min_value=0, max_value=1e20, allow_nan=False, allow_infinity=False).map(literal),
     st.text(STRING_ALPHABET, max_size=8).map(literal),
 )
+# Literals as an author may spell them: the printer must keep `raw` as written.
+spelled = st.one_of(
+    st.sampled_from(
+        [(31, "0x1f"), (1000, "1_000"), (0.002, "2e-3"), (15, "0o17"), ("x", "'x'"), ("", "''")]
+    ).map(lambda vr: ast.Literal(vr[0], vr[1], S)),
+    st.text("ab \n'é#", max_size=8).map(lambda v: ast.Literal(v, f'"""{v}"""', S)),
+)
 variables = names.map(lambda n: ast.Var(n, S))
 
 # Holes of f-strings hold simple expressions: a string inside a hole may not reuse the
@@ -154,7 +161,9 @@ def _extend(inner: st.SearchStrategy[ast.Expr]) -> st.SearchStrategy[ast.Expr]:
     )
 
 
-expressions = st.recursive(st.one_of(variables, literals, fstrings()), _extend, max_leaves=12)
+expressions = st.recursive(
+    st.one_of(variables, literals, spelled, fstrings()), _extend, max_leaves=12
+)
 
 
 @st.composite

@@ -3,6 +3,7 @@
 
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import type { LastTrace } from "./runController";
 import { fillTimelineTemplate } from "./timelineHtml";
@@ -61,7 +62,10 @@ export class TimelinePanel implements vscode.Disposable {
   private async reveal(message: RevealMessage): Promise<void> {
     if (message?.type !== "reveal" || !message.path) return;
     const position = new vscode.Position(Math.max(0, message.line - 1), Math.max(0, message.col - 1));
-    await vscode.window.showTextDocument(vscode.Uri.file(message.path), {
+    // Traces from the command line carry paths relative to where `epic run` was started.
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const file = path.isAbsolute(message.path) || !folder ? message.path : path.join(folder, message.path);
+    await vscode.window.showTextDocument(vscode.Uri.file(file), {
       viewColumn: vscode.ViewColumn.One,
       selection: new vscode.Range(position, position),
     });

@@ -45,3 +45,27 @@ describe("package.json", () => {
     assert.deepEqual(untrusted.restrictedConfigurations, ["epic.python.path"]);
   });
 });
+
+describe("language configuration", () => {
+  const config = JSON.parse(readFileSync(join(root, "language-configuration.json"), "utf8"));
+  const increase = new RegExp(config.indentationRules.increaseIndentPattern);
+  const onEnter = new RegExp(config.onEnterRules[0].beforeText);
+
+  it("indents after `=`, `=>` and `with` at the end of a line, comments allowed", () => {
+    for (const line of ["def main() =", "    let x =", "    map(fn(t) =>", "    match xs with", "def f(x) =  # body below", "        case [] =>"]) {
+      assert.ok(increase.test(line), line);
+      assert.ok(onEnter.test(line), line);
+    }
+  });
+
+  it("does not indent after comparisons or finished lines", () => {
+    for (const line of ["    if a ==", "    x <=", "    y !=", "def main() = 1", "    with_tools(x)"]) {
+      assert.ok(!increase.test(line), line);
+    }
+  });
+
+  it("folds by indentation and comments with #", () => {
+    assert.equal(config.folding.offSide, true);
+    assert.equal(config.comments.lineComment, "#");
+  });
+});
