@@ -156,7 +156,7 @@ def measure(case: Case, server_args: list[str], repeat: int, trace_dir: Path | N
     if trace_dir is not None:
         trace_dir.mkdir(parents=True, exist_ok=True)
         write_chrome(opportunistic.trace, str(trace_dir / f"{case.name}.json"))
-        html = render_timeline_html(opportunistic.trace)
+        html = render_timeline_html(opportunistic.trace, title=f"main() in {case.name}.epic")
         (trace_dir / f"{case.name}.html").write_text(html, encoding="utf-8")
     return {"rows": rows, "bound": bound}
 
