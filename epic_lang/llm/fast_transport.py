@@ -42,10 +42,17 @@ class _Closed(Exception):
 class FastTransport(httpx.AsyncBaseTransport):
     """Keep-alive HTTP/1.1 connections, reused most-recent first."""
 
-    def __init__(self, tls: ssl.SSLContext, keepalive_expiry: float = 30.0) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, keepalive_expiry: float = 30.0) -> None:
+        # Building a TLS context costs 20-100 ms of CPU that blocks the event loop, so a
+        # client of a plain `http://` server (the local and simulated ones) never builds one.
         self._tls = tls
         self._expiry = keepalive_expiry
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = default_ssl_context()
+        return self._tls
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout", {})
@@ -95,7 +102,7 @@ class FastTransport(httpx.AsyncBaseTransport):
                 reader, writer = await asyncio.open_connection(
                     url.host,
                     url.port or (443 if secure else 80),
-                    ssl=self._tls if secure else None,
+                    ssl=self._tls_context() if secure else None,
                     server_hostname=url.host if secure else None,
                     limit=MAX_HEAD_BYTES,
                 )
@@ -188,3 +195,12 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
             return b"".join(parts)
         parts.append(await reader.readexactly(size))
         await reader.readexactly(2)
+
+
+def default_ssl_context() -> ssl.SSLContext:
+    """The TLS context httpx would build (certifi's roots when available)."""
+    try:
+        import certifi
+    except ImportError:
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import ssl
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from epic_lang.llm.batching import Batcher
-from epic_lang.llm.fast_transport import FastTransport
+from epic_lang.llm.fast_transport import FastTransport, default_ssl_context
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult
 from epic_lang.llm.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after, retry_delay
 from epic_lang.llm.wire import (
@@ -254,13 +253,12 @@ class OpenAIBackend:
         headers = {"User-Agent": "epic-lang"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key.value}"
-        tls = default_ssl_context()
-        transport: httpx.AsyncBaseTransport | None = None
-        if not _proxy_applies(self.base_url):
-            transport = FastTransport(tls)
+        # Without a proxy, EPIC's own transport; it builds a TLS context only for `https`.
+        proxied = _proxy_applies(self.base_url)
+        transport = None if proxied else FastTransport()
         return httpx.AsyncClient(
             headers=headers,
-            verify=tls,
+            verify=default_ssl_context() if proxied else True,
             transport=transport,
             timeout=httpx.Timeout(
                 self.options.timeout, connect=self.options.connect_timeout, pool=None
@@ -279,15 +277,6 @@ class OpenAIBackend:
 @dataclass(frozen=True, slots=True)
 class _Answer:
     value: Any
-
-
-def default_ssl_context() -> ssl.SSLContext:
-    """The TLS context httpx would build (certifi's roots when available)."""
-    try:
-        import certifi
-    except ImportError:
-        return ssl.create_default_context()
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _proxy_applies(url: str) -> bool:
