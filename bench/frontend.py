@@ -14,6 +14,7 @@ from collections.abc import Callable
 from epic_lang.analysis.checks import check_source
 from epic_lang.diagnostics import has_errors
 from epic_lang.format.formatter import format_source
+from epic_lang.syntax.incremental import IncrementalParser
 from epic_lang.syntax.parser import parse
 
 TEMPLATE = """\
@@ -84,6 +85,24 @@ def best_of(fn: Callable[[str], object], text: str, runs: int = 5) -> tuple[floa
     return wall, cpu
 
 
+def incremental_reparse(text: str, runs: int = 5) -> tuple[float, float]:
+    """Best wall and CPU seconds of the language server's re-parse after a one-character edit
+    in the middle of the file (`IncrementalParser`: only the edited declaration is parsed,
+    the ones after it are shifted). Runs alternate between typing a digit and deleting it."""
+    at = text.index("weight=1.5", len(text) // 2) + len("weight=")
+    versions = [text[:at] + "2" + text[at:], text]
+    parser = IncrementalParser()
+    parser.parse(text)
+    wall = cpu = float("inf")
+    for k in range(runs):
+        w0, c0 = time.perf_counter(), time.process_time()
+        result = parser.parse(versions[k % 2])
+        wall = min(wall, time.perf_counter() - w0)
+        cpu = min(cpu, time.process_time() - c0)
+        assert not result.diagnostics, result.diagnostics[:3]
+    return wall, cpu
+
+
 def main() -> None:
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     text = generate(lines)
@@ -95,6 +114,13 @@ def main() -> None:
     for name, fn in PHASES:
         wall, cpu = best_of(fn, text)
         print(f"{name:>12}: {wall:.3f} s wall, {cpu:.3f} s cpu  ({n / wall:,.0f} lines/s)")
+    full_wall, full_cpu = best_of(_parse, text)
+    wall, cpu = incremental_reparse(text)
+    print(
+        f"{'re-parse':>12}: {wall:.4f} s wall, {cpu:.4f} s cpu after a 1-character edit "
+        f"(incremental; {wall / full_wall:.2f} of a full parse's wall, "
+        f"{cpu / full_cpu:.2f} of its cpu)"
+    )
 
 
 if __name__ == "__main__":

@@ -38,10 +38,13 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # str.find runs in C: a character loop here cost ~4 ms per version of a 2,000-line
+        # file in the language server.
         starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                starts.append(i + 1)
+        at = text.find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find("\n", at + 1)
         self.line_starts = starts
 
     def position(self, offset: int) -> tuple[int, int]:

@@ -90,7 +90,7 @@ class EpicLanguageServer(LanguageServer):
         current = self.snapshots.get(uri)
         if current is not None and current.analysis.text is text:
             return current
-        analysis = Analysis(text, self.path_of(uri))
+        analysis = Analysis(text, self.path_of(uri), current.analysis if current else None)
         encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
         snapshot = Snapshot(analysis, Positions(text, analysis.lines, encoding))
         self.snapshots[uri] = snapshot

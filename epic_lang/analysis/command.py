@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from epic_lang.analysis.checks import check_source, sort_diagnostics
+from epic_lang.analysis.source_file import read_source_file
 from epic_lang.diagnostics import Diagnostic, Severity
-from epic_lang.source import LineIndex
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,22 +67,7 @@ def epic_files(path: Path) -> Iterator[Path]:
 
 def check_file(file: Path) -> list[Diagnostic]:
     """The diagnostics of one file; reading problems are diagnostics too."""
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        span = LineIndex("").span(0, 0)
-        reason = error.strerror or str(error)
-        message = f"cannot read the file: {reason}"
-        return [Diagnostic(Severity.ERROR, span, message, "io", str(file))]
-    try:
-        return check_source(data.decode("utf-8"), str(file))
-    except UnicodeDecodeError as error:
-        text = data.decode("utf-8", errors="replace")
-        good = data[: error.start].decode("utf-8")
-        span = LineIndex(text).span(len(good), len(good) + 1)
-        bad = Diagnostic(
-            Severity.ERROR, span,
-            f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset "
-            f"{error.start})", "encoding", str(file),
-        )
-        return sort_diagnostics([bad, *check_source(text, str(file))])
+    text, problems = read_source_file(file)
+    if problems and not text:
+        return problems
+    return sort_diagnostics([*problems, *check_source(text, str(file))])

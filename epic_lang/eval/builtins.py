@@ -7,6 +7,7 @@ in step.
 
 from __future__ import annotations
 
+import decimal
 import json
 import re
 from collections.abc import Callable
@@ -53,6 +54,8 @@ def _int(x: Any) -> int:
         try:
             return int(x.strip().replace("_", ""))
         except ValueError:
+            if x.strip().isdigit():  # more digits than Python's `int()` accepts
+                return int(decimal.Decimal(x.strip()))
             raise EpicError(f"cannot convert {x!r} to int") from None
     raise EpicError(f"int expects a number or a str, got {type_name(x)}")
 
@@ -111,6 +114,8 @@ def _json_parse(s: Any) -> Any:
         return from_python(json.loads(s))
     except json.JSONDecodeError as e:
         raise EpicError(f"json_parse: invalid JSON ({e.msg} at position {e.pos})") from None
+    except ValueError:  # the only other failure: a number over Python's digit limit
+        raise EpicError("json_parse: a number in the JSON has more than 4300 digits") from None
 
 
 def _json_dump(x: Any) -> str:

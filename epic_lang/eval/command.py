@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import sys
+import threading
 from typing import Any
 
 from epic_lang.eval.runtime import default_progress_stream
@@ -57,9 +58,6 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         program = load(args.file)
-    except OSError as e:
-        print(f"epic: cannot read {args.file}: {e.strerror}", file=sys.stderr)
-        return 1
     except EpicLoadError as e:
         for d in e.diagnostics:
             print(d.render(args.file), file=sys.stderr)
@@ -72,7 +70,22 @@ def main(args: argparse.Namespace) -> int:
     if args.max_concurrency is not None and args.max_concurrency < 1:
         print("epic: --max-concurrency must be at least 1", file=sys.stderr)
         return 2
-    return asyncio.run(_run(program, args, kwargs))
+    try:
+        return asyncio.run(_run(program, args, kwargs))
+    except KeyboardInterrupt:
+        print("epic: interrupted", file=sys.stderr)
+        if _busy_threads():
+            # A Python external is still running in a thread and Python cannot stop it;
+            # exiting normally would wait for it to finish.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        return 130
+
+
+def _busy_threads() -> bool:
+    main = threading.main_thread()
+    return any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate())
 
 
 async def _run(program: Any, args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
@@ -110,14 +123,15 @@ async def _run(program: Any, args: argparse.Namespace, kwargs: dict[str, Any]) -
         for d in e.diagnostics:
             print(d.render(), file=sys.stderr)
         status = 1
-    except ImportError as e:
-        print(f"epic: no LLM backend available ({e})", file=sys.stderr)
-        status = 1
     finally:
         if backend is not None and hasattr(backend, "aclose"):
             await backend.aclose()
     if trace is not None:
-        _report(trace, args)
+        try:
+            _report(trace, args)
+        except OSError as e:
+            print(f"epic: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
+            status = status or 1
     return status
 
 

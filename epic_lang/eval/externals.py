@@ -200,7 +200,7 @@ def import_python(source: str, alias: str, epic_path: str | None) -> ModuleValue
             module = importlib.import_module(source)
     except EpicError:
         raise
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # the module's own code failed or exited
         raise EpicError(
             f"cannot import Python module {source!r}: {type(e).__name__}: {e}") from None
     return ModuleValue(alias, None, module)

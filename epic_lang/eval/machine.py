@@ -205,6 +205,14 @@ def apply(f: Any, args: tuple | list, kwargs: dict | None, site: Site, th: Threa
         raise
 
 
+def unexpected(e: Exception) -> str:
+    """The message for a Python error that no primitive turned into an EPIC error."""
+    if isinstance(e, MemoryError):
+        return "out of memory"
+    return (f"internal error ({type(e).__name__}: {e}); this is a bug in EPIC, "
+            "please report it with this program")
+
+
 def call_builtin(b: Builtin, args: tuple | list, kwargs: dict | None) -> Any:
     params = b.params
     if len(args) > len(params):
@@ -226,7 +234,13 @@ def call_builtin(b: Builtin, args: tuple | list, kwargs: dict | None) -> Any:
             if params.index(key) < len(args):
                 raise EpicError(f"`{b.name}` got two values for parameter {key!r}")
     resolve = deep if b.deep else force
-    return b.fn(*[resolve(v) for v in values])
+    values = [resolve(v) for v in values]
+    try:
+        return b.fn(*values)
+    except (EpicError, NeedWait, Blocked, RecursionError):
+        raise
+    except Exception as e:  # the caller's `apply` adds its position
+        raise EpicError(unexpected(e)) from None
 
 
 def call_if(cond: Any, then_code: Any, else_code: Any, env: list, site: Site, kind: str,
@@ -362,6 +376,9 @@ class Machine:
             except RecursionError:
                 self.runtime.fail_from_thread(
                     EpicError("value nested too deeply to process", frame[1]), th)
+                return
+            except Exception as e:  # users get a position, never a traceback
+                self.runtime.fail_from_thread(EpicError(unexpected(e), frame[1]), th)
                 return
             if p.done:  # resolved by a spawn during the failed step; just retry
                 continue

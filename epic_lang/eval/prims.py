@@ -121,7 +121,9 @@ def _arith(symbol: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
             return op(a, b)
         except ZeroDivisionError:
             raise EpicError("division by zero") from None
-        except (TypeError, OverflowError, ValueError):
+        except OverflowError:
+            raise EpicError(f"the result of `{symbol}` is too large for a float") from None
+        except (TypeError, ValueError):
             raise EpicError(
                 f"cannot apply `{symbol}` to {type_name(a)} and {type_name(b)}"
             ) from None
@@ -136,12 +138,17 @@ def _add(a: Any, b: Any) -> Any:
     raise EpicError(f"cannot apply `+` to {type_name(a)} and {type_name(b)}")
 
 
+MAX_REPEAT = 100_000_000
+
+
 def _mul(a: Any, b: Any) -> Any:
     if _num(a) and _num(b):
         return a * b
-    if type(a) in (str, list) and type(b) is int:
-        return a * b
     if type(b) in (str, list) and type(a) is int:
+        a, b = b, a
+    if type(a) in (str, list) and type(b) is int:
+        if len(a) * b > MAX_REPEAT:  # Python would try to allocate it all
+            raise EpicError(f"the result of `*` would be longer than {MAX_REPEAT}")
         return a * b
     raise EpicError(f"cannot apply `*` to {type_name(a)} and {type_name(b)}")
 
@@ -155,6 +162,21 @@ def _numeric(symbol: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any],
         raise EpicError(f"cannot apply `{symbol}` to {type_name(a)} and {type_name(b)}")
 
     return run
+
+
+MAX_POWER_BITS = 10_000_000
+
+
+def _power(a: Any, b: Any) -> Any:
+    """`a ** b`, refusing integer results too big to compute in reasonable time and memory
+    (Python would try, and hang) and complex results (EPIC has no complex numbers)."""
+    if (type(a) is int and type(b) is int and b > 0 and abs(a) > 1
+            and a.bit_length() * b > MAX_POWER_BITS):
+        raise EpicError(f"the result of `**` would have more than {MAX_POWER_BITS} bits")
+    result = a**b
+    if type(result) is complex:
+        raise EpicError("`**` of a negative number to a fractional power has no real result")
+    return result
 
 
 def _mod(a: Any, b: Any) -> Any:
@@ -345,7 +367,7 @@ PRIM_IMPLS: dict[str, tuple[Callable[..., Any], bool]] = {
     "div": (_numeric("/", lambda a, b: a / b), False),
     "floordiv": (_numeric("//", lambda a, b: a // b), False),
     "mod": (_mod, False),
-    "pow": (_numeric("**", lambda a, b: a**b), False),
+    "pow": (_numeric("**", _power), False),
     "neg": (_neg, False),
     "eq": (lambda a, b: boolean(equal(a, b)), True),
     "ne": (lambda a, b: boolean(not equal(a, b)), True),

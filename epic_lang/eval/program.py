@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TextIO
 
+from epic_lang.analysis.source_file import read_source_file
 from epic_lang.core import terms as core
+from epic_lang.diagnostics import Diagnostic, Severity
 from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
 from epic_lang.eval.compiler import Compiler
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site
@@ -118,16 +123,13 @@ class Unit:
                 raise
         base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
         file = os.path.normpath(os.path.join(base, imp.source))
+        chain = (*importing, file)
         if file in importing:
-            raise EpicError(f"import cycle: {' -> '.join((*importing, file))}", site)
-        try:
-            with open(file, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as e:
-            raise EpicError(
-                f"cannot read EPIC module {imp.source!r}: {e.strerror}", site) from None
-        child = Unit(parse_and_desugar(text, file), text, opportunistic, prelude,
-                     (*importing, *([self.path] if self.path else []), file))
+            raise EpicError(f"import cycle: {' -> '.join(chain)}", site)
+        text, problems = read_source_file(file)
+        if problems:
+            raise EpicLoadError(problems, file)
+        child = Unit(parse_and_desugar(text, file), text, opportunistic, prelude, chain)
         self.children.append(child)
         return ModuleValue(imp.alias, child.fields)
 
@@ -270,7 +272,44 @@ def parse_and_desugar(text: str, path: str | None) -> core.CoreModule:
         diagnostics = check_module(result.module, path, assume_defined=frozenset(REGISTRY))
     if has_errors(diagnostics):
         raise EpicLoadError(diagnostics, path)
-    return desugar_module(result.module, path)
+    try:
+        with deep_recursion():
+            return desugar_module(result.module, path)
+    except RecursionError:
+        raise EpicLoadError([_too_deep(result.module, path)], path) from None
+
+
+@contextmanager
+def deep_recursion(limit: int = 20_000) -> Iterator[None]:
+    """Translating and compiling recurse once per nesting level (a sum of 400 terms is 400
+    levels): allow deep, typically generated, code instead of failing at Python's 1000. The
+    translators are pure Python, which in 3.11 recursion does not grow the C stack."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _too_deep(module: Any, path: str | None) -> Diagnostic:
+    """The error for a program nested more deeply than Python's stack allows to translate,
+    placed on the first declaration that cannot be translated on its own."""
+    from dataclasses import replace
+
+    from epic_lang.core.desugar import desugar_module
+
+    span = module.span
+    for decl in module.decls:
+        try:
+            desugar_module(replace(module, decls=(decl,)), path)
+        except RecursionError:
+            span = decl.span
+            break
+        except Exception:  # alone, the declaration may not make sense
+            continue
+    return Diagnostic(Severity.ERROR, span, "this declaration is nested too deeply to run",
+                      "too-deep", path)
 
 
 @cache
@@ -325,8 +364,17 @@ class Program:
         if idle:
             return idle.pop()
         prelude = prelude_unit(opportunistic, self._prelude, self._prelude_source)
-        unit = Unit(self.module, self.source, opportunistic, prelude)
-        return unit
+        root = (os.path.abspath(self.path),) if self.path else ()
+        try:
+            with deep_recursion():
+                return Unit(self.module, self.source, opportunistic, prelude, root)
+        except EpicError as e:  # an import that fails or loops: the import is the position
+            site = e.site
+            raise EpicRuntimeError(e.message, site.span if site else None,
+                                   site.path if site else self.path) from None
+        except RecursionError:
+            raise EpicRuntimeError("the program is nested too deeply to compile", None,
+                                   self.path) from None
 
     def call(self, name: str, *args: Any, mode: str = "opportunistic", backend: Any = None,
              **kwargs: Any) -> Any:
@@ -340,6 +388,14 @@ class Program:
     def run(self, name: str = "main", *args: Any, mode: str = "opportunistic",
             backend: Any = None, max_concurrency: int | None = None,
             progress: TextIO | None = None, **kwargs: Any) -> RunResult:
+        """Runs `name` to completion; from inside an event loop use `arun`/`acall`."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise RuntimeError(f"Program.run({name!r}) was called inside a running event "
+                               "loop; use `await program.arun(...)` or `acall` there")
         return asyncio.run(self.arun(name, *args, mode=mode, backend=backend,
                                      max_concurrency=max_concurrency, progress=progress,
                                      **kwargs))
@@ -395,11 +451,8 @@ class Program:
         path = self.path
 
         def make() -> Any:
-            try:
-                from epic_lang.llm.config import backend_from_options
-            except ImportError:
-                raise EpicError("no LLM backend is available (epic_lang.llm.config is "
-                                "missing)") from None
+            from epic_lang.llm.config import backend_from_options
+
             return backend_from_options(program_path=path)
 
         return make
@@ -411,14 +464,18 @@ def _global_value_resume(frame: tuple, val: Any, th: Thread) -> Any:
 
 def load_source(text: str, path: str | None = None) -> Program:
     """A program from source text (`path`, if given, is where relative imports start)."""
+    if not isinstance(text, str):
+        raise TypeError(f"the program text must be a str, got {type(text).__name__}")
     return Program(parse_and_desugar(text, path), text)
 
 
 def load(path: str | os.PathLike[str]) -> Program:
-    """A program from a `.epic` file."""
+    """A program from a `.epic` file; a file that cannot be read or is not UTF-8 raises
+    `EpicLoadError` like a syntax error does."""
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    text, problems = read_source_file(path)
+    if problems:
+        raise EpicLoadError(problems, path)
     return load_source(text, path)
 
 

@@ -119,11 +119,13 @@ class Run:
             record.status = "cancelled"
             record.end = self.now()
             raise
-        except Exception as e:  # a failed external stops the program with its message
+        # A failed external stops the program with its message; `sys.exit()` or a
+        # `KeyboardInterrupt` raised by the user's own function is a failure of that call too.
+        except (Exception, SystemExit, KeyboardInterrupt) as e:
             record.status = "error"
             record.end = self.now()
             message = str(e) or type(e).__name__
-            if record.kind != "llm":
+            if record.kind != "llm" and str(e):
                 message = f"{type(e).__name__}: {message}"
             self.fail(EpicRuntimeError(
                 f"external call `{record.name}` failed: {message}", site.span, site.path,
@@ -214,6 +216,9 @@ class Run:
                 self.waker = self.loop.create_future()
                 await self.waker
         finally:
+            # A failed or interrupted run must not wait for Python externals still running
+            # in threads (Python cannot stop them); they finish on their own.
+            finished = sys.exc_info()[0] is None
             self.in_machine = False
             restore_sigint()
             self.trace.wall = self.now()
@@ -221,7 +226,7 @@ class Run:
                 ticker.cancel()
                 await asyncio.gather(ticker, return_exceptions=True)
                 self._clear_progress()
-            await self.shutdown()
+            await self.shutdown(wait=finished)
 
     def _interruptible_machine(self) -> Callable[[], None]:
         """Makes Ctrl-C stop a long pure computation at once: asyncio's own handler only
@@ -239,8 +244,9 @@ class Run:
         signal.signal(signal.SIGINT, on_sigint)
         return lambda: signal.signal(signal.SIGINT, previous)
 
-    async def shutdown(self) -> None:
-        """Cancels and awaits every call in flight and stops the thread pool."""
+    async def shutdown(self, wait: bool = True) -> None:
+        """Cancels and awaits every call in flight and stops the thread pool (waiting for its
+        threads only if `wait`)."""
         tasks = list(self.inflight)
         for task in tasks:
             task.cancel()
@@ -251,7 +257,7 @@ class Run:
                 record.status = "cancelled"
                 record.end = self.now()
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
         if self.owns_backend and self.backend is not None:
             aclose = getattr(self.backend, "aclose", None)

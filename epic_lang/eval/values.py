@@ -8,6 +8,7 @@ allocating and `print` and the Python boundary recognise them by identity.
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Callable
@@ -179,7 +180,7 @@ def format_value(v: Any) -> str:
     if t is bool:
         return "true" if v else "false"
     if t is int:
-        return str(v)
+        return int_text(v)
     if t is float:
         return _float(v)
     if t is list:
@@ -206,6 +207,15 @@ def format_value(v: Any) -> str:
     if t is ModuleValue:
         return f"<module {v.name}>"
     return f"<python {t.__name__}: {v!r}>"
+
+
+def int_text(v: int) -> str:
+    """Python refuses `str()` of an int over 4,300 digits (a guard against slow parsing), but
+    EPIC's integers have no size limit, so long ones are written through `decimal`."""
+    try:
+        return str(v)
+    except ValueError:
+        return str(decimal.Decimal(v))
 
 
 def to_display(v: Any) -> str:

@@ -140,7 +140,8 @@ def _emit_before(
     rest = list(group)
     if rest and rest[0].trailing and out.attach(rest[0].text):
         rest.pop(0)
-    # Comments indented deeper than the line that follows them end the block above.
+    # Where the code dedents, comments indented deeper than the line that follows them end
+    # the block above.
     if line is None:
         next_col = 1
     elif line.anchor is not None:
@@ -148,7 +149,8 @@ def _emit_before(
     else:
         next_col = 10**9
     closer = line is not None and line.kind == "closer"
-    while rest and not closer and out.last_code >= 0 and rest[0].col > next_col:
+    dedent = bool(out.columns) and next_col < out.columns[-1][0]
+    while rest and not closer and dedent and rest[0].col > next_col:
         comment = rest.pop(0)
         if spaced and src.blank_before(comment.start):
             out.blank()

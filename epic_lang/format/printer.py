@@ -390,15 +390,57 @@ class Printer:
 
     def parens(self, e: ast.Expr, brk: bool) -> Doc:
         inner = self.match(e, True) if isinstance(e, ast.Match) else self.expr(e, P_OPEN, True)
+        open_at, close_at = self._author_parens(e.span)
         return _group(
-            Anchor(e.span.start),
+            Anchor(open_at),
             "(",
             Indent([SOFTLINE, inner]),
             SOFTLINE,
-            Anchor(e.span.end, "closer"),
+            Anchor(close_at, "closer"),
             ")",
-            broken=self._has_comment(e.span.start, e.span.end),
+            broken=self._has_comment(open_at, close_at),
         )
+
+    def _comment_at(self, offset: int) -> int | None:
+        """The start of the comment that covers `offset`, if one does."""
+        starts = self.comment_starts
+        i = bisect_right(starts, offset) - 1
+        if i < 0 or self.source is None:
+            return None
+        newline = self.source.find("\n", starts[i])
+        return starts[i] if newline < 0 or offset < newline else None
+
+    def _author_parens(self, span: Span) -> tuple[int, int]:
+        """Where the author's `(` and `)` around an expression are, if there are any
+        (parentheses have no node): the lines of the parenthesised layout are anchored there,
+        so that a comment just inside a parenthesis stays inside it, and one outside stays
+        outside."""
+        src = self.source
+        if src is None:
+            return span.start, span.end
+        before = span.start - 1
+        while before >= 0:
+            if src[before] in " \t\r\n":
+                before -= 1
+                continue
+            comment = self._comment_at(before)
+            if comment is None:
+                break
+            before = comment - 1
+        if before < 0 or src[before] != "(":
+            return span.start, span.end
+        i = span.end
+        while i < len(src):
+            if src[i] in " \t\r\n":
+                i += 1
+            elif src[i] == "#":
+                newline = src.find("\n", i)
+                i = len(src) if newline < 0 else newline
+            else:
+                break
+        if i < len(src) and src[i] == ")":
+            return before, i
+        return span.start, span.end
 
     def _expr(self, e: ast.Expr, brk: bool) -> Doc:
         return _DISPATCH[type(e)](self, e, brk)

@@ -15,19 +15,29 @@ from epic_lang.analysis.scope import Resolution, resolve
 from epic_lang.diagnostics import Diagnostic, has_errors
 from epic_lang.source import LineIndex
 from epic_lang.syntax import ast
-from epic_lang.syntax.parser import ParseResult, parse
+from epic_lang.syntax.incremental import IncrementalParser
+from epic_lang.syntax.parser import ParseResult
 
 
 class Analysis:
     """The parse tree, name resolution and diagnostics of one text."""
 
-    def __init__(self, text: str, path: str | None = None) -> None:
+    def __init__(
+        self, text: str, path: str | None = None, previous: Analysis | None = None
+    ) -> None:
+        """`previous`: the analysis of the document's version before this one, whose parser
+        (with its cache of unchanged declarations) this one re-uses."""
         self.text = text
         self.path = path
+        self.parser = (
+            previous.parser
+            if previous is not None and previous.path == path
+            else IncrementalParser(path)
+        )
 
     @cached_property
     def parsed(self) -> ParseResult:
-        return parse(self.text, self.path)
+        return self.parser.parse(self.text)
 
     @property
     def module(self) -> ast.Module:

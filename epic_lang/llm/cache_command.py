@@ -7,6 +7,7 @@ PATH is a program or a directory and finds the cache the way `epic run --cache` 
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 
@@ -27,6 +28,12 @@ def _size(count: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    folder = args.path if args.path is None or os.path.isdir(args.path) else (
+        os.path.dirname(args.path) or ".")
+    if folder is not None and not os.path.isdir(folder):
+        # Else a typo would report (or clear) the cache of a folder that cannot have one.
+        print(f"epic cache: error: no such folder: {folder}", file=sys.stderr)
+        return 1
     cache = CallCache(cache_dir(args.path))
     try:
         if args.action == "info":

@@ -184,6 +184,8 @@ def load_rules(path: str | Path) -> tuple[SimRule, ...]:
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SimRulesError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
     except (OSError, ValueError) as exc:
         raise SimRulesError(f"{path}: {exc}") from exc
     try:

@@ -446,17 +446,40 @@ def spawned_sim_server(*args: str) -> Iterator[SimServerHandle]:
             process.wait()
 
 
+def _port(text: str) -> int:
+    """A TCP port number, checked here so that a typo is a usage error, not a traceback."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is between 0 and 65535, got {value}")
+    return value
+
+
+def _milliseconds(text: str) -> float:
+    """A delay: a finite number, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of milliseconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"a delay must be 0 or more, got {text}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="fixed latency per request")
+    parser.add_argument("--port", type=_port, default=8000, help="port (0: any free port)")
+    parser.add_argument("--latency-ms", type=_milliseconds, default=0.0,
+                        help="fixed latency per request")
     parser.add_argument(
-        "--per-token-ms", type=float, default=0.0, help="extra latency per output token"
+        "--per-token-ms", type=_milliseconds, default=0.0, help="extra latency per output token"
     )
     parser.add_argument(
         "--jitter", choices=JITTERS, default="none", help="distribution of a random extra latency"
     )
-    parser.add_argument("--jitter-ms", type=float, default=0.0, help="scale of --jitter")
+    parser.add_argument("--jitter-ms", type=_milliseconds, default=0.0, help="scale of --jitter")
     parser.add_argument("--seed", type=int, default=0, help="seed for answers and jitter")
     parser.add_argument("--rules", metavar="FILE", help="rules file (.json or .toml)")
     parser.add_argument("--model", default="sim", help="model name reported by /v1/models")

@@ -86,7 +86,7 @@ class _Parser:
         diagnostics.sort(key=lambda d: (d.span.start, d.span.end))
         comments = tuple(lexed.comments)
         module = ast.Module(tuple(_attach_docs(decls, comments)), comments, _whole(self.text))
-        return ParseResult(module, tuple(_dedupe(diagnostics)))
+        return ParseResult(module, tuple(dedupe(diagnostics)))
 
     def _parse_decl(self, chunk: list[Tok], lexical: list[int]) -> ast.Decl | None:
         try:
@@ -214,7 +214,8 @@ def _attach_docs(decls: list[ast.Decl], comments: tuple[ast.Comment, ...]) -> li
     return out
 
 
-def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The parser's rule: one diagnostic per (start, message), the first one kept."""
     seen: set[tuple[int, str]] = set()
     out = []
     for d in diagnostics:
