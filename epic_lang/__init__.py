@@ -12,12 +12,13 @@ command-line tools:
 - `load(path)`, `load_source(text, path=None)` -> `Program`; `run_source(text, ...)` ->
   `RunResult`; `Program.call(name, *args, mode=..., backend=...)`, `await Program.acall(...)`
 - `external`: a decorator exposing a Python callable to EPIC code
-- `EpicRuntimeError`: a failed run, with `render()` for the message, position and call stack
+- `EpicRuntimeError`: a failed run, with `render()` for the message, position and call stack;
+  `EpicLoadError`: a program that could not be loaded (its diagnostics)
 """
 
 from __future__ import annotations
 
-from typing import Any
+from epic_lang.lazy_exports import lazy_getattr
 
 _EXPORTS = {
     "parse": "epic_lang.syntax.parser",
@@ -30,15 +31,10 @@ _EXPORTS = {
     "RunResult": "epic_lang.eval.program",
     "external": "epic_lang.eval.externals",
     "EpicRuntimeError": "epic_lang.eval.errors",
+    "EpicLoadError": "epic_lang.eval.program",
 }
 
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -6,7 +6,7 @@ need, say, value formatting.
 
 from __future__ import annotations
 
-from typing import Any
+from epic_lang.lazy_exports import lazy_getattr
 
 _EXPORTS = {
     "load": "epic_lang.eval.program",
@@ -24,10 +24,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
