@@ -70,7 +70,7 @@ describe("trace to timeline data", () => {
     assert.deepEqual(layout.rows.map((r) => r.call.id), [1, 2, 3, 7, 4, 5, 6]);
   });
 
-  it("follows `after` back from the call that ends last to find the critical path", () => {
+  it("finds the critical path: the `after` chain with the most summed call time", () => {
     assert.deepEqual(lib.criticalPath(jokes.calls), [3, 6]);
     const layout = lib.layout(jokes);
     assert.deepEqual(layout.critical, [3, 6]);
