@@ -10,7 +10,13 @@ from __future__ import annotations
 import asyncio
 
 from bench.baselines.openai_http import AsyncClient
-from bench.baselines.tot_sequential import PROPOSE, VALUE, parse_steps, vote_score
+from bench.baselines.tot_sequential import (
+    PROPOSE,
+    VALUE,
+    parse_steps,
+    solution,
+    vote_score,
+)
 
 
 async def value(client: AsyncClient, candidate: dict, samples: int) -> tuple[dict, float]:
@@ -31,10 +37,7 @@ async def solve(client: AsyncClient, numbers: str, breadth: int, samples: int) -
         scored = [pair for group in groups for pair in group]
         scored.sort(key=lambda pair: -pair[1])
         frontier = [c for c, _ in scored[:breadth]]
-    for state in frontier:
-        if state["left"] == "24":
-            return {"solved": True, "steps": state["steps"]}
-    return {"solved": False, "steps": []}
+    return solution(frontier)
 
 
 async def amain(

@@ -31,6 +31,14 @@ def vote_score(vote: str) -> float:
     return 20.0 if "sure" in v else 1.0 if "likely" in v else 0.001
 
 
+def solution(frontier: list[dict]) -> dict:
+    """The steps of a final state that reached 24, as the EPIC program reports them."""
+    for state in frontier:
+        if state["left"] == "24":
+            return {"solved": True, "steps": state["steps"]}
+    return {"solved": False, "steps": []}
+
+
 def solve(client: Client, numbers: str, breadth: int, samples: int) -> dict:
     frontier = [{"left": numbers, "steps": []}]
     for _ in range(3):
@@ -44,10 +52,7 @@ def solve(client: Client, numbers: str, breadth: int, samples: int) -> dict:
             scored.append((c, sum(vote_score(v) for v in votes)))
         scored.sort(key=lambda pair: -pair[1])
         frontier = [c for c, _ in scored[:breadth]]
-    for state in frontier:
-        if state["left"] == "24":
-            return {"solved": True, "steps": state["steps"]}
-    return {"solved": False, "steps": []}
+    return solution(frontier)
 
 
 def main(base_url: str, numbers: str = "4 9 10 13", breadth: int = 5, samples: int = 3) -> dict:
