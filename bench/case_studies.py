@@ -42,7 +42,7 @@ from epic_lang.eval import load  # noqa: E402
 from epic_lang.eval.timeline_html import render_timeline_html  # noqa: E402
 from epic_lang.eval.trace import critical_path, write_chrome  # noqa: E402
 from epic_lang.llm.config import backend_from_options  # noqa: E402
-from epic_lang.llm.sim_server import SimServerHandle, spawned_sim_server  # noqa: E402
+from epic_lang.testing.sim_server import SimServerHandle, spawned_sim_server  # noqa: E402
 
 GOALS = {"speed-up (ToT)": 5.0, "over bound": 1.05, "over asyncio": 1.03}
 

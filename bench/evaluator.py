@@ -16,9 +16,9 @@ import sys
 import time
 import tracemalloc
 
-from epic_lang.eval.externals import REGISTRY, external
+from epic_lang.eval.externals import external
 from epic_lang.eval.program import load_source
-from epic_lang.llm.fake import FakeBackend
+from epic_lang.testing.fake import FakeBackend
 
 GOALS = {"a": 1.05, "b": 50.0, "c": 30.0}
 
@@ -41,7 +41,7 @@ def bench_parallel_calls(mode: str = "opportunistic") -> list[tuple[str, str, st
         await asyncio.sleep(0.05)
         return i
 
-    py_prog = load_source("def main() = map(bench_sleep, range(1000))")
+    py_prog = load_source("def main() = map(bench_sleep, range(1000))", externals=[bench_sleep])
     for label, prog in (("fake LLM", llm_prog), ("async Python", py_prog)):
         best = None
         for _ in range(3):
@@ -52,10 +52,14 @@ def bench_parallel_calls(mode: str = "opportunistic") -> list[tuple[str, str, st
             if best is None or ratio < best[0]:
                 best = (ratio, startup, result.trace.wall)
         ratio, startup, wall = best
-        rows.append((f"(a) 1000 x 50 ms calls, {label}",
-                     f"wall {wall * 1000:.1f} ms = start-up {startup * 1000:.1f} ms "
-                     f"+ {ratio:.3f} x 50 ms", f"<= {GOALS['a']} x"))
-    REGISTRY.pop("bench_sleep", None)
+        rows.append(
+            (
+                f"(a) 1000 x 50 ms calls, {label}",
+                f"wall {wall * 1000:.1f} ms = start-up {startup * 1000:.1f} ms "
+                f"+ {ratio:.3f} x 50 ms",
+                f"<= {GOALS['a']} x",
+            )
+        )
     return rows
 
 
@@ -78,17 +82,27 @@ def asyncio_floor(n: int) -> float:
 def bench_dispatch() -> list[tuple[str, str, str]]:
     n = 10_000
     floor = asyncio_floor(n)
-    rows = [("(b) floor: asyncio task + fake backend alone",
-             f"{floor * 1e6:.1f} us per call (included in the lines below)", "")]
+    rows = [
+        (
+            "(b) floor: asyncio task + fake backend alone",
+            f"{floor * 1e6:.1f} us per call (included in the lines below)",
+            "",
+        )
+    ]
     with_calls = load_source(f'def main() = map(fn(i) => llm(f"q{{i}}"), range({n}))')
     without = load_source(f'def main() = map(fn(i) => f"q{{i}}", range({n}))')
     for mode in ("opportunistic", "sequential"):
         t_calls = timed(lambda m=mode: with_calls.run("main", mode=m, backend=FakeBackend()))
         t_pure = timed(lambda m=mode: without.run("main", mode=m))
         per_call = (t_calls - t_pure) / n * 1e6
-        rows.append((f"(b) 10000 zero-latency calls, {mode}",
-                     f"{per_call:.1f} us per call (total {t_calls * 1000:.0f} ms, "
-                     f"pure part {t_pure * 1000:.0f} ms)", f"<= {GOALS['b']:.0f} us"))
+        rows.append(
+            (
+                f"(b) 10000 zero-latency calls, {mode}",
+                f"{per_call:.1f} us per call (total {t_calls * 1000:.0f} ms, "
+                f"pure part {t_pure * 1000:.0f} ms)",
+                f"<= {GOALS['b']:.0f} us",
+            )
+        )
     return rows
 
 
@@ -109,8 +123,7 @@ def church_false(t, f):  # noqa: ANN001, ANN201
 
 
 def py_count(n: int, acc: int) -> int:
-    return (church_true if n == 0 else church_false)(
-        lambda: acc, lambda: py_count(n - 1, acc + 1))
+    return (church_true if n == 0 else church_false)(lambda: acc, lambda: py_count(n - 1, acc + 1))
 
 
 def paired(epic_run, py_run, py_repeat: int, rounds: int = 5) -> tuple[float, float, float]:
@@ -136,17 +149,28 @@ def bench_pure() -> list[tuple[str, str, str]]:
     fib = load_source(FIB)
     count = load_source(COUNT)
     for mode in ("opportunistic", "sequential"):
-        t_fib, t_py_fib, r_fib = paired(lambda m=mode: fib.call("fib", 22, mode=m),
-                                        lambda: py_fib(22), 30)
+        t_fib, t_py_fib, r_fib = paired(
+            lambda m=mode: fib.call("fib", 22, mode=m), lambda: py_fib(22), 30
+        )
         t_count, t_py_count, r_count = paired(
             lambda m=mode: count.call("count", 90_000, 0, mode=m),
-            lambda: [py_count(300, 0) for _ in range(300)], 1)
-        rows.append((f"(c) fib(22), {mode}",
-                     f"{t_fib * 1000:.0f} ms vs CPython {t_py_fib * 1000:.1f} ms: "
-                     f"{r_fib:.1f}x", f"<= {GOALS['c']:.0f}x"))
-        rows.append((f"(c) Church counting loop 90000 steps, {mode}",
-                     f"{t_count * 1000:.0f} ms vs CPython {t_py_count * 1000:.1f} ms: "
-                     f"{r_count:.1f}x", f"<= {GOALS['c']:.0f}x"))
+            lambda: [py_count(300, 0) for _ in range(300)],
+            1,
+        )
+        rows.append(
+            (
+                f"(c) fib(22), {mode}",
+                f"{t_fib * 1000:.0f} ms vs CPython {t_py_fib * 1000:.1f} ms: {r_fib:.1f}x",
+                f"<= {GOALS['c']:.0f}x",
+            )
+        )
+        rows.append(
+            (
+                f"(c) Church counting loop 90000 steps, {mode}",
+                f"{t_count * 1000:.0f} ms vs CPython {t_py_count * 1000:.1f} ms: {r_count:.1f}x",
+                f"<= {GOALS['c']:.0f}x",
+            )
+        )
     return rows
 
 
@@ -160,9 +184,13 @@ def bench_deep() -> list[tuple[str, str, str]]:
         elapsed = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        rows.append((f"(d) 100000-deep recursion, {mode}",
-                     f"completes in {elapsed * 1000:.0f} ms (traced), peak {peak / 2**20:.1f} MiB",
-                     "completes"))
+        rows.append(
+            (
+                f"(d) 100000-deep recursion, {mode}",
+                f"completes in {elapsed * 1000:.0f} ms (traced), peak {peak / 2**20:.1f} MiB",
+                "completes",
+            )
+        )
     return rows
 
 

@@ -1,14 +1,29 @@
-"""Front-end timings on a generated 5,000-line program: parse (and, as their owners add them,
-check and format). Prints seconds per phase and lines per second; no pass/fail, since timings
-depend on the machine. Run: `python3 bench/frontend.py [LINES]`.
+"""Front-end timings on a generated 5,000-line program: parse, check and format; then
+formatting of deeply nested code (10 to 100 levels of `fn(x) =>`, of `map(fn(x) => ...)`
+and of lists), and `epic check` / `epic fmt` on generated files of 1 MB (and 10 MB with
+`--mb 1 10`) with their peak memory. Prints seconds per phase and lines per second; no
+pass/fail, since timings depend on the machine. CPU seconds are the steadier figure on a
+shared machine. Run: `python3 bench/frontend.py [LINES] [--mb 1 10]`.
+
+The goals of issue 10: fmt on 100 nested lambdas under 1 s, on a 1 MB file under 5 s, peak
+memory of check and fmt within 20x the file's size. Each big-file figure comes from a fresh
+process (`epic_lang.cli` and the command's module imported, as `epic` runs), which reports
+its peak RSS minus the RSS it had after those imports, before reading the file. Beside them
+stands the size of the syntax tree alone (tracemalloc), the floor of any command that holds
+the file's tree, as `check` and `fmt` do.
 
 To add a phase, append one `(name, function of the source text)` pair to PHASES.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 
 from epic_lang.analysis.checks import check_source
@@ -103,7 +118,129 @@ def incremental_reparse(text: str, runs: int = 5) -> tuple[float, float]:
     return wall, cpu
 
 
+NESTINGS: dict[str, Callable[[int], str]] = {
+    "fn(x) =>": lambda n: "def main() = " + "fn(x) => " * n + "x\n",
+    "map(fn(x) =>": lambda n: "def main(xs) = " + "map(fn(x) => " * n + "x" + ", xs)" * n + "\n",
+    "[": lambda n: "def main() = " + "[" * n + "1" + "]" * n + "\n",
+}
+
+
+def nesting() -> None:
+    """Format time by nesting depth: linear growth means the time per level stays level."""
+    print("format, by nesting depth (best cpu of 3 runs):")
+    for name, make in NESTINGS.items():
+        figures = []
+        for depth in (10, 25, 50, 100):
+            _, cpu = best_of(format_source, make(depth), runs=3)
+            figures.append(f"{depth}: {cpu:.3f} s")
+        print(f"{name:>14}  " + ", ".join(figures))
+
+
+def tree_size(text: str) -> int:
+    """The bytes the syntax tree of `text` holds (tracemalloc, this process)."""
+    parse("def warm() = 1\n")
+    tracemalloc.start()
+    try:
+        result = parse(text)
+        size, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del result
+    return size
+
+
+def big_files(sizes_mb: list[float]) -> None:
+    """`check` and `fmt` on generated files of the given sizes, each in a fresh process."""
+    print("big files (fresh process each; peak RSS minus the RSS after imports):")
+    for mb in sizes_mb:
+        formatted = generate(int(mb * 26_000))
+        # In a fresh process too: the peak RSS a child reports includes its parent's at the
+        # fork, so this process must stay small.
+        with tempfile.NamedTemporaryFile("w", suffix=".epic", delete=False) as f:
+            f.write(formatted)
+        try:
+            tree = _in_fresh_process("tree", f.name)["tree"]
+        finally:
+            os.unlink(f.name)
+        print(
+            f"  syntax tree alone {len(formatted) / 1e6:5.1f} MB: {tree / 1e6:.0f} MB = "
+            f"{tree / len(formatted):.0f}x the file"
+        )
+        # The same program without the spaces after commas: every line must be reformatted,
+        # so `fmt` does its whole proof (an already formatted file needs none).
+        unformatted = formatted.replace(", ", ",")
+        runs = [("check", formatted), ("fmt", formatted), ("fmt", unformatted)]
+        for (command, text), label in zip(runs, ("check", "fmt", "fmt*"), strict=True):
+            with tempfile.NamedTemporaryFile("w", suffix=".epic", delete=False) as f:
+                f.write(text)
+            try:
+                m = _in_fresh_process(command, f.name)
+            finally:
+                os.unlink(f.name)
+            grown = m["peak_rss"] - m["rss_before"]
+            print(
+                f"{label:>6} {len(text) / 1e6:5.1f} MB: {m['wall']:6.2f} s wall, "
+                f"{m['cpu']:6.2f} s cpu, peak RSS {m['peak_rss'] / 1e6:6.0f} MB "
+                f"(+{grown / 1e6:.0f} MB = {grown / len(text):.0f}x the file)"
+            )
+    print("  (fmt*: the same file unformatted, so that the result is reparsed and proven)")
+
+
+def _in_fresh_process(command: str, path: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", command, path],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, float] = json.loads(out.stdout.splitlines()[-1])
+    return figures
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _peak_rss() -> int:
+    """This process's own peak RSS (`VmHWM`). Not `getrusage`'s `ru_maxrss`: Linux carries
+    that over from the parent through fork and exec, so a child of a large parent reported
+    the parent's size."""
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+def measure(command: str, path: str) -> None:
+    """Run one `epic check` or `epic fmt --check` in this process, or measure the syntax tree
+    (`tree`); print its figures as JSON."""
+    import importlib
+
+    if command == "tree":
+        with open(path, encoding="utf-8") as f:
+            print(json.dumps({"tree": tree_size(f.read())}))
+        return
+
+    from epic_lang import cli
+
+    importlib.import_module(cli.COMMANDS[command][0])  # as `epic` does before reading
+    before = _rss()
+    w0, c0 = time.perf_counter(), time.process_time()
+    cli.main([command, *(["--check"] if command == "fmt" else []), path])
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    peak = _peak_rss()
+    print(json.dumps({"wall": wall, "cpu": cpu, "rss_before": before, "peak_rss": peak}))
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--measure"]:
+        measure(sys.argv[2], sys.argv[3])
+        return
+    sizes_mb = [1.0]
+    if "--mb" in sys.argv:
+        at = sys.argv.index("--mb")
+        sizes_mb = [float(x) for x in sys.argv[at + 1 :]]
+        del sys.argv[at:]
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     text = generate(lines)
     n = text.count("\n") + 1
@@ -121,6 +258,8 @@ def main() -> None:
         f"(incremental; {wall / full_wall:.2f} of a full parse's wall, "
         f"{cpu / full_cpu:.2f} of its cpu)"
     )
+    nesting()
+    big_files(sizes_mb)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ command-line tools:
 
 - `parse(text, path=None)` -> `ParseResult`; `check_source(text, path=None)` -> diagnostics;
   `format_source(text, path=None)` -> str
-- `load(path)`, `load_source(text, path=None)` -> `Program`; `run_source(text, ...)` ->
-  `RunResult`; `Program.call(name, *args, mode=..., backend=...)`, `await Program.acall(...)`
-- `external`: a decorator exposing a Python callable to EPIC code
+- `load(path, externals=...)`, `load_source(text, path=None, externals=...)` -> `Program`;
+  `run_source(text, ...)` -> `RunResult`; `Program.call(name, *args, mode=..., backend=...)`,
+  `await Program.acall(...)`
+- `external`: a decorator naming a Python callable for EPIC code; the program that may call
+  it is given it with `externals=[...]` (nothing is registered process-wide)
 - `EpicRuntimeError`: a failed run, with `render()` for the message, position and call stack;
   `EpicLoadError`: a program that could not be loaded (its diagnostics)
 """

@@ -10,15 +10,32 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("epic_lang.eval.command", "run a program and print its result"),
+    "map": ("epic_lang.dataset.command", "run a function over every record of a dataset"),
     "check": ("epic_lang.analysis.command", "report syntax errors and static problems"),
     "fmt": ("epic_lang.format.command", "format files in the canonical style"),
-    "sim-server": ("epic_lang.llm.sim_server", "serve a simulated OpenAI-compatible API"),
+    "sim-server": ("epic_lang.testing.sim_server", "serve a simulated OpenAI-compatible API"),
     "cache": ("epic_lang.llm.cache_command", "manage the on-disk LLM call cache"),
     "lsp": ("lsp_server.server", "run the language server on stdio"),
 }
+
+
+class _PrintVersion(argparse.Action):
+    """`--version`, looking the version up only when asked: reading the package metadata
+    costs tens of milliseconds, which every other command would otherwise pay."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from epic_lang.version import version
+
+        print(f"epic {version()}")
+        parser.exit()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="epic", description="EPIC: LLM programs that run their independent parts at once."
     )
+    parser.add_argument("--version", action=_PrintVersion, help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = argv[0] if argv else None
     for name, (module_name, help_text) in COMMANDS.items():

@@ -27,7 +27,7 @@ def _units(text: str, encoding: str) -> int:
     if text.isascii() or encoding == types.PositionEncodingKind.Utf32:
         return len(text)
     if encoding == types.PositionEncodingKind.Utf8:
-        return len(text.encode("utf-8"))
+        return len(text.encode("utf-8", "surrogatepass"))
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 

@@ -1,82 +1,107 @@
 """The `epic/run` request (vscode-extension/PROTOCOL.md, sections 2, 3 and 5).
 
-A run gets its own thread and event loop, so that a program busy evaluating never delays
-hover or diagnostics on the server's loop. Cancelling the request cancels the run there; the
-answer is then a normal result whose error is "cancelled". Progress goes out as `$/progress`
-at most ten times a second; the trace as the `epic/trace` notification.
+A run happens in a worker process of its own (`epic_lang.ide.run_process`), so that a program
+busy evaluating never delays hover or diagnostics, and so that cancelling the request or its
+progress ends the run whatever the program is doing: the worker is killed, and the answer is a
+normal result whose error is "cancelled". Progress goes out as `$/progress` at most ten times
+a second; the trace as the `epic/trace` notification.
+
+What a run needs from the server is the Protocol `RunHost`, so that this module does not
+import server.py (which imports it to register the handlers).
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import threading
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
 
 from lsprotocol import types
+from pygls.progress import Progress as PyglsProgress
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path
+from pygls.workspace import Workspace
 
+from epic_lang.ide.document import Analysis
 from epic_lang.ide.imports import load_from_disk
-from epic_lang.ide.run import (
-    CANCELLED,
-    CallCounter,
-    RunOutcome,
-    RunRequest,
-    refusal,
-    run_program,
-)
+from epic_lang.ide.run import CANCELLED, RunError, RunOutcome, RunRequest, refusal
+from epic_lang.ide.run_process import RunWorkers
 from epic_lang.source import LineIndex
 from lsp_server.convert import Positions, range_json
+from lsp_server.lanes import Lanes
+from lsp_server.settings import Settings
 
-if TYPE_CHECKING:
-    from lsp_server.server import EpicLanguageServer
-
-T = TypeVar("T")
 MODES = ("opportunistic", "sequential")
-REPORT_INTERVAL = 0.1
 _tokens = itertools.count(1)
 
 
-async def in_thread(job: Callable[[], Awaitable[T]]) -> T:
-    """Runs `job()` on a fresh event loop in a thread. If the awaiting task is cancelled,
-    the job is cancelled in its thread and its own answer to the cancellation is returned."""
-    loop = asyncio.get_running_loop()
-    answer: asyncio.Future[T] = loop.create_future()
-    started = threading.Event()
-    box: dict[str, Any] = {}
+class ProgressCancels:
+    """The runs in progress by their progress token: `window/workDoneProgress/cancel`, which
+    the server hands to `cancel`, ends the run of that token."""
 
-    def settle(value: Any, error: BaseException | None) -> None:
-        if answer.done():
-            return
-        if error is not None:
-            answer.set_exception(error)
-        else:
-            answer.set_result(value)
+    def __init__(self) -> None:
+        self._jobs: dict[types.ProgressToken, asyncio.Future[Any]] = {}
 
-    def target() -> None:
-        job_loop = asyncio.new_event_loop()
+    @contextmanager
+    def watching(
+        self, token: types.ProgressToken | None, job: asyncio.Future[Any]
+    ) -> Iterator[None]:
+        if token is not None:
+            self._jobs[token] = job
         try:
-            box["loop"] = job_loop
-            box["task"] = task = job_loop.create_task(job())  # type: ignore[arg-type]
-            started.set()
-            value = job_loop.run_until_complete(task)
-            loop.call_soon_threadsafe(settle, value, None)
-        except BaseException as error:  # delivered to the awaiting task
-            loop.call_soon_threadsafe(settle, None, error)
+            yield
         finally:
-            started.set()
-            job_loop.close()
+            if token is not None and self._jobs.get(token) is job:
+                del self._jobs[token]
 
-    threading.Thread(target=target, name="epic-run", daemon=True).start()
-    try:
-        return await asyncio.shield(answer)
-    except asyncio.CancelledError:
-        await asyncio.to_thread(started.wait)
-        if "task" in box:
-            box["loop"].call_soon_threadsafe(box["task"].cancel)
-        return await answer
+    def cancel(self, token: types.ProgressToken) -> None:
+        job = self._jobs.get(token)
+        if job is not None:
+            job.cancel()
+
+
+class RunSnapshot(Protocol):
+    """The server's analysis of one version of an open document."""
+
+    @property
+    def analysis(self) -> Analysis: ...
+
+    @property
+    def positions(self) -> Positions: ...
+
+
+class RunHost(Protocol):
+    """What a run needs from the language server (`EpicLanguageServer` in server.py)."""
+
+    runtime_diagnostics: dict[str, list[types.Diagnostic]]
+    workers: RunWorkers
+    lanes: Lanes
+    run_cancels: ProgressCancels
+
+    @property
+    def client_capabilities(self) -> types.ClientCapabilities: ...
+
+    @property
+    def work_done_progress(self) -> PyglsProgress: ...
+
+    @property
+    def protocol(self) -> LanguageServerProtocol: ...
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    async def refresh_settings(self, scope_uri: str | None = None) -> Settings: ...
+
+    def ready(self, uri: str) -> RunSnapshot: ...
+
+    def snapshot(self, uri: str) -> RunSnapshot: ...
+
+    def load_module(self, path: str) -> Analysis | None: ...
+
+    def publish(self, uri: str) -> None: ...
 
 
 def params_dict(params: Any) -> dict[str, Any]:
@@ -91,7 +116,7 @@ def params_dict(params: Any) -> dict[str, Any]:
 class Progress:
     """Work-done progress on a token, or nothing when the client gave none."""
 
-    def __init__(self, ls: EpicLanguageServer, token: types.ProgressToken | None) -> None:
+    def __init__(self, ls: RunHost, token: types.ProgressToken | None) -> None:
         self.ls = ls
         self.token = token
         self.last = ""
@@ -113,10 +138,9 @@ class Progress:
     def end(self, message: str) -> None:
         if self.token is not None:
             self.ls.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message))
-            self.ls.work_done_progress.tokens.pop(self.token, None)
 
 
-async def server_progress(ls: EpicLanguageServer) -> types.ProgressToken | None:
+async def server_progress(ls: RunHost) -> types.ProgressToken | None:
     """A server-created progress token, for runs started by `workspace/executeCommand`."""
     window = ls.client_capabilities.window
     if window is None or not window.work_done_progress:
@@ -129,9 +153,7 @@ async def server_progress(ls: EpicLanguageServer) -> types.ProgressToken | None:
     return token
 
 
-async def run(
-    ls: EpicLanguageServer, params: Any, token: types.ProgressToken | None = None
-) -> dict[str, Any]:
+async def run(ls: RunHost, params: Any, token: types.ProgressToken | None = None) -> dict[str, Any]:
     """Runs `params.entry` of the document `params.uri` and answers in the shape of
     PROTOCOL.md section 2."""
     fields = params_dict(params)
@@ -144,14 +166,19 @@ async def run(
     token = fields.get("workDoneToken") or fields.get("work_done_token") or token
 
     settings = await ls.refresh_settings(uri)
-    analysis = ls.snapshot(uri).analysis
-    request = RunRequest(analysis, entry, mode, settings.llm, settings.trusted_python)
     for stale in list(ls.runtime_diagnostics):
         del ls.runtime_diagnostics[stale]
         ls.publish(stale)
-    # Deciding whether to run reads the open documents, so it happens here on the server's
-    # loop; the thread only evaluates.
-    refused = refusal(request, ls.load_module)
+
+    def prepare() -> tuple[RunRequest, RunError | None]:
+        """Deciding whether to run reads the open documents, so it happens in the server
+        (in the document's lane); the worker process only evaluates, and checks trust again
+        against the files it reads."""
+        analysis = ls.ready(uri).analysis
+        request = RunRequest(analysis, entry, mode, settings.llm, settings.trusted_python)
+        return request, refusal(request, ls.load_module)
+
+    request, refused = await ls.lanes.run(uri, prepare)
     if refused is not None:
         outcome = RunOutcome(None, refused, None)
     else:
@@ -163,53 +190,30 @@ async def run(
     return _answer(ls, uri, outcome, want_trace)
 
 
-async def _evaluate(ls: EpicLanguageServer, request: RunRequest, progress: Progress) -> RunOutcome:
-    """Runs in the background thread with progress reports; cancelling the request (or the
-    progress) cancels the run, which then answers with the error `CANCELLED`."""
-    counter = CallCounter()
+async def _evaluate(ls: RunHost, request: RunRequest, progress: Progress) -> RunOutcome:
+    """Runs in a worker process with progress reports; cancelling the request (or the
+    progress) kills the worker, and the run answers with the error `CANCELLED`."""
     progress.begin(f"EPIC: running {request.entry}")
     started = time.monotonic()
-    reporter = asyncio.ensure_future(_report(progress, counter))
-    job = asyncio.ensure_future(in_thread(lambda: run_program(request, counter)))
-    _cancel_with_progress(ls, progress.token, job)
+    job = asyncio.ensure_future(ls.workers.run(request, progress.report))
     ending = "failed"  # unless the run gives an outcome: an error in the server itself
     try:
-        try:
-            outcome = await asyncio.shield(job)
-        except asyncio.CancelledError:
-            job.cancel()
-            outcome = await job
+        with ls.run_cancels.watching(progress.token, job):
+            try:
+                outcome = await asyncio.shield(job)
+            except asyncio.CancelledError:
+                job.cancel()
+                outcome = await job
         elapsed = time.monotonic() - started
         ending = "cancelled" if outcome.error is CANCELLED else f"done in {elapsed:.2f} s"
         return outcome
     finally:
-        reporter.cancel()
         progress.end(ending)
 
 
-def _cancel_with_progress(
-    ls: EpicLanguageServer, token: types.ProgressToken | None, job: asyncio.Future[Any]
-) -> None:
-    """Cancelling the progress (`window/workDoneProgress/cancel`) cancels the run as well."""
-    future = ls.work_done_progress.tokens.get(token) if token is not None else None
-    if future is not None:
-        loop = asyncio.get_running_loop()
-        future.add_done_callback(
-            lambda f: loop.call_soon_threadsafe(job.cancel) if f.cancelled() else None
-        )
-
-
-async def _report(progress: Progress, counter: CallCounter) -> None:
-    while True:
-        await asyncio.sleep(REPORT_INTERVAL)
-        progress.report(counter.describe())
-
-
-def _answer(
-    ls: EpicLanguageServer, uri: str, outcome: RunOutcome, want_trace: bool
-) -> dict[str, Any]:
+def _answer(ls: RunHost, uri: str, outcome: RunOutcome, want_trace: bool) -> dict[str, Any]:
     error = outcome.error
-    answer_error = None
+    answer_error: dict[str, Any] | None = None
     if error is not None:
         answer_error = {
             "message": error.message,
@@ -232,16 +236,14 @@ def _answer(
     }
 
 
-def _positions_for(ls: EpicLanguageServer, uri: str, path: str | None) -> Positions:
+def _positions_for(ls: RunHost, uri: str, path: str | None) -> Positions:
     if uri in ls.workspace.text_documents:
         return ls.snapshot(uri).positions
     other = load_from_disk(path) if path else None
     return Positions("", LineIndex("")) if other is None else Positions(other.text, other.lines)
 
 
-def _publish_runtime_error(
-    ls: EpicLanguageServer, uri: str, lsp_range: types.Range, message: str
-) -> None:
+def _publish_runtime_error(ls: RunHost, uri: str, lsp_range: types.Range, message: str) -> None:
     """Shows the error where it happened until the next run or edit of that file."""
     ls.runtime_diagnostics[uri] = [
         types.Diagnostic(

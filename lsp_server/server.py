@@ -11,24 +11,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import gc
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
+from epic_lang.analysis.epic_imports import EPIC_MODULE, epic_module, load_epic_module
+from epic_lang.diagnostics import has_errors
 from epic_lang.ide.completion import complete
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.formatting import Edit, format_document, format_selection
 from epic_lang.ide.hover import hover
-from epic_lang.ide.imports import load_from_disk
+from epic_lang.ide.imports import load_analysis
 from epic_lang.ide.lenses import run_targets
 from epic_lang.ide.lookup import Context
 from epic_lang.ide.navigation import (
@@ -39,16 +40,24 @@ from epic_lang.ide.navigation import (
     rename,
 )
 from epic_lang.ide.outline import folds, symbols
+from epic_lang.ide.run_process import RunWorkers
 from epic_lang.ide.signatures import signature_help
 from epic_lang.ide.tokens import TOKEN_MODIFIERS, TOKEN_TYPES, semantic_tokens
+from epic_lang.modules.files import SourceFiles, importers
+from epic_lang.process_settings import freeze_long_lived_objects
 from lsp_server import convert, runs
 from lsp_server.convert import Positions
+from lsp_server.lanes import Lanes, settle
+from lsp_server.protocol import EpicProtocol
 from lsp_server.settings import Settings
 
 logger = logging.getLogger("epic.lsp")
+T = TypeVar("T")
 
 VERSION = "0.1.0"
 DEFAULT_DEBOUNCE_MS = 25
+# The lane (lanes.py) where the importers of a changed file are looked for.
+IMPORTERS_LANE = "epic:importers"
 
 # Lens commands (PROTOCOL.md section 1): the VS Code extension implements `epic.*` itself;
 # generic clients ask for lenses that call the server's own `epic.server.*` commands with
@@ -70,12 +79,20 @@ class Snapshot:
 
 class EpicLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("epic-lsp", VERSION)
+        super().__init__("epic-lsp", VERSION, protocol_cls=EpicProtocol)
         self.snapshots: dict[str, Snapshot] = {}
         self.pending_checks: dict[str, asyncio.Task[None]] = {}
         self.runtime_diagnostics: dict[str, list[types.Diagnostic]] = {}
         self.settings = Settings()
         self.server_lenses = False
+        self.workers = RunWorkers()
+        self.run_cancels = runs.ProgressCancels()
+        self.lanes = Lanes()
+        # The files as the editor sees them: open buffers over the disk (fed by didOpen,
+        # didChange and didClose); the checks read imported files from here.
+        self.files = SourceFiles()
+        self.pending_importers: dict[str, asyncio.Task[None]] = {}
+        self.changed_buffers: set[str] = set()
         self.debounce = float(os.environ.get("EPIC_LSP_DEBOUNCE_MS", DEFAULT_DEBOUNCE_MS)) / 1000.0
 
     # -- documents ---------------------------------------------------------------------
@@ -84,24 +101,36 @@ class EpicLanguageServer(LanguageServer):
         return to_fs_path(uri) if uri.startswith("file:") else None
 
     def snapshot(self, uri: str) -> Snapshot:
-        """The analysis of the document's current text, computed once per version."""
+        """The analysis of the document's current text, made once per version; its parts
+        are computed on first use (see `ready`)."""
         document = self.workspace.get_text_document(uri)
         text = document.source
         current = self.snapshots.get(uri)
         if current is not None and current.analysis.text is text:
             return current
-        analysis = Analysis(text, self.path_of(uri), current.analysis if current else None)
+        analysis = Analysis(
+            text, self.path_of(uri), current.analysis if current else None, self.files
+        )
         encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
         snapshot = Snapshot(analysis, Positions(text, analysis.lines, encoding))
         self.snapshots[uri] = snapshot
         return snapshot
 
+    def ready(self, uri: str) -> Snapshot:
+        """The snapshot with its analysis computed, safe to read from any thread; called in
+        the document's lane (lanes.py), since computing it may take long."""
+        snapshot = self.snapshot(uri)
+        settle(snapshot.analysis)
+        return snapshot
+
     def load_module(self, path: str) -> Analysis | None:
-        """A file's analysis: of the editor's unsaved text when it is open, else of the disk's."""
+        """A file's analysis: of the editor's unsaved text when it is open, else of the disk's.
+        Called from lanes, so it is settled (another lane may be computing it)."""
         uri = from_fs_path(path)
         if uri is not None and uri in self.workspace.text_documents:
-            return self.snapshot(uri).analysis
-        return load_from_disk(path)
+            return self.ready(uri).analysis
+        found = load_analysis(path, self.files)
+        return None if found is None else settle(found)
 
     def context(self) -> Context:
         return Context(loader=self.load_module, trusted_python=self.settings.trusted_python)
@@ -116,25 +145,138 @@ class EpicLanguageServer(LanguageServer):
         self.pending_checks[uri] = asyncio.ensure_future(self._check_later(uri, delay))
 
     async def _check_later(self, uri: str, delay: float) -> None:
+        """Publishes the diagnostics of the document's current version, if it is still open;
+        the check itself runs in the document's lane. A change meanwhile cancels it."""
         if delay > 0:
             await asyncio.sleep(delay)
-        self.pending_checks.pop(uri, None)
         try:
-            self.publish(uri)
+            if uri in self.workspace.text_documents:
+                document = self.workspace.get_text_document(uri)
+                text, version = document.source, document.version
+                found = await self.lanes.run(uri, lambda: self._diagnostics(uri, text))
+                if found is not None and uri in self.workspace.text_documents:
+                    self.text_document_publish_diagnostics(
+                        types.PublishDiagnosticsParams(uri, found, version=version)
+                    )
+                    self.importers_due(uri)
         except Exception:
             logger.exception("checking %s failed", uri)
+        finally:
+            if self.pending_checks.get(uri) is asyncio.current_task():
+                del self.pending_checks[uri]
+
+    def _diagnostics(self, uri: str, text: str) -> list[types.Diagnostic] | None:
+        """The diagnostics of `text`, or None when the document has changed since."""
+        snapshot = self.ready(uri)
+        if snapshot.analysis.text != text:
+            return None
+        self.offer(snapshot.analysis)
+        found = [convert.diagnostic(d, snapshot.positions) for d in snapshot.analysis.diagnostics]
+        return found + self.runtime_diagnostics.get(uri, [])
 
     def publish(self, uri: str) -> None:
-        """Publishes the diagnostics of the document's current version, if it is still open."""
-        if uri not in self.workspace.text_documents:
+        """Publishes the document's diagnostics again (its runtime errors changed)."""
+        self.schedule_check(uri, 0)
+
+    # -- files that import a changed one -------------------------------------------------
+
+    def buffer_changed(self, uri: str) -> None:
+        """The overlay takes the document's text (or drops it, once closed). The open files
+        that import this one are checked again once this one's check is done (so that they
+        reuse its analysis), or at once after a close."""
+        path = self.path_of(uri)
+        if path is None:
             return
-        document = self.workspace.get_text_document(uri)
-        snapshot = self.snapshot(uri)
-        found = [convert.diagnostic(d, snapshot.positions) for d in snapshot.analysis.diagnostics]
-        found += self.runtime_diagnostics.get(uri, [])
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=document.version)
+        if uri in self.workspace.text_documents:
+            self.files.open(path, self.workspace.get_text_document(uri).source)
+            self.changed_buffers.add(uri)
+        else:
+            self.files.close(path)
+            self.changed_buffers.discard(uri)
+            self._recheck_importers_of(path)
+
+    async def watch_epic_files(self) -> None:
+        """Asks the client to report changes of `.epic` files on disk (a save from another
+        program, a checkout), so that open files importing them are checked again."""
+        workspace_caps = self.client_capabilities.workspace
+        watched = workspace_caps.did_change_watched_files if workspace_caps else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            [types.FileSystemWatcher(glob_pattern="**/*.epic")]
         )
+        registration = types.Registration(
+            "epic-files", types.WORKSPACE_DID_CHANGE_WATCHED_FILES, options
+        )
+        try:
+            await asyncio.wait_for(
+                self.client_register_capability_async(types.RegistrationParams([registration])),
+                timeout=10,
+            )
+        except Exception as error:  # without it, only open buffers' changes re-check importers
+            logger.warning("watching .epic files failed: %s", error)
+
+    def files_changed_on_disk(self, uris: list[str]) -> None:
+        """Files changed on disk: the open files importing them are checked again (the disk's
+        text is read again by `files`; an open file's buffer still wins over its disk)."""
+        for uri in uris:
+            path = self.path_of(uri)
+            if path is not None and uri not in self.workspace.text_documents:
+                self._recheck_importers_of(path)
+
+    def offer(self, analysis: Analysis) -> None:
+        """Lets the checks of importers reuse the settled analysis of an open file's text
+        instead of parsing the text again (what they need of it is an `EpicModule`)."""
+        if analysis.path is not None:
+            module = epic_module(analysis.path, analysis.module, has_errors(analysis.syntax_errors))
+            self.files.offer(analysis.path, EPIC_MODULE, analysis.text, module)
+
+    def importers_due(self, uri: str) -> None:
+        """Called when the document's current text has been checked."""
+        path = self.path_of(uri)
+        if uri in self.changed_buffers and path is not None:
+            self.changed_buffers.discard(uri)
+            self._recheck_importers_of(path)
+
+    def _recheck_importers_of(self, path: str) -> None:
+        if not any(self.path_of(uri) != path for uri in self.workspace.text_documents):
+            return
+        previous = self.pending_importers.pop(path, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending_importers[path] = asyncio.ensure_future(self._recheck_importers(path))
+
+    async def _recheck_importers(self, path: str) -> None:
+        """Finds the importers in a lane of their own (it may parse files), then gives each a
+        new analysis of its unchanged text (the old one's diagnostics are stale) and checks
+        it."""
+        others = {
+            found: uri
+            for uri in list(self.workspace.text_documents)
+            if (found := self.path_of(uri)) is not None and found != path
+        }
+        try:
+            stale = await self.lanes.run(
+                IMPORTERS_LANE, lambda: importers(path, others, self._imports_of)
+            )
+        except Exception:
+            logger.exception("finding the importers of %s failed", path)
+            return
+        finally:
+            if self.pending_importers.get(path) is asyncio.current_task():
+                del self.pending_importers[path]
+        for importer in stale:
+            uri = others[importer]
+            current = self.snapshots.get(uri)
+            if current is not None:
+                analysis = current.analysis
+                fresh = Analysis(analysis.text, analysis.path, analysis, self.files)
+                self.snapshots[uri] = Snapshot(fresh, current.positions)
+            self.schedule_check(uri, 0)
+
+    def _imports_of(self, path: str) -> tuple[str, ...]:
+        found = load_epic_module(path, self.files)
+        return () if found is None else found.imports
 
     # -- configuration -----------------------------------------------------------------
 
@@ -232,6 +374,19 @@ def logged(handler: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def about_document(handler: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    """For a request about one document: `handler(ls, snapshot, params)` runs in that
+    document's lane (lanes.py) on its computed analysis, so the loop keeps answering other
+    requests meanwhile and `$/cancelRequest` is answered at once."""
+
+    @functools.wraps(handler)
+    async def wrapper(ls: EpicLanguageServer, params: Any) -> T:
+        uri = params.text_document.uri
+        return await ls.lanes.run(uri, lambda: handler(ls, ls.ready(uri), params))
+
+    return wrapper
+
+
 def _edits(edits: list[Edit], positions: Positions) -> list[types.TextEdit]:
     return [types.TextEdit(positions.range(e.start, e.end), e.new_text) for e in edits]
 
@@ -244,7 +399,7 @@ def _location(ls: EpicLanguageServer, uri: str, path: str | None, span: Any) -> 
     target_uri = from_fs_path(path) or uri
     if target_uri in ls.workspace.text_documents:
         return types.Location(target_uri, ls.snapshot(target_uri).positions.span(span))
-    other = load_from_disk(path)
+    other = load_analysis(path, ls.files)
     if other is None:
         return types.Location(target_uri, types.Range(types.Position(0, 0), types.Position(0, 0)))
     return types.Location(target_uri, Positions(other.text, other.lines).span(span))
@@ -263,10 +418,24 @@ def on_initialize(ls: EpicLanguageServer, params: types.InitializeParams) -> Non
             ls.settings = Settings.from_client(options["settings"])
 
 
+@SERVER.feature(types.SHUTDOWN)
+@guarded
+async def on_shutdown(ls: EpicLanguageServer, *args: Any) -> None:
+    """Runs still going end now (pygls cancels their requests; the workers die here)."""
+    await ls.workers.aclose()
+
+
 @SERVER.feature(types.INITIALIZED)
 @logged
 async def on_initialized(ls: EpicLanguageServer, params: types.InitializedParams) -> None:
     await ls.refresh_settings()
+    await ls.watch_epic_files()
+
+
+@SERVER.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@logged
+def on_watched_files(ls: EpicLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+    ls.files_changed_on_disk([change.uri for change in params.changes])
 
 
 @SERVER.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -284,6 +453,7 @@ async def on_configuration(
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
 @logged
 def did_open(ls: EpicLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.buffer_changed(params.text_document.uri)
     ls.schedule_check(params.text_document.uri, 0)
 
 
@@ -292,6 +462,7 @@ def did_open(ls: EpicLanguageServer, params: types.DidOpenTextDocumentParams) ->
 def did_change(ls: EpicLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
     ls.runtime_diagnostics.pop(uri, None)
+    ls.buffer_changed(uri)
     ls.schedule_check(uri, ls.debounce)
 
 
@@ -303,7 +474,9 @@ def did_close(ls: EpicLanguageServer, params: types.DidCloseTextDocumentParams) 
     if pending is not None:
         pending.cancel()
     ls.snapshots.pop(uri, None)
+    ls.lanes.forget(uri)
     ls.runtime_diagnostics.pop(uri, None)
+    ls.buffer_changed(uri)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -312,8 +485,10 @@ def did_close(ls: EpicLanguageServer, params: types.DidCloseTextDocumentParams) 
 
 @SERVER.feature(types.TEXT_DOCUMENT_HOVER)
 @guarded
-def on_hover(ls: EpicLanguageServer, params: types.HoverParams) -> types.Hover | None:
-    snap = ls.snapshot(params.text_document.uri)
+@about_document
+def on_hover(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.HoverParams
+) -> types.Hover | None:
     found = hover(snap.analysis, snap.positions.offset(params.position), ls.context())
     if found is None:
         return None
@@ -325,18 +500,22 @@ def on_hover(ls: EpicLanguageServer, params: types.HoverParams) -> types.Hover |
 
 @SERVER.feature(types.TEXT_DOCUMENT_DEFINITION)
 @guarded
-def on_definition(ls: EpicLanguageServer, params: types.DefinitionParams) -> list[types.Location]:
+@about_document
+def on_definition(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.DefinitionParams
+) -> list[types.Location]:
     uri = params.text_document.uri
-    snap = ls.snapshot(uri)
     found = definition(snap.analysis, snap.positions.offset(params.position), ls.context())
     return [_location(ls, uri, loc.path, loc.span) for loc in found]
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_REFERENCES)
 @guarded
-def on_references(ls: EpicLanguageServer, params: types.ReferenceParams) -> list[types.Location]:
+@about_document
+def on_references(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.ReferenceParams
+) -> list[types.Location]:
     uri = params.text_document.uri
-    snap = ls.snapshot(uri)
     spans = references(
         snap.analysis,
         snap.positions.offset(params.position),
@@ -347,8 +526,10 @@ def on_references(ls: EpicLanguageServer, params: types.ReferenceParams) -> list
 
 @SERVER.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
 @guarded
-def on_prepare_rename(ls: EpicLanguageServer, params: types.PrepareRenameParams) -> types.Range:
-    snap = ls.snapshot(params.text_document.uri)
+@about_document
+def on_prepare_rename(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.PrepareRenameParams
+) -> types.Range:
     try:
         span = prepare_rename(snap.analysis, snap.positions.offset(params.position))
     except RenameError as error:
@@ -358,9 +539,11 @@ def on_prepare_rename(ls: EpicLanguageServer, params: types.PrepareRenameParams)
 
 @SERVER.feature(types.TEXT_DOCUMENT_RENAME)
 @guarded
-def on_rename(ls: EpicLanguageServer, params: types.RenameParams) -> types.WorkspaceEdit:
+@about_document
+def on_rename(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.RenameParams
+) -> types.WorkspaceEdit:
     uri = params.text_document.uri
-    snap = ls.snapshot(uri)
     try:
         spans = rename(snap.analysis, snap.positions.offset(params.position), params.new_name)
     except RenameError as error:
@@ -378,10 +561,10 @@ _SYMBOL_KIND = {
 
 @SERVER.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 @guarded
+@about_document
 def on_document_symbol(
-    ls: EpicLanguageServer, params: types.DocumentSymbolParams
+    ls: EpicLanguageServer, snap: Snapshot, params: types.DocumentSymbolParams
 ) -> list[types.DocumentSymbol]:
-    snap = ls.snapshot(params.text_document.uri)
     return [
         types.DocumentSymbol(
             name=s.name,
@@ -403,10 +586,10 @@ _FOLD_KIND = {
 
 @SERVER.feature(types.TEXT_DOCUMENT_FOLDING_RANGE)
 @guarded
+@about_document
 def on_folding_range(
-    ls: EpicLanguageServer, params: types.FoldingRangeParams
+    ls: EpicLanguageServer, snap: Snapshot, params: types.FoldingRangeParams
 ) -> list[types.FoldingRange]:
-    snap = ls.snapshot(params.text_document.uri)
     return [
         types.FoldingRange(
             start_line=f.start_line - 1, end_line=f.end_line - 1, kind=_FOLD_KIND[f.kind]
@@ -431,8 +614,10 @@ _ITEM_KIND = {
     types.CompletionOptions(trigger_characters=[".", "(", ","]),
 )
 @guarded
-def on_completion(ls: EpicLanguageServer, params: types.CompletionParams) -> types.CompletionList:
-    snap = ls.snapshot(params.text_document.uri)
+@about_document
+def on_completion(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.CompletionParams
+) -> types.CompletionList:
     items = complete(snap.analysis, snap.positions.offset(params.position), ls.context())
     return types.CompletionList(
         is_incomplete=False,
@@ -455,7 +640,7 @@ def on_completion(ls: EpicLanguageServer, params: types.CompletionParams) -> typ
 
 
 def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @SERVER.feature(
@@ -463,10 +648,10 @@ def _utf16_len(text: str) -> int:
     types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=["="]),
 )
 @guarded
+@about_document
 def on_signature_help(
-    ls: EpicLanguageServer, params: types.SignatureHelpParams
+    ls: EpicLanguageServer, snap: Snapshot, params: types.SignatureHelpParams
 ) -> types.SignatureHelp | None:
-    snap = ls.snapshot(params.text_document.uri)
     found = signature_help(snap.analysis, snap.positions.offset(params.position), ls.context())
     if found is None:
         return None
@@ -501,10 +686,10 @@ def on_signature_help(
     ),
 )
 @guarded
+@about_document
 def on_semantic_tokens(
-    ls: EpicLanguageServer, params: types.SemanticTokensParams
+    ls: EpicLanguageServer, snap: Snapshot, params: types.SemanticTokensParams
 ) -> types.SemanticTokens:
-    snap = ls.snapshot(params.text_document.uri)
     data: list[int] = []
     previous_line = previous_char = 0
     for token in semantic_tokens(snap.analysis):
@@ -531,20 +716,20 @@ def on_semantic_tokens(
 
 @SERVER.feature(types.TEXT_DOCUMENT_FORMATTING)
 @guarded
+@about_document
 def on_formatting(
-    ls: EpicLanguageServer, params: types.DocumentFormattingParams
+    ls: EpicLanguageServer, snap: Snapshot, params: types.DocumentFormattingParams
 ) -> list[types.TextEdit]:
     uri = params.text_document.uri
-    snap = ls.snapshot(uri)
     return _edits(format_document(snap.analysis.text, ls.path_of(uri)), snap.positions)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
 @guarded
+@about_document
 def on_range_formatting(
-    ls: EpicLanguageServer, params: types.DocumentRangeFormattingParams
+    ls: EpicLanguageServer, snap: Snapshot, params: types.DocumentRangeFormattingParams
 ) -> list[types.TextEdit]:
-    snap = ls.snapshot(params.text_document.uri)
     start = snap.positions.offset(params.range.start)
     end = snap.positions.offset(params.range.end)
     return _edits(format_selection(snap.analysis.text, start, end), snap.positions)
@@ -555,9 +740,20 @@ def on_range_formatting(
 
 @SERVER.feature(types.TEXT_DOCUMENT_CODE_LENS)
 @guarded
-def on_code_lens(ls: EpicLanguageServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+async def on_code_lens(
+    ls: EpicLanguageServer, params: types.CodeLensParams
+) -> list[types.CodeLens]:
+    lenses = await _code_lenses(ls, params)
+    if lenses:
+        ls.workers.prepare()  # a Run lens is on screen: have a worker ready for the click
+    return lenses
+
+
+@about_document
+def _code_lenses(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.CodeLensParams
+) -> list[types.CodeLens]:
     uri = params.text_document.uri
-    snap = ls.snapshot(uri)
     prefix = "epic.server." if ls.server_lenses else "epic."
     lenses = []
     for target in run_targets(snap.analysis.module):
@@ -584,6 +780,13 @@ def on_code_lens(ls: EpicLanguageServer, params: types.CodeLensParams) -> list[t
 @guarded
 async def on_run(ls: EpicLanguageServer, params: Any) -> dict[str, Any]:
     return await runs.run(ls, params)
+
+
+@SERVER.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)
+@logged
+def on_progress_cancel(ls: EpicLanguageServer, params: types.WorkDoneProgressCancelParams) -> None:
+    """Cancelling a run's progress cancels the run (pygls answers the notification first)."""
+    ls.run_cancels.cancel(params.token)
 
 
 def _run_command(mode: str) -> Callable[..., Any]:
@@ -625,16 +828,18 @@ def main(args: argparse.Namespace) -> int:
         format="epic-lsp %(levelname)s %(name)s: %(message)s",
     )
     warm_up()
-    SERVER.start_io()
+    try:
+        SERVER.start_io()
+    finally:
+        SERVER.workers.close()
     return 0
 
 
 def warm_up() -> None:
     """Loads the parser tables, the prelude and the built-ins table before the editor opens
     a file, so that the first diagnostics are as fast as the later ones. The objects made so
-    far live as long as the server: `gc.freeze` takes them out of every later collection,
+    far live as long as the server: freezing takes them out of every later collection,
     which keeps the collector's pauses short while a large file is re-analysed."""
     if Analysis("def main() = map(str, [1])\n").diagnostics:
         logger.warning("the warm-up program has diagnostics; the toolchain may be broken")
-    gc.collect()
-    gc.freeze()
+    freeze_long_lived_objects()

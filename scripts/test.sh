@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 EPIC_INSTALL_QUIET=1 bash scripts/install.sh
 $PY -m ruff check epic_lang lsp_server tests bench
+$PY -m ruff format --check epic_lang lsp_server tests bench
+$PY -m mypy
 $PY -m epic_lang fmt --check examples epic_lang/core/prelude.epic
 if [ -f vscode-extension/package.json ]; then
     (cd vscode-extension && npm test --silent)

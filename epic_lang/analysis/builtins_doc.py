@@ -1,4 +1,5 @@
-"""Writes `docs/builtins.md` from `BUILTINS`, so the reference never drifts from the tools.
+"""Writes `docs/builtins.md` from `BUILTINS`, so the reference never drifts from the tools
+and the evaluator, which read the same table.
 
 Run `python -m epic_lang.analysis.builtins_doc` after changing a built-in's doc (here or in
 `prelude.epic`); a test fails while the file is out of date.
@@ -14,13 +15,22 @@ from epic_lang.analysis.builtins import BuiltinInfo, BuiltinKind, builtins_table
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "builtins.md"
 
 _SECTIONS: tuple[tuple[BuiltinKind, str, str], ...] = (
-    ("builtin", "Pure built-ins",
-     "Computed inline by the evaluator and never dispatched as external calls."),
-    ("prelude", "Prelude",
-     "Written in EPIC itself (`epic_lang/core/prelude.epic`) and available in every module."),
-    ("llm", "LLM externals",
-     "Sent to the configured model backend as soon as their arguments are known; they run "
-     "at the same time as everything that does not need their result."),
+    (
+        "builtin",
+        "Pure built-ins",
+        "Computed inline by the evaluator and never dispatched as external calls.",
+    ),
+    (
+        "prelude",
+        "Prelude",
+        "Written in EPIC itself (`epic_lang/core/prelude.epic`) and available in every module.",
+    ),
+    (
+        "llm",
+        "LLM externals",
+        "Sent to the configured model backend as soon as their arguments are known; they run "
+        "at the same time as everything that does not need their result.",
+    ),
 )
 
 
@@ -34,8 +44,9 @@ def render_builtins_markdown() -> str:
         "`epic_lang/analysis/builtins.py` and the `##` docs of `prelude.epic`; do not edit. -->",
         "",
         "Every name here is an ordinary first-class value (`map(len, xs)` works) and can be "
-        "shadowed by a definition of the same name. Parameters with a default can be passed "
-        "by keyword (`split(s, sep=\",\")`).",
+        "shadowed by a definition of the same name. Any parameter can be passed by position "
+        'or by keyword (`split(s, sep=",")`). `epic check`, the evaluator and the editor all '
+        "read the signatures shown here.",
     ]
     for kind, title, intro in _SECTIONS:
         infos = sorted((i for i in table.values() if i.kind == kind), key=lambda i: i.name)

@@ -10,17 +10,19 @@ tree, so the language server can re-check on every keystroke.
 from __future__ import annotations
 
 import difflib
-import gc
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from epic_lang.analysis.builtins import BuiltinInfo, builtins_table
-from epic_lang.analysis.epic_imports import import_path, load_epic_module
+from epic_lang.analysis.epic_imports import load_epic_module
 from epic_lang.analysis.python_imports import PythonFunction, find_python_module
 from epic_lang.analysis.scope import Binding, Resolution, resolve
 from epic_lang.diagnostics import Diagnostic, Severity, has_errors
-from epic_lang.source import Span
+from epic_lang.modules.files import DISK, SourceFiles
+from epic_lang.modules.resolver import folder_of, resolve_import
+from epic_lang.process_settings import collector_paused
+from epic_lang.source import Span, with_lf_breaks
 from epic_lang.syntax import ast
 from epic_lang.syntax.parser import ParseResult, parse
 
@@ -57,18 +59,29 @@ def check_source(text: str, path: str | None = None) -> list[Diagnostic]:
 
 
 def check_parsed(
-    parsed: ParseResult, text: str, path: str | None = None, resolution: Resolution | None = None
+    parsed: ParseResult,
+    text: str,
+    path: str | None = None,
+    resolution: Resolution | None = None,
+    files: SourceFiles = DISK,
+    *,
+    defined: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
-    """`check_source` for a text already parsed (and maybe resolved), as an editor has it.
+    """`check_source` for a text already parsed (and maybe resolved), as an editor has it:
+    the one function that turns a text into its diagnostics, for `epic check` and the editor
+    alike, so that both always report the same problems.
 
     After syntax errors the declarations that did parse are still checked, but a name that
     the text defines somewhere (in a declaration that failed to parse) is not reported as
-    unknown, and a problem whose span contains a syntax error is left to that error."""
+    unknown, and a problem whose span contains a syntax error is left to that error.
+    `defined`: names defined outside the text (a program's `@external` callables)."""
     if not has_errors(parsed.diagnostics):
-        found = check_module(parsed.module, path, resolution)
+        found = _check_module(parsed.module, path, resolution, assume_defined=defined, files=files)
         return sort_diagnostics([*parsed.diagnostics, *found])
-    defined = frozenset(_DEFINED_IN_TEXT.findall(text))
-    found = check_module(parsed.module, path, resolution, assume_defined=defined)
+    in_text = frozenset(_DEFINED_IN_TEXT.findall(with_lf_breaks(text)))
+    found = _check_module(
+        parsed.module, path, resolution, assume_defined=defined | in_text, files=files
+    )
     # A half-typed call (`len(` at a syntax error) is not also a wrong call.
     errors = [d.span.start for d in parsed.diagnostics]
     found = [d for d in found if not any(d.span.start <= e <= d.span.end for e in errors)]
@@ -82,26 +95,23 @@ def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=lambda d: (d.span.start, d.span.end))
 
 
-def check_module(
+def _check_module(
     module: ast.Module,
     path: str | None = None,
     resolution: Resolution | None = None,
     *,
     assume_defined: frozenset[str] = frozenset(),
+    files: SourceFiles = DISK,
 ) -> list[Diagnostic]:
     """The static checks of a parsed module (pass `resolution` to reuse one already made).
     Relative imports are looked up beside `path`; without a path they are not checked.
-    Names in `assume_defined` are never reported as unknown."""
+    Names in `assume_defined` are never reported as unknown. Imported files are read from
+    `files` (with the editor's unsaved buffers in the language server)."""
     # Like the parser, pause the cyclic collector: the checks allocate many small objects
     # and no garbage cycles, and collections would walk the whole tree again and again.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        checker = _Checker(resolution or resolve(module), path, assume_defined)
+    with collector_paused():
+        checker = _Checker(resolution or resolve(module), path, assume_defined, files)
         checker.run()
-    finally:
-        if collecting:
-            gc.enable()
     return sort_diagnostics(checker.diagnostics)
 
 
@@ -109,10 +119,15 @@ class _Checker:
     """One run of every check over a resolution; collects the diagnostics in a list."""
 
     def __init__(
-        self, resolution: Resolution, path: str | None, assume_defined: frozenset[str]
+        self,
+        resolution: Resolution,
+        path: str | None,
+        assume_defined: frozenset[str],
+        files: SourceFiles,
     ) -> None:
         self.resolution = resolution
         self.path = path
+        self.files = files
         self.assume_defined = assume_defined
         self.diagnostics: list[Diagnostic] = []
         # The literals are suggested too, for Python habits like `True` and `None`.
@@ -138,7 +153,8 @@ class _Checker:
     def too_deep(self) -> None:
         for decl in self.resolution.too_deep:
             self.report(
-                WARNING, decl.name.span,
+                WARNING,
+                decl.name.span,
                 "this declaration is nested too deeply to check completely",
                 "too-deep",
             )
@@ -168,7 +184,8 @@ class _Checker:
         for binding in self.resolution.redefinitions:
             first = self.resolution.top_level[binding.name.text]
             self.report(
-                ERROR, binding.name.span,
+                ERROR,
+                binding.name.span,
                 f"`{binding.name.text}` is already defined at line {first.name.span.line}",
                 "duplicate-definition",
             )
@@ -187,7 +204,8 @@ class _Checker:
         for binding, uses in self.resolution.uses.items():
             if binding.kind == "local" and not uses and not binding.name.text.startswith("_"):
                 self.report(
-                    WARNING, binding.name.span,
+                    WARNING,
+                    binding.name.span,
                     f"`{binding.name.text}` is never used (its value is still computed; "
                     f"name it `_{binding.name.text}` to keep it without this warning)",
                     "unused-let",
@@ -198,7 +216,8 @@ class _Checker:
             for case, later in zip(match.cases, match.cases[1:], strict=False):
                 if isinstance(case.pattern, ast.PWildcard | ast.PName):
                     self.report(
-                        WARNING, later.span,
+                        WARNING,
+                        later.span,
                         "this case is never reached: the case before it matches everything",
                         "unreachable-case",
                     )
@@ -207,13 +226,14 @@ class _Checker:
     # -- imports --------------------------------------------------------------------------
 
     def imports(self) -> None:
-        base_dir = Path(self.path).resolve().parent if self.path else None
+        base = folder_of(self.path)
         for binding in self.resolution.top_level.values():
             decl = binding.node
             if not isinstance(decl, ast.Import):
                 continue
             if decl.python:
-                found = find_python_module(decl.source, base_dir)
+                folder = None if base is None else Path(base)
+                found = find_python_module(decl.source, folder, self.files)
                 if not found.found:
                     self.report(ERROR, decl.source_span, found.problem or "", "missing-import")
                 elif found.problem:
@@ -222,17 +242,18 @@ class _Checker:
                     self.python_members[binding] = found.members
                 self.python_functions[binding] = found.functions
                 continue
-            file = import_path(decl.source, self.path)
+            file = resolve_import(decl.source, False, base).path
             if file is None:
                 continue
-            if not file.is_file():
+            imported = load_epic_module(file, self.files)
+            if imported is None:
                 self.report(
-                    ERROR, decl.source_span,
-                    f"no EPIC file `{decl.source}` (looked for {file})", "missing-import",
+                    ERROR,
+                    decl.source_span,
+                    f"no EPIC file `{decl.source}` (looked for {file})",
+                    "missing-import",
                 )
-                continue
-            imported = load_epic_module(file)
-            if imported is not None and not imported.has_errors:
+            elif not imported.has_errors:
                 self.epic_imports[binding] = imported.top_level
 
     def members(self) -> None:
@@ -247,7 +268,9 @@ class _Checker:
             best = difflib.get_close_matches(member, list(known), n=1)
             hint = f"; did you mean `{alias}.{best[0]}`?" if best else ""
             self.report(
-                ERROR, node.name.span, f"`{alias}` has no member `{member}`{hint}",
+                ERROR,
+                node.name.span,
+                f"`{alias}` has no member `{member}`{hint}",
                 "unknown-member",
             )
 
@@ -275,9 +298,11 @@ class _Checker:
                 return target.name, tuple((p, d is not None) for p, d in target.params)
             if isinstance(target, Binding) and isinstance(target.node, ast.Def):
                 return target.name.text, _def_signature(target.node)
-            if isinstance(target, Binding) and isinstance(
-                target.node, ast.LetDecl | ast.BlockLet | ast.LetIn
-            ) and isinstance(target.node.value, ast.Lambda):
+            if (
+                isinstance(target, Binding)
+                and isinstance(target.node, ast.LetDecl | ast.BlockLet | ast.LetIn)
+                and isinstance(target.node.value, ast.Lambda)
+            ):
                 return target.name.text, _def_signature(target.node.value)
         elif isinstance(func, ast.Field) and isinstance(func.obj, ast.Var):
             target = self.resolution.targets.get(func.obj)
@@ -302,25 +327,31 @@ class _Checker:
         if any(a.name is not None for a in args[: len(positional)]):
             return  # a positional argument after a keyword one: the parser reports it
         given: set[str] = set(params[: len(positional)])
-        for arg in args[len(positional):]:
+        for arg in args[len(positional) :]:
+            assert arg.name is not None  # the positional arguments all come first (above)
             keyword = arg.name.text
             if keyword not in params:
                 best = difflib.get_close_matches(keyword, params, n=1)
                 hint = f"; did you mean `{best[0]}`?" if best else ""
                 self.report(
-                    ERROR, arg.name.span,
-                    f"`{name}` has no parameter `{keyword}`{hint}", "unknown-keyword",
+                    ERROR,
+                    arg.name.span,
+                    f"`{name}` has no parameter `{keyword}`{hint}",
+                    "unknown-keyword",
                 )
             elif keyword in given:
                 self.report(
-                    ERROR, arg.name.span, f"`{keyword}` is given twice in this call of `{name}`",
+                    ERROR,
+                    arg.name.span,
+                    f"`{keyword}` is given twice in this call of `{name}`",
                     "duplicate-argument",
                 )
             given.add(keyword)
         if len(positional) > len(params):
             extra = positional[len(params)]
             self.report(
-                ERROR, extra.span,
+                ERROR,
+                extra.span,
                 f"`{name}` takes {_count(signature)} but {len(positional)} "
                 f"{'was' if len(positional) == 1 else 'were'} given",
                 "arity",
@@ -330,8 +361,10 @@ class _Checker:
             names = ", ".join(f"`{p}`" for p in missing)
             plural = "s" if len(missing) > 1 else ""
             self.report(
-                ERROR, span, f"`{name}` is missing argument{plural} {names} "
-                f"(it takes {_count(signature)})", "arity",
+                ERROR,
+                span,
+                f"`{name}` is missing argument{plural} {names} (it takes {_count(signature)})",
+                "arity",
             )
 
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from epic_lang.analysis.checks import check_source, sort_diagnostics
-from epic_lang.analysis.source_file import read_source_file
 from epic_lang.diagnostics import Diagnostic, Severity
+from epic_lang.modules.reader import read_source_file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

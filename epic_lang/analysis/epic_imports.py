@@ -1,62 +1,66 @@
-"""Finding and reading the EPIC file that `import "./x.epic" as x` names.
+"""The imported EPIC file as the checks need it: its top-level names and whether it parsed.
 
-The checks use it to report a missing file, an unknown member `x.f` and a wrong call of
-`x.f(...)`; the language server uses it to go to a definition in another file. A file is
-parsed once and cached until it changes on disk.
+The checks use it to report an unknown member `x.f` and a wrong call of `x.f(...)`; the
+language server uses `imports` to find the open files to re-check when a file changes. The
+text comes from a `SourceFiles` (the editor's unsaved buffer when one is open), and the parse
+is cached there per version of the file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from epic_lang.diagnostics import has_errors
+from epic_lang.modules.files import DISK, SourceFiles, SourceText
+from epic_lang.modules.resolver import folder_of, resolve_import
 from epic_lang.syntax import ast
 
 
 @dataclass(frozen=True, slots=True)
 class EpicModule:
-    """A parsed imported file: its top-level declarations by name (the first of each name)
-    and whether it had syntax errors (then a missing member may only be unparsed)."""
+    """A parsed imported file: its top-level declarations by name (the first of each name),
+    whether it had syntax errors (then a missing member may only be unparsed), and the EPIC
+    files it imports in turn."""
 
-    file: Path
+    file: str
     module: ast.Module
     has_errors: bool
     top_level: dict[str, ast.Decl]
+    imports: tuple[str, ...]
 
 
-def import_path(source: str, importer: str | None) -> Path | None:
-    """The file an import names, relative to the importing file's folder; None when the
-    importing text has no file and the import is relative (an unsaved editor buffer)."""
-    target = Path(source)
-    if target.is_absolute():
-        return target
-    if importer is None:
-        return None
-    return Path(importer).resolve().parent / target
+EPIC_MODULE = "epic-module"
+"""The kind of `EpicModule`s in a `SourceFiles`'s cache (the language server offers it the
+ones of open files, from their analyses)."""
 
 
-def load_epic_module(file: Path) -> EpicModule | None:
+def load_epic_module(file: str, files: SourceFiles = DISK) -> EpicModule | None:
     """The parsed file, or None if it cannot be read."""
-    try:
-        stat = file.stat()
-    except OSError:
-        return None
-    return _load(file.resolve(), stat.st_mtime_ns, stat.st_size)
+    return files.derived(file, EPIC_MODULE, _parse)
 
 
-@lru_cache(maxsize=128)
-def _load(file: Path, mtime_ns: int, size: int) -> EpicModule | None:
-    from epic_lang.syntax.parser import parse
+def epic_import_files(module: ast.Module, importer: str | None) -> tuple[str, ...]:
+    """The paths of the EPIC files `module` (the text of the file `importer`) imports."""
+    base = folder_of(importer)
+    targets = (
+        resolve_import(decl.source, False, base).path
+        for decl in module.decls
+        if isinstance(decl, ast.Import) and not decl.python
+    )
+    return tuple(path for path in targets if path is not None)
 
-    try:
-        text = file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    result = parse(text, str(file))
+
+def epic_module(file: str, module: ast.Module, syntax_errors: bool) -> EpicModule:
+    """What importers need of the parsed text of `file`."""
     top_level: dict[str, ast.Decl] = {}
-    for decl in result.module.decls:
+    for decl in module.decls:
         name = decl.alias if isinstance(decl, ast.Import) else decl.name
         top_level.setdefault(name.text, decl)
-    return EpicModule(file, result.module, has_errors(result.diagnostics), top_level)
+    return EpicModule(file, module, syntax_errors, top_level, epic_import_files(module, file))
+
+
+def _parse(source: SourceText) -> EpicModule:
+    from epic_lang.syntax.parser import parse
+
+    result = parse(source.text, source.path)
+    return epic_module(source.path, result.module, has_errors(result.diagnostics))

@@ -4,7 +4,8 @@ Importing a Python module executes it, and opening a file in an editor must neve
 So a module name is looked up with the import system's *finders* only (the top-level name with
 `importlib.util.find_spec`, submodules with `PathFinder` inside the package's folders, since
 `find_spec("a.b")` would import `a`), and a Python file beside the program (`"./tools.py"`)
-is read with Python's `ast` module to learn which names it defines.
+is read with Python's `ast` module to learn which names it defines. Which of the two an import
+names is decided by `epic_lang.modules.resolver`, as for the evaluator.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import ast
 import importlib.machinery
 import importlib.util
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+
+from epic_lang.modules.files import DISK, SourceFiles, SourceText
+from epic_lang.modules.resolver import ImportKind, resolve_import
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,22 +55,21 @@ class PythonModule:
     functions: dict[str, PythonFunction] = field(default_factory=dict)
 
 
-def is_file_import(source: str) -> bool:
-    """`"./tools.py"`, `"../lib/x.py"` and `"/abs/x.py"` name files; `"math"` a module."""
-    return source.startswith((".", "/")) or source.endswith(".py")
-
-
-def find_python_module(source: str, base_dir: Path | None) -> PythonModule:
-    """Looks up a Python import of a program in `base_dir` (None: relative files unknown)."""
-    if is_file_import(source):
-        if base_dir is None and not source.startswith("/"):
-            return PythonModule(source, True)
-        file = (base_dir or Path("/")) / source
-        if not file.is_file():
-            problem = f"no Python file `{source}` (looked for {file})"
-            return PythonModule(source, False, file, None, problem)
-        return _read_python_file(file.resolve())
-    return _find_named_module(source, base_dir)
+def find_python_module(
+    source: str, base_dir: Path | None, files: SourceFiles = DISK
+) -> PythonModule:
+    """Looks up a Python import of a program in `base_dir` (None: relative files unknown);
+    a Python file is read from `files`."""
+    target = resolve_import(source, True, None if base_dir is None else str(base_dir))
+    if target.kind is ImportKind.PYTHON_MODULE:
+        return _find_named_module(source, base_dir)
+    if target.path is None:
+        return PythonModule(source, True)
+    found = files.derived(target.path, "python-file", _read_python_file)
+    if found is None:
+        problem = f"no Python file `{source}` (looked for {target.path})"
+        return PythonModule(source, False, Path(target.path), None, problem)
+    return found
 
 
 def _find_named_module(source: str, base_dir: Path | None) -> PythonModule:
@@ -96,29 +98,27 @@ def _find_named_module(source: str, base_dir: Path | None) -> PythonModule:
     return PythonModule(source, True)
 
 
-def _read_python_file(file: Path) -> PythonModule:
-    stat = file.stat()
-    return _read_python_file_cached(file, stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=256)
-def _read_python_file_cached(file: Path, mtime_ns: int, size: int) -> PythonModule:
-    """Parses the file (cached until it changes) and lists the names it defines."""
-    source = str(file)
+def _read_python_file(text: SourceText) -> PythonModule:
+    """Parses the file (cached per version by `SourceFiles`) and lists the names it defines.
+    The text is read as every source file is, as UTF-8 (Python's default too)."""
+    file = Path(text.path)
+    if text.problems:
+        reason = text.problems[0].message
+        return PythonModule(text.path, True, file, None, f"cannot read `{file.name}`: {reason}")
     try:
-        tree = ast.parse(file.read_bytes(), filename=source)
+        tree = ast.parse(text.text, filename=text.path)
     except SyntaxError as error:
         where = f" at line {error.lineno}" if error.lineno else ""
         problem = f"`{file.name}` has a Python syntax error{where}: {error.msg}"
-        return PythonModule(source, True, file, None, problem)
-    except (ValueError, OSError) as error:
-        return PythonModule(source, True, file, None, f"cannot read `{file.name}`: {error}")
+        return PythonModule(text.path, True, file, None, problem)
+    except ValueError as error:  # null bytes
+        return PythonModule(text.path, True, file, None, f"cannot read `{file.name}`: {error}")
     functions = {
         stmt.name: _function(stmt)
         for stmt in tree.body
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
     }
-    return PythonModule(source, True, file, _module_names(tree), None, functions)
+    return PythonModule(text.path, True, file, _module_names(tree), None, functions)
 
 
 def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> PythonFunction:
@@ -134,8 +134,13 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> PythonFunction:
         args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs or node.decorator_list
     )
     return PythonFunction(
-        node.name, f"{node.name}({ast.unparse(args)})", params, ast.get_docstring(node),
-        node.lineno, isinstance(node, ast.AsyncFunctionDef), checkable,
+        node.name,
+        f"{node.name}({ast.unparse(args)})",
+        params,
+        ast.get_docstring(node),
+        node.lineno,
+        isinstance(node, ast.AsyncFunctionDef),
+        checkable,
     )
 
 
@@ -169,14 +174,17 @@ def _top_level_names(body: list[ast.stmt]) -> frozenset[str] | None:
                     return None
                 names.add(alias.asname or alias.name.split(".")[0])
         elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.For | ast.With):
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else (
-                [item.optional_vars for item in stmt.items if item.optional_vars]
-                if isinstance(stmt, ast.With) else [stmt.target]
+            targets = (
+                stmt.targets
+                if isinstance(stmt, ast.Assign)
+                else (
+                    [item.optional_vars for item in stmt.items if item.optional_vars]
+                    if isinstance(stmt, ast.With)
+                    else [stmt.target]
+                )
             )
             for target in targets:
-                names.update(
-                    n.id for n in ast.walk(target) if isinstance(n, ast.Name)
-                )
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
         for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
             if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 pending.extend(getattr(stmt, attr, ()))

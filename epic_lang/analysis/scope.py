@@ -3,7 +3,7 @@
 The result is a side table over the syntax tree (the tree itself is never changed), in the
 manner of jlox's resolver. The checks read it for unknown names, unused lets and call arity;
 the language server reads it for go-to-definition, find-references, rename, hover and
-completion. Scoping follows LANGUAGE.md: top-level names (defs, lets, import aliases) are
+completion. Scoping follows docs/language.md §3-4: top-level names (defs, lets, import aliases) are
 visible everywhere in the module and may refer to each other; a block `let` is visible from
 the line after it to the end of its block; `let ... in`, parameters and pattern variables are
 visible in their body; a parameter's default sees the parameters before it. Names inside
@@ -96,7 +96,7 @@ class Resolution:
     calls: list[ast.Call | ast.Pipe] = field(default_factory=list)
     members: list[tuple[ast.Field, Binding]] = field(default_factory=list)
     matches: list[ast.Match] = field(default_factory=list)
-    too_deep: list[ast.Decl] = field(default_factory=list)
+    too_deep: list[ast.Def | ast.LetDecl] = field(default_factory=list)
     params_of: dict[Binding, dict[str, Binding]] = field(default_factory=dict)
     _occurrences: list[Occurrence] = field(default_factory=list, init=False, repr=False)
     _occurrence_starts: list[int] | None = field(default=None, init=False, repr=False)
@@ -114,7 +114,8 @@ class Resolution:
         names: dict[str, Target] = dict(builtins_table())
         names.update(self.top_level)
         local = [
-            b for b in self.bindings
+            b
+            for b in self.bindings
             if b.kind in ("param", "local", "pattern") and b.visible[0] <= offset <= b.visible[1]
         ]
         local.sort(key=lambda b: b.visible[0])
@@ -125,7 +126,8 @@ class Resolution:
     def local_names_at(self, offset: int) -> dict[str, Binding]:
         """Only the parameters, lets and pattern variables visible at `offset`."""
         return {
-            name: target for name, target in self.names_in_scope(offset).items()
+            name: target
+            for name, target in self.names_in_scope(offset).items()
             if isinstance(target, Binding) and target.kind in ("param", "local", "pattern")
         }
 
@@ -136,7 +138,8 @@ class Resolution:
             occurrences += [Occurrence(v.span, t, False) for v, t in self.targets.items()]
             occurrences += [
                 Occurrence(name.span, binding, False)
-                for binding, names in self.keyword_uses.items() for name in names
+                for binding, names in self.keyword_uses.items()
+                for name in names
             ]
             occurrences.sort(key=lambda o: o.span.start)
             self._occurrences = occurrences
@@ -199,8 +202,11 @@ class _Resolver:
         owners: list[Binding] = []
         for decl in module.decls:
             kind: BindingKind = (
-                "def" if isinstance(decl, ast.Def)
-                else "import" if isinstance(decl, ast.Import) else "let"
+                "def"
+                if isinstance(decl, ast.Def)
+                else "import"
+                if isinstance(decl, ast.Import)
+                else "let"
             )
             name = decl.alias if isinstance(decl, ast.Import) else decl.name
             binding = self.bind(name, kind, decl, whole)
@@ -210,10 +216,12 @@ class _Resolver:
             else:
                 self.result.top_level[name.text] = binding
         for decl, owner in zip(module.decls, owners, strict=True):
+            if isinstance(decl, ast.Import):
+                continue
             try:
                 if isinstance(decl, ast.Def):
                     self.result.params_of[owner] = self.function(decl, decl.params, decl.body)
-                elif isinstance(decl, ast.LetDecl):
+                else:
                     self.expr(decl.value)
             except RecursionError:
                 self.scopes.clear()
@@ -286,11 +294,12 @@ class _Resolver:
 
     def if_(self, node: ast.If) -> None:
         # A long `else if` chain nests in `orelse`; walk it in a loop, not by recursion.
-        while isinstance(node, ast.If):
-            self.expr(node.cond)
-            self.expr(node.then)
-            node = node.orelse
-        self.expr(node)
+        link: ast.Expr = node
+        while isinstance(link, ast.If):
+            self.expr(link.cond)
+            self.expr(link.then)
+            link = link.orelse
+        self.expr(link)
 
     def let_in(self, node: ast.LetIn) -> None:
         self.expr(node.value)
@@ -304,9 +313,7 @@ class _Resolver:
         self.scopes.append(scope)
         for let in node.lets:
             self.expr(let.value)
-            scope[let.name.text] = self.bind(
-                let.name, "local", let, (let.span.end, node.span.end)
-            )
+            scope[let.name.text] = self.bind(let.name, "local", let, (let.span.end, node.span.end))
         self.expr(node.result)
         self.scopes.pop()
 
@@ -339,10 +346,11 @@ class _Resolver:
         # Long chains (`a + b + c ...`, `x |> f |> g ...`) nest to the left; walk the left
         # spine in a loop so that a chain of any length needs no deep recursion.
         spine = []
-        while type(node) in _BINARY:
-            spine.append(node)
-            node = node.left
-        self.expr(node)
+        operand: ast.Expr = node
+        while isinstance(operand, _BINARY):
+            spine.append(operand)
+            operand = operand.left
+        self.expr(operand)
         for link in reversed(spine):
             self.expr(link.right)
             if type(link) is ast.Pipe:
@@ -401,7 +409,7 @@ class _Resolver:
                     result.keyword_uses.setdefault(param, []).append(arg.name)
 
 
-_BINARY = frozenset({ast.BoolOp, ast.Compare, ast.BinOp, ast.Pipe})
+_BINARY = (ast.BoolOp, ast.Compare, ast.BinOp, ast.Pipe)
 
 
 def _nothing(node: ast.Expr) -> None:

@@ -2,7 +2,7 @@
 
 This is the only place that knows how `if`, `and`, `or`, `not`, `match`, pipes, f-strings,
 blocks and operators are encoded, so the evaluators only ever see variables, constants,
-functions, applications, `let` and primitive calls (LANGUAGE.md §6). Booleans are Church
+functions, applications, `let` and primitive calls (docs/language.md §10). Booleans are Church
 booleans: `if c then a else b` is `c(fn() => a, fn() => b)`, and `true`/`false` are the
 globals `Var("true")`/`Var("false")` that the evaluator binds to the prelude's `church_true`
 and `church_false`.
@@ -21,6 +21,7 @@ shadow a user's variable.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 from epic_lang.core import terms as core
 from epic_lang.core.match import compile_match
@@ -263,14 +264,7 @@ class _Desugarer:
 
 
 # One method per surface expression class, found by the class's name (`_If` for `ast.If`).
-_DISPATCH = {
-    cls: getattr(_Desugarer, "_" + cls.__name__)
-    for cls in (
-        ast.Var, ast.Literal, ast.FString, ast.Lambda, ast.If, ast.LetIn, ast.Block,
-        ast.Match, ast.Pipe, ast.BoolOp, ast.Not, ast.Compare, ast.BinOp, ast.Neg, ast.Call,
-        ast.Index, ast.Slice, ast.Field, ast.TupleExpr, ast.ListExpr, ast.RecordExpr,
-    )
-}
+_DISPATCH = {cls: getattr(_Desugarer, "_" + cls.__name__) for cls in get_args(ast.Expr)}
 
 
 def _in_core_order(args: list[tuple[str | None, core.Term, Span]]) -> bool:

@@ -33,8 +33,10 @@ def show_term(term: core.Term, indent: int = 0) -> str:
 
 def show_module(module: core.CoreModule) -> str:
     """Every import and global of `module`, one top-level form each."""
-    out = [f"(import {m.alias} {'python ' if m.python else ''}{show_const(m.source)})"
-           for m in module.imports]
+    out = [
+        f"(import {m.alias} {'python ' if m.python else ''}{show_const(m.source)})"
+        for m in module.imports
+    ]
     out += [f"(define {name}\n  {show_term(term, 2)})" for name, term in module.globals]
     return "\n".join(out) + "\n"
 

@@ -1,4 +1,4 @@
-"""The core calculus (LANGUAGE.md §6): the only forms the evaluators know.
+"""The core calculus (docs/language.md §10): the only forms the evaluators know.
 
 The desugarer turns the surface tree into these six forms; conditionals, booleans, `match`,
 pipes and blocks are gone by then (booleans are Church-encoded, see `prelude.epic`). Every
@@ -72,14 +72,7 @@ class Prim:
     span: Span
 
 
-Term = (
-    Var
-    | Const
-    | Lam
-    | App
-    | Let
-    | Prim
-)
+Term = Var | Const | Lam | App | Let | Prim
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +98,7 @@ class CoreModule:
 
 # The primitive operations, by name, with the number of arguments they take and whether they
 # wait for their arguments (strict) or not. Constructors are lazy in their elements so that
-# lists, tuples and records hold pending slots (LANGUAGE.md §7 rule 4). Comparison primitives
+# lists, tuples and records hold pending slots (docs/language.md §11 rule 4). Comparison primitives
 # return the prelude's Church booleans.
 PRIMITIVES: dict[str, tuple[int | None, bool]] = {
     # arithmetic and comparison, strict

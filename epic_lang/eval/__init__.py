@@ -1,4 +1,4 @@
-"""The evaluators (LANGUAGE.md §7): `load`, `run_source` and `Program` are the entry points.
+"""The evaluators (docs/language.md §11): `load`, `run_source` and `Program` are the entry points.
 
 Names are re-exported lazily so that `import epic_lang.eval` stays cheap for tools that only
 need, say, value formatting.

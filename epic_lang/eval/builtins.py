@@ -1,8 +1,8 @@
-"""The pure built-in functions of LANGUAGE.md §8, in one table keyed by name.
+"""The pure built-in functions of docs/language.md §12: their implementations, keyed by name.
 
-They run inline in the machine (never dispatched, never traced). Their signatures and docs
-for the tools live in `epic_lang.analysis.builtins.BUILTINS`; a test keeps the two name sets
-in step.
+They run inline in the machine (never dispatched, never traced). Their names, parameters,
+defaults and docs come from the one table of built-ins, `epic_lang.analysis.builtins`, which
+the checks, hover and docs/builtins.md read too; this module only adds what each one computes.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from epic_lang.analysis.builtins import PURE_BUILTINS, BuiltinInfo
 from epic_lang.eval.errors import EpicError
 from epic_lang.eval.prims import boolean
 from epic_lang.eval.values import (
@@ -24,6 +25,8 @@ from epic_lang.eval.values import (
     to_python,
     type_name,
 )
+from epic_lang.syntax import ast
+from epic_lang.syntax.parser import parse
 
 
 def _want(name: str, value: Any, *types: type) -> Any:
@@ -33,8 +36,14 @@ def _want(name: str, value: Any, *types: type) -> Any:
     return value
 
 
-_TYPE_WORDS = {str: "a str", int: "an int", float: "a float", list: "a list",
-               tuple: "a tuple", dict: "a record"}
+_TYPE_WORDS = {
+    str: "a str",
+    int: "an int",
+    float: "a float",
+    list: "a list",
+    tuple: "a tuple",
+    dict: "a record",
+}
 
 
 def _len(x: Any) -> int:
@@ -145,8 +154,9 @@ def _compile(name: str, pattern: Any) -> re.Pattern[str]:
 
 
 def _regex_match(pattern: Any, s: Any) -> Any:
-    return boolean(_compile("regex_match", pattern).fullmatch(_want("regex_match", s, str))
-                   is not None)
+    return boolean(
+        _compile("regex_match", pattern).fullmatch(_want("regex_match", s, str)) is not None
+    )
 
 
 def _regex_search(pattern: Any, s: Any) -> Any:
@@ -155,8 +165,7 @@ def _regex_search(pattern: Any, s: Any) -> Any:
 
 
 def _regex_findall(pattern: Any, s: Any) -> Any:
-    return from_python(_compile("regex_findall", pattern).findall(
-        _want("regex_findall", s, str)))
+    return from_python(_compile("regex_findall", pattern).findall(_want("regex_findall", s, str)))
 
 
 def _keys(r: Any) -> list[str]:
@@ -173,35 +182,59 @@ def _get(r: Any, key: Any, default: Any = None) -> Any:
     return r.get(key, default)
 
 
-def _b(name: str, fn: Callable[..., Any], params: str, deep: bool = False,
-       **defaults: Any) -> Builtin:
-    return Builtin(name, fn, tuple(params.split()), defaults, deep)
+def table_parameters(info: BuiltinInfo) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """A built-in's parameter names and default values as the evaluator binds them, read from
+    the table's EPIC source text of each default (a literal such as `none`, `0.8` or `[]`)."""
+    names = tuple(name for name, _ in info.params)
+    defaults = {name: _literal(info.name, text) for name, text in info.params if text is not None}
+    return names, defaults
 
 
-BUILTIN_FUNCTIONS: dict[str, Builtin] = {
-    b.name: b
-    for b in (
-        _b("len", _len, "x"),
-        _b("str", to_display, "x", deep=True),
-        _b("int", _int, "x"),
-        _b("float", _float, "x"),
-        _b("range", _range, "a b", b=None),
-        _b("split", _split, "s sep", sep=None),
-        _b("join", _join, "xs sep", deep=True, sep=""),
-        _b("strip", _str_method("strip", str.strip, 1), "s"),
-        _b("lower", _str_method("lower", str.lower, 1), "s"),
-        _b("upper", _str_method("upper", str.upper, 1), "s"),
-        _b("replace", _str_method("replace", str.replace, 3), "s old new"),
-        _b("startswith", _str_method("startswith", str.startswith, 2), "s prefix"),
-        _b("endswith", _str_method("endswith", str.endswith, 2), "s suffix"),
-        _b("find", _str_method("find", str.find, 2), "s sub"),
-        _b("json_parse", _json_parse, "s"),
-        _b("json_dump", _json_dump, "x", deep=True),
-        _b("regex_match", _regex_match, "pattern s"),
-        _b("regex_search", _regex_search, "pattern s"),
-        _b("regex_findall", _regex_findall, "pattern s"),
-        _b("keys", _keys, "r"),
-        _b("values", _values, "r"),
-        _b("get", _get, "r key default", default=None),
-    )
+def _literal(name: str, text: str) -> Any:
+    """The value of a default as EPIC's own parser reads it, so that a default in the table
+    means what the same text means in a `def` (only literals are allowed there)."""
+    parsed = parse(f"let default = {text}\n")
+    decl = parsed.module.decls[0] if not parsed.diagnostics else None
+    value = decl.value if isinstance(decl, ast.LetDecl) else None
+    if isinstance(value, ast.Literal):
+        return from_python(value.value)
+    if isinstance(value, ast.ListExpr) and all(isinstance(i, ast.Literal) for i in value.items):
+        return [from_python(i.value) for i in value.items if isinstance(i, ast.Literal)]
+    raise ValueError(f"the default {text!r} of built-in `{name}` is not a literal")
+
+
+# What each built-in of the table computes, and whether it needs its arguments resolved deeply
+# (all the way into lists and records) rather than only at the top.
+_IMPLEMENTATIONS: dict[str, tuple[Callable[..., Any], bool]] = {
+    "len": (_len, False),
+    "str": (to_display, True),
+    "int": (_int, False),
+    "float": (_float, False),
+    "range": (_range, False),
+    "split": (_split, False),
+    "join": (_join, True),
+    "strip": (_str_method("strip", str.strip, 1), False),
+    "lower": (_str_method("lower", str.lower, 1), False),
+    "upper": (_str_method("upper", str.upper, 1), False),
+    "replace": (_str_method("replace", str.replace, 3), False),
+    "startswith": (_str_method("startswith", str.startswith, 2), False),
+    "endswith": (_str_method("endswith", str.endswith, 2), False),
+    "find": (_str_method("find", str.find, 2), False),
+    "json_parse": (_json_parse, False),
+    "json_dump": (_json_dump, True),
+    "regex_match": (_regex_match, False),
+    "regex_search": (_regex_search, False),
+    "regex_findall": (_regex_findall, False),
+    "keys": (_keys, False),
+    "values": (_values, False),
+    "get": (_get, False),
 }
+
+
+def _builtin(info: BuiltinInfo) -> Builtin:
+    fn, deep = _IMPLEMENTATIONS[info.name]
+    params, defaults = table_parameters(info)
+    return Builtin(info.name, fn, params, defaults, deep)
+
+
+BUILTIN_FUNCTIONS: dict[str, Builtin] = {info.name: _builtin(info) for info in PURE_BUILTINS}

@@ -3,6 +3,7 @@
 The result goes to stdout (a string raw, any other value as an EPIC literal, or JSON with
 `--json`); everything else — the backend line, the progress line, the timeline, the summary
 and errors — goes to stderr, so that `epic run f.epic > out.txt` captures only the answer.
+A result always prints: what stdout's encoding cannot take is escaped (`stream_text`).
 """
 
 from __future__ import annotations
@@ -13,30 +14,42 @@ import json
 import os
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from epic_lang.cli_options import add_run_arguments
 from epic_lang.eval.runtime import default_progress_stream
+
+if TYPE_CHECKING:
+    from epic_lang.llm.interface import TokenUsage
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "A character of the result that stdout's encoding cannot take, or a lone surrogate, is "
+        "printed as an escape: \\xe9, \\ud800, \\U0001f600 as in an EPIC string literal, or "
+        "\\u00e9 and surrogate pairs with --json, which stays valid JSON of the same value."
+    )
     parser.add_argument("file", help="the .epic program to run")
     parser.add_argument("--entry", default="main", help="the function to call (default: main)")
-    parser.add_argument("--arg", action="append", default=[], metavar="NAME=JSON",
-                        help="pass an argument to the entry function by name (JSON value)")
-    parser.add_argument("--mode", choices=("opportunistic", "sequential"),
-                        default="opportunistic", help="evaluation strategy")
+    parser.add_argument(
+        "--arg",
+        action="append",
+        default=[],
+        metavar="NAME=JSON",
+        help="pass an argument to the entry function by name (JSON value)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--trace", metavar="FILE", help="write a Chrome trace-event JSON file")
     parser.add_argument("--trace-html", metavar="FILE", help="write an HTML timeline")
-    parser.add_argument("--timeline", action="store_true",
-                        help="print a Gantt chart of the external calls on stderr")
-    parser.add_argument("--max-concurrency", type=int, metavar="N",
-                        help="at most N calls in flight per backend")
-    parser.add_argument("--llm", metavar="URL", help="base URL of an OpenAI-compatible API")
-    parser.add_argument("--model", metavar="NAME", help="the model name to request")
-    parser.add_argument("--cache", action="store_true", help="cache LLM answers on disk")
-    parser.add_argument("--batch", action="store_true",
-                        help="batch concurrent LLM requests where the backend allows it")
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="print a Gantt chart of the external calls on stderr",
+    )
+    parser.add_argument(
+        "--max-concurrency", type=int, metavar="N", help="at most N calls in flight per backend"
+    )
+    add_run_arguments(parser)
 
 
 def parse_args(pairs: list[str]) -> dict[str, Any]:
@@ -92,43 +105,55 @@ async def _run(program: Any, args: argparse.Namespace, kwargs: dict[str, Any]) -
     from epic_lang.eval.errors import EpicRuntimeError
     from epic_lang.eval.program import EpicLoadError
     from epic_lang.eval.trace import Trace
+    from epic_lang.llm.interface import LLMBackend
 
-    backend = None
+    backend: LLMBackend | None = None
 
-    def make_backend() -> Any:
+    def make_backend() -> LLMBackend:
         nonlocal backend
         if backend is None:
             from epic_lang.llm.config import backend_from_options
 
-            backend = backend_from_options(llm_url=args.llm, model=args.model, cache=args.cache,
-                                           batch=args.batch, program_path=args.file)
+            backend = backend_from_options(
+                llm_url=args.llm,
+                model=args.model,
+                cache=args.cache,
+                batch=args.batch,
+                program_path=args.file,
+            )
             print(f"backend: {backend.describe()}", file=sys.stderr)
         return backend
 
     status = 0
-    trace: Trace | None = None
+    trace: Trace | None = Trace()
     try:
         if program.uses_llm:
             make_backend()
         result = await program.arun(
-            args.entry, mode=args.mode, backend=backend, max_concurrency=args.max_concurrency,
-            progress=default_progress_stream(), backend_factory=make_backend, **kwargs)
-        trace = result.trace
+            args.entry,
+            mode=args.mode,
+            backend=backend,
+            max_concurrency=args.max_concurrency,
+            progress=default_progress_stream(),
+            backend_factory=make_backend,
+            trace=trace,
+            **kwargs,
+        )
         _print_result(result.epic_value, args.json)
     except EpicRuntimeError as e:
         print(e.render(), file=sys.stderr)
-        trace = getattr(e, "trace", None)
         status = 1
     except EpicLoadError as e:
         for d in e.diagnostics:
             print(d.render(), file=sys.stderr)
+        trace = None
         status = 1
     finally:
-        if backend is not None and hasattr(backend, "aclose"):
+        if backend is not None:
             await backend.aclose()
     if trace is not None:
         try:
-            _report(trace, args)
+            _report(trace, args, backend.usage if backend is not None else None)
         except OSError as e:
             print(f"epic: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
             status = status or 1
@@ -136,18 +161,22 @@ async def _run(program: Any, args: argparse.Namespace, kwargs: dict[str, Any]) -
 
 
 def _print_result(value: Any, as_json: bool) -> None:
+    """Characters stdout cannot take are escaped (see `stream_text`), never an error."""
+    from epic_lang.eval.stream_text import encodable, json_escape, text_escape
     from epic_lang.eval.values import to_display, to_python
 
+    encoding = getattr(sys.stdout, "encoding", None)
     if as_json:
         try:
-            print(json.dumps(to_python(value), ensure_ascii=False))
+            text = json.dumps(to_python(value), ensure_ascii=False)
         except (TypeError, ValueError):
-            print(json.dumps(to_display(value), ensure_ascii=False))
+            text = json.dumps(to_display(value), ensure_ascii=False)
+        print(encodable(text, encoding, json_escape))
     else:
-        print(to_display(value))
+        print(encodable(to_display(value), encoding, text_escape))
 
 
-def _report(trace: Any, args: argparse.Namespace) -> None:
+def _report(trace: Any, args: argparse.Namespace, usage: TokenUsage | None) -> None:
     from epic_lang.eval.trace import timeline, write_chrome
 
     data = trace.to_dict()
@@ -161,4 +190,5 @@ def _report(trace: Any, args: argparse.Namespace) -> None:
             f.write(render_timeline_html(data, title=title))
     if args.timeline:
         print(timeline(data), file=sys.stderr)
-    print(trace.summary(), file=sys.stderr)
+    tokens = f", {usage.summary()}" if usage is not None and usage.answers else ""
+    print(trace.summary() + tokens, file=sys.stderr)

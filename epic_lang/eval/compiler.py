@@ -24,7 +24,6 @@ from epic_lang.core import terms as core
 from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
 from epic_lang.eval.machine import (
     FALSE,
-    FORK_POINTS,
     PUSHED,
     TRUE,
     CompiledLam,
@@ -44,8 +43,9 @@ class FnCtx:
 
     __slots__ = ("nslots", "free", "free_index", "outer", "name")
 
-    def __init__(self, nslots: int, outer: tuple[FnCtx, dict[str, int]] | None,
-                 name: str | None) -> None:
+    def __init__(
+        self, nslots: int, outer: tuple[FnCtx, dict[str, int]] | None, name: str | None
+    ) -> None:
         self.nslots = nslots
         self.free: list[str] = []
         self.free_index: dict[str, int] = {}
@@ -115,8 +115,11 @@ class Compiler:
         if type(t) is core.Prim:
             return self.prim(t, fn, local)
         if type(t) is core.App:
-            if (len(t.args) == 2 and not t.kwargs
-                    and all(type(a) is core.Lam and not a.params for a in t.args)):
+            if (
+                len(t.args) == 2
+                and not t.kwargs
+                and all(type(a) is core.Lam and not a.params for a in t.args)
+            ):
                 return self.if_(t, fn, local), False
             return self.app(t, fn, local), False
         raise TypeError(f"not a core term: {t!r}")
@@ -172,8 +175,9 @@ class Compiler:
             return lambda env: Closure(lam, (g0(env), g1(env)))
         return lambda env: Closure(lam, tuple([g(env) for g in getters]))
 
-    def default_setter(self, slot: int, default: core.Term, rest: Any, fn: FnCtx,
-                       local: dict[str, int], site: Site) -> Any:
+    def default_setter(
+        self, slot: int, default: core.Term, rest: Any, fn: FnCtx, local: dict[str, int], site: Site
+    ) -> Any:
         from epic_lang.eval.machine import MISSING
 
         value = self.machine(default, fn, local)
@@ -193,46 +197,57 @@ class Compiler:
         body, body_simple = self.compile(t.body, fn, {**local, t.name: slot})
         site = self.site(t, fn)
         if value_simple and body_simple:
+
             def let_inline(env: list) -> Any:
                 env[slot] = value(env)
                 return body(env)
+
             return let_inline, True
         body_m = body if not body_simple else (lambda env, th: body(env))
         if value_simple:
             if self.opp:
+
                 def let_fork_inline(env: list, th: Thread) -> Any:
                     try:
                         env[slot] = value(env)
                     except NeedWait as w:
                         env[slot] = th.m.spawn_simple(w.pending, value, env, th)
                     return body_m(env, th)
+
                 return let_fork_inline, False
 
             def let_simple(env: list, th: Thread) -> Any:
                 env[slot] = value(env)
                 return body_m(env, th)
+
             return let_simple, False
         if self.opp:
+
             def let_fork(env: list, th: Thread) -> Any:
                 stack = th.stack
                 stack.append((_store_resume, site, slot, body_m, env))
                 return _forked(value, env, stack, site, th)
+
             return let_fork, False
 
         def let_seq(env: list, th: Thread) -> Any:
             th.stack.append((_store_resume, site, slot, body_m, env))
             return value(env, th)
+
         return let_seq, False
 
     def if_(self, t: core.App, fn: FnCtx, local: dict[str, int]) -> Any:
         cond, cond_simple = self.compile(t.func, fn, local)
-        then_inline, then_simple = self.compile(t.args[0].body, fn, local)
-        else_inline, else_simple = self.compile(t.args[1].body, fn, local)
+        then_lam, else_lam = t.args
+        assert isinstance(then_lam, core.Lam) and isinstance(else_lam, core.Lam)  # desugared if
+        then_inline, then_simple = self.compile(then_lam.body, fn, local)
+        else_inline, else_simple = self.compile(else_lam.body, fn, local)
         then_code = then_inline if not then_simple else (lambda env, th: then_inline(env))
         else_code = else_inline if not else_simple else (lambda env, th: else_inline(env))
         site = self.site(t, fn)
         kind = self.condition_kind(t)
         if cond_simple and then_simple and not else_simple:
+
             def if_inline_then(env: list, th: Thread) -> Any:
                 c = cond(env)
                 if c is TRUE:
@@ -240,8 +255,10 @@ class Compiler:
                 if c is FALSE:
                     return else_code(env, th)
                 return call_if(c, then_code, else_code, env, site, kind, th)
+
             return if_inline_then
         if cond_simple and else_simple and not then_simple:
+
             def if_inline_else(env: list, th: Thread) -> Any:
                 c = cond(env)
                 if c is TRUE:
@@ -249,8 +266,10 @@ class Compiler:
                 if c is FALSE:
                     return else_inline(env)
                 return call_if(c, then_code, else_code, env, site, kind, th)
+
             return if_inline_else
         if cond_simple:
+
             def if_inline(env: list, th: Thread) -> Any:
                 c = cond(env)
                 if c is TRUE:
@@ -258,22 +277,24 @@ class Compiler:
                 if c is FALSE:
                     return else_code(env, th)
                 return call_if(c, then_code, else_code, env, site, kind, th)
+
             return if_inline
 
         def if_machine(env: list, th: Thread) -> Any:
             th.stack.append((_if_resume, site, then_code, else_code, env, kind))
             return cond(env, th)
+
         return if_machine
 
     def condition_kind(self, t: core.App) -> str:
         """Which surface form an inlined conditional came from, for its error message."""
         text = self.source or ""
-        head = text[t.span.start:t.span.end].lstrip()
+        head = text[t.span.start : t.span.end].lstrip()
         if head.startswith("if"):
             return "`if` condition"
         if head.startswith("not"):
             return "`not` operand"
-        between = text[t.func.span.end:t.span.end].split()
+        between = text[t.func.span.end : t.span.end].split()
         if between and between[0] in ("and", "or"):
             return f"`{between[0]}` operand"
         return "the called value"
@@ -291,8 +312,8 @@ class Compiler:
 
     def app_inline(self, codes: list, npos: int, kwnames: tuple[str, ...], site: Site) -> Any:
         fcode = codes[0]
-        argcodes = codes[1:1 + npos]
-        kwcodes = codes[1 + npos:]
+        argcodes = codes[1 : 1 + npos]
+        kwcodes = codes[1 + npos :]
         if self.opp and not kwcodes and npos == 1:
             a0 = argcodes[0]
 
@@ -311,8 +332,10 @@ class Compiler:
                         return f
                     f = f.value
                 return apply(f, (x,), None, site, th)
+
             return app_opp1
         if self.opp:
+
             def app_opp(env: list, th: Thread) -> Any:
                 try:
                     f = fcode(env)
@@ -338,18 +361,21 @@ class Compiler:
                         return f
                     f = f.value
                 return apply(f, args, kw, site, th)
+
             return app_opp
         if not kwcodes and len(argcodes) == 1:
             a0 = argcodes[0]
 
             def app_seq1(env: list, th: Thread) -> Any:
                 return apply(fcode(env), (a0(env),), None, site, th)
+
             return app_seq1
         if not kwcodes and len(argcodes) == 2:
             a0, a1 = argcodes
 
             def app_seq2(env: list, th: Thread) -> Any:
                 return apply(fcode(env), (a0(env), a1(env)), None, site, th)
+
             return app_seq2
 
         def app_seq(env: list, th: Thread) -> Any:
@@ -357,6 +383,7 @@ class Compiler:
             args = [c(env) for c in argcodes]
             kw = {k: c(env) for k, c in zip(kwnames, kwcodes, strict=True)} if kwcodes else None
             return apply(f, args, kw, site, th)
+
         return app_seq
 
     def prim(self, t: core.Prim, fn: FnCtx, local: dict[str, int]) -> tuple[Any, bool]:
@@ -392,15 +419,18 @@ class Compiler:
         code_a = spec.codes[0]
         site = spec.site
         if self.opp:
+
             def start_opp(env: list, th: Thread) -> Any:
                 stack = th.stack
                 stack.append((_binary_first, site, spec, env))
                 return _forked(code_a, env, stack, site, th)
+
             return start_opp
 
         def start_seq(env: list, th: Thread) -> Any:
             th.stack.append((_binary_first, site, spec, env))
             return code_a(env, th)
+
         return start_seq
 
     def fetch(self, t: core.Term, fn: FnCtx, local: dict[str, int]) -> tuple[str, Any] | None:
@@ -433,8 +463,9 @@ _FAST_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _inline_prim(op: str, impl: Callable[..., Any], deep_: bool, codes: list, fetches: list,
-                 site: Site) -> Any:
+def _inline_prim(
+    op: str, impl: Callable[..., Any], deep_: bool, codes: list, fetches: list, site: Site
+) -> Any:
     """Inline code for a primitive over inline operands, with a fast path for arithmetic and
     comparison of two ints (the common case in loops)."""
     resolve = deep if deep_ else force
@@ -445,6 +476,7 @@ def _inline_prim(op: str, impl: Callable[..., Any], deep_: bool, codes: list, fe
         ca, cb = codes
         fast = _FAST_BINARY.get(op)
         if fast is not None:
+
             def arith(env: list) -> Any:
                 a = ca(env)
                 b = cb(env)
@@ -455,9 +487,11 @@ def _inline_prim(op: str, impl: Callable[..., Any], deep_: bool, codes: list, fe
                 except EpicError as e:
                     e.site = e.site or site
                     raise
+
             return arith
         compare = _FAST_COMPARE.get(op)
         if compare is not None:
+
             def cmp(env: list) -> Any:
                 a = ca(env)
                 b = cb(env)
@@ -468,6 +502,7 @@ def _inline_prim(op: str, impl: Callable[..., Any], deep_: bool, codes: list, fe
                 except EpicError as e:
                     e.site = e.site or site
                     raise
+
             return cmp
 
         def binary(env: list) -> Any:
@@ -476,6 +511,7 @@ def _inline_prim(op: str, impl: Callable[..., Any], deep_: bool, codes: list, fe
             except EpicError as e:
                 e.site = e.site or site
                 raise
+
         return binary
 
     def nary(env: list) -> Any:
@@ -484,11 +520,13 @@ def _inline_prim(op: str, impl: Callable[..., Any], deep_: bool, codes: list, fe
         except EpicError as e:
             e.site = e.site or site
             raise
+
     return nary
 
 
-def _int_fast_path(op: str, impl: Callable[..., Any], resolve: Callable[[Any], Any],
-                   fetches: list, site: Site) -> Any:
+def _int_fast_path(
+    op: str, impl: Callable[..., Any], resolve: Callable[[Any], Any], fetches: list, site: Site
+) -> Any:
     """`n - 1`, `n < 2`, `hi - lo`: arithmetic or comparison of a local with a constant or
     another local, reading the frame directly (no operand calls) when both are ints."""
     fast = _FAST_BINARY.get(op)
@@ -512,28 +550,35 @@ def _int_fast_path(op: str, impl: Callable[..., Any], resolve: Callable[[Any], A
         if type(k) is not int:
             return None
         if fast is not None:
+
             def arith_local_const(env: list) -> Any:
                 a = env[i]
                 if type(a) is int:
                     return fast(a, k)
                 return slow(a, k)
+
             return arith_local_const
+        assert compare is not None  # not both None: checked above
 
         def compare_local_const(env: list) -> Any:
             a = env[i]
             if type(a) is int:
                 return TRUE if compare(a, k) else FALSE
             return slow(a, k)
+
         return compare_local_const
     j = fb[1]
     if fast is not None:
+
         def arith_locals(env: list) -> Any:
             a = env[i]
             b = env[j]
             if type(a) is int and type(b) is int:
                 return fast(a, b)
             return slow(a, b)
+
         return arith_locals
+    assert compare is not None  # not both None: checked above
 
     def compare_locals(env: list) -> Any:
         a = env[i]
@@ -541,6 +586,7 @@ def _int_fast_path(op: str, impl: Callable[..., Any], resolve: Callable[[Any], A
         if type(a) is int and type(b) is int:
             return TRUE if compare(a, b) else FALSE
         return slow(a, b)
+
     return compare_locals
 
 
@@ -635,8 +681,8 @@ def _finish_resume(frame: tuple, val: Any, th: Thread) -> Any:
 def _app_finish(spec: ArgSpec, vals: list, th: Thread) -> Any:
     npos, kwnames = spec.data
     f = vals[0]
-    args = vals[1:1 + npos]
-    kw = dict(zip(kwnames, vals[1 + npos:], strict=True)) if kwnames else None
+    args = vals[1 : 1 + npos]
+    kw = dict(zip(kwnames, vals[1 + npos :], strict=True)) if kwnames else None
     try:
         return apply(f, args, kw, spec.site, th)
     except NeedWait as w:
@@ -656,8 +702,9 @@ def _binary_finish(spec: ArgSpec, vals: list, th: Thread) -> Any:
     return _prim_finish_with(spec, vals, th, spec.data[0], False)
 
 
-def _prim_finish_with(spec: ArgSpec, vals: list, th: Thread, impl: Callable[..., Any],
-                      deep_: bool) -> Any:
+def _prim_finish_with(
+    spec: ArgSpec, vals: list, th: Thread, impl: Callable[..., Any], deep_: bool
+) -> Any:
     resolve = deep if deep_ else force
     try:
         return impl(*[resolve(v) for v in vals])
@@ -687,4 +734,15 @@ def _if_resume(frame: tuple, val: Any, th: Thread) -> Any:
     return call_if(val, frame[2], frame[3], frame[4], frame[1], frame[5], th)
 
 
-FORK_POINTS.update((_args_resume, _store_resume, _binary_first, _binary_second))
+def set_global_resume(frame: tuple, val: Any, th: Thread) -> Any:
+    """After a top-level `let` value: store it in its global slot and its module's fields."""
+    frame[2][frame[3]] = val
+    frame[4][frame[5]] = val
+    return None
+
+
+FORK_POINTS: frozenset[Callable[..., Any]] = frozenset(
+    (_args_resume, _store_resume, _binary_first, _binary_second, set_global_resume)
+)
+"""Resume functions of frames that receive an argument or `let` value in opportunistic mode:
+where the machine may split a thread (see machine.py)."""

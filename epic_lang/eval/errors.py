@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from epic_lang.eval.values import Pending
 from epic_lang.source import Span
 
 
@@ -85,7 +86,7 @@ class NeedWait(Exception):  # noqa: N818 - a control signal, not an error
 
     __slots__ = ("pending",)
 
-    def __init__(self, pending: object) -> None:
+    def __init__(self, pending: Pending) -> None:
         self.pending = pending
 
 
@@ -95,5 +96,5 @@ class Blocked(Exception):  # noqa: N818 - a control signal, not an error
 
     __slots__ = ("pending",)
 
-    def __init__(self, pending: object) -> None:
+    def __init__(self, pending: Pending) -> None:
         self.pending = pending

@@ -10,15 +10,21 @@ callables run on the run's thread pool (synchronous) or on the event loop (`asyn
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import importlib.util
 import inspect
 import os
+import signal
 import sys
-from collections.abc import Callable
-from typing import Any
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Protocol
 
+from epic_lang.analysis.builtins import LLM_BUILTINS
+from epic_lang.eval.builtins import table_parameters
 from epic_lang.eval.errors import EpicError
 from epic_lang.eval.values import (
     ChurchBool,
@@ -29,25 +35,23 @@ from epic_lang.eval.values import (
     type_name,
 )
 from epic_lang.llm.interface import LLMRequest
+from epic_lang.modules.resolver import folder_of, resolve_import
 
 # -- LLM externals -------------------------------------------------------------------------
 
-_OPTIONS: dict[str, Any] = {
-    "system": None, "model": None, "temperature": 0.0, "max_tokens": 256, "stop": [],
-}
-LLM_SIGNATURES: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
-    "llm": (("prompt", *_OPTIONS), dict(_OPTIONS)),
-    "llm_chat": (("messages", *_OPTIONS), dict(_OPTIONS)),
-    "llm_sample": (
-        ("prompt", "n", "temperature", "system", "model", "max_tokens", "stop"),
-        {**_OPTIONS, "temperature": 0.8},
-    ),
-    "llm_next": (("prompt", "k"), {"k": 5}),
+# The parameters and defaults of each LLM external, as the one table of built-ins gives them.
+_LLM_PARAMETERS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
+    info.name: table_parameters(info) for info in LLM_BUILTINS
 }
 
 
-def bind_arguments(name: str, params: tuple[str, ...], defaults: dict[str, Any],
-                   args: list | tuple, kwargs: dict | None) -> dict[str, Any]:
+def bind_arguments(
+    name: str,
+    params: tuple[str, ...],
+    defaults: dict[str, Any],
+    args: list | tuple,
+    kwargs: dict | None,
+) -> dict[str, Any]:
     """Positional and keyword arguments matched to parameter names, as a call of a `def`."""
     if len(args) > len(params):
         raise EpicError(f"`{name}` takes at most {len(params)} arguments, got {len(args)}")
@@ -76,18 +80,21 @@ def _text(name: str, param: str, value: Any, optional: bool = False) -> Any:
 
 def _number(name: str, param: str, value: Any, kind: type) -> Any:
     if type(value) not in (int, float) or (kind is int and type(value) is not int):
-        raise EpicError(f"`{name}` expects {param} to be {'an int' if kind is int else 'a number'}"
-                        f", got {type_name(value)}")
+        raise EpicError(
+            f"`{name}` expects {param} to be {'an int' if kind is int else 'a number'}"
+            f", got {type_name(value)}"
+        )
     return value
 
 
 def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMRequest:
     """The normalised request of one LLM external call (raises `EpicError` on bad input)."""
-    params, defaults = LLM_SIGNATURES[name]
+    params, defaults = _LLM_PARAMETERS[name]
     b = bind_arguments(name, params, defaults, args, kwargs)
     if name == "llm_next":
-        return LLMRequest("llm_next", prompt=_text(name, "prompt", b["prompt"]),
-                          k=_number(name, "k", b["k"], int))
+        return LLMRequest(
+            "llm_next", prompt=_text(name, "prompt", b["prompt"]), k=_number(name, "k", b["k"], int)
+        )
     stop = b["stop"]
     if type(stop) not in (list, tuple) or any(type(s) is not str for s in stop):
         raise EpicError(f"`{name}` expects stop to be a list of str")
@@ -110,20 +117,27 @@ def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMReques
         return LLMRequest("llm_chat", messages=tuple(pairs), **common)
     prompt = _text(name, "prompt", b["prompt"])
     if name == "llm_sample":
-        return LLMRequest("llm_sample", prompt=prompt, n=_number(name, "n", b["n"], int),
-                          **common)
+        return LLMRequest("llm_sample", prompt=prompt, n=_number(name, "n", b["n"], int), **common)
     return LLMRequest("llm", prompt=prompt, **common)
 
 
+class CallRunner(Protocol):
+    """What starting an external call needs from the run (`runtime.Run`)."""
+
+    def complete(self, request: LLMRequest) -> Awaitable[Any]: ...
+
+    def run_sync(self, job: Callable[[], Any]) -> Awaitable[Any]: ...
+
+
 def _llm_external(name: str) -> ExternalFn:
-    def invoke(args: list, kwargs: dict | None, runtime: Any) -> Callable[[], Any]:
+    def invoke(args: list, kwargs: dict | None, runtime: CallRunner) -> Callable[[], Any]:
         request = llm_request(name, args, kwargs)
         return lambda: runtime.complete(request)
 
     return ExternalFn(name, "llm", invoke, "llm")
 
 
-LLM_EXTERNALS: dict[str, ExternalFn] = {n: _llm_external(n) for n in LLM_SIGNATURES}
+LLM_EXTERNALS: dict[str, ExternalFn] = {n: _llm_external(n) for n in _LLM_PARAMETERS}
 
 
 def llm_result(request: LLMRequest, result: Any) -> Any:
@@ -140,10 +154,9 @@ def llm_result(request: LLMRequest, result: Any) -> Any:
 
 def python_external(name: str, fn: Callable[..., Any], kind: str = "python") -> ExternalFn:
     """`fn` as an EPIC external: arguments converted to Python values, the result back."""
-    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
-        type(fn).__call__)
+    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
 
-    def invoke(args: list, kwargs: dict | None, runtime: Any) -> Callable[[], Any]:
+    def invoke(args: list, kwargs: dict | None, runtime: CallRunner) -> Callable[[], Any]:
         for v in (*args, *(kwargs or {}).values()):
             _check_crossable(name, v)
         py_args = [to_python(a) for a in args]
@@ -174,12 +187,41 @@ def python_attribute(module_name: str, attr: str, obj: Any) -> Any:
     return from_python(obj)
 
 
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """Ctrl-C raises `KeyboardInterrupt` at once while a Python module is being imported.
+
+    The import runs on the event loop's thread and may block (a module that sleeps or waits on
+    the network at import). Under `asyncio.run` the first Ctrl-C only asks the loop to cancel
+    its main task, which cannot happen until the import returns, so the user had to press
+    Ctrl-C twice. Only asyncio's handler is set aside, for the length of the import; a handler
+    of the program embedding EPIC is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handler = signal.getsignal(signal.SIGINT)
+    owner = getattr(getattr(handler, "func", None), "__self__", None)
+    if not isinstance(owner, asyncio.Runner):
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
 def import_python(source: str, alias: str, epic_path: str | None) -> ModuleValue:
     """`import python "math"` or `import python "./tools.py"` (relative to the EPIC file)."""
+    with _interruptible():
+        return _import_python(source, alias, epic_path)
+
+
+def _import_python(source: str, alias: str, epic_path: str | None) -> ModuleValue:
+    target = resolve_import(source, True, folder_of(epic_path) or os.getcwd())
     try:
-        if source.endswith(".py") or source.startswith((".", "/")):
-            base = os.path.dirname(os.path.abspath(epic_path)) if epic_path else os.getcwd()
-            file = os.path.normpath(os.path.join(base, source))
+        if target.path is not None:
+            file = target.path
             if not os.path.exists(file):
                 raise EpicError(f"Python file {source!r} not found (looked for {file})")
             mod_name = f"epic_python_import_{abs(hash(file))}"
@@ -202,27 +244,65 @@ def import_python(source: str, alias: str, epic_path: str | None) -> ModuleValue
         raise
     except (Exception, SystemExit) as e:  # the module's own code failed or exited
         raise EpicError(
-            f"cannot import Python module {source!r}: {type(e).__name__}: {e}") from None
+            f"cannot import Python module {source!r}: {type(e).__name__}: {e}"
+        ) from None
     return ModuleValue(alias, None, module)
 
 
-# -- The registry of `@external` callables -----------------------------------------------------
+# -- `@external` callables, given to a program when it is loaded ------------------------------
 
-REGISTRY: dict[str, ExternalFn] = {}
+EPIC_NAME = "__epic_name__"
+"""The attribute in which `@external(name=...)` records the name EPIC code calls a function by."""
+
+Externals = Mapping[str, Callable[..., Any]] | Iterable[Callable[..., Any]]
+"""What `load(..., externals=...)` takes: functions (each called by its `@external` name or its
+`__name__`) or a mapping from the names EPIC code uses to functions."""
 
 
 def external(fn: Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
-    """Exposes a Python callable to EPIC code under its name (or `name`), without an import:
+    """Marks a Python callable for EPIC code, under its name or `name`; it is callable from a
+    program only once given to it (`epic_lang.load(path, externals=[search])`):
 
         @epic_lang.external
         async def search(query: str) -> list[str]: ...
 
-    Synchronous functions run on the thread pool, `async def` ones on the event loop; values
-    convert at the boundary as for `import python`. Returns the function unchanged."""
+    The decorator registers nothing: a program sees exactly the externals it was loaded with,
+    so two programs in one process (or two tests) cannot see each other's. Returns the
+    function unchanged."""
 
-    def register(f: Callable[..., Any]) -> Callable[..., Any]:
-        key = name or f.__name__
-        REGISTRY[key] = python_external(key, f, kind="external")
+    def mark(f: Callable[..., Any]) -> Callable[..., Any]:
+        if name is not None:
+            try:
+                setattr(f, EPIC_NAME, name)
+            except (AttributeError, TypeError):
+                raise TypeError(
+                    f"cannot name {f!r} for EPIC; pass externals={{{name!r}: f}} instead"
+                ) from None
         return f
 
-    return register(fn) if fn is not None else register
+    return mark(fn) if fn is not None else mark
+
+
+def external_table(externals: Externals) -> dict[str, ExternalFn]:
+    """The externals a program is loaded with, by the name EPIC code calls them."""
+    if isinstance(externals, Mapping):
+        pairs = list(externals.items())
+    else:
+        pairs = [(_epic_name(f), f) for f in externals]
+    table: dict[str, ExternalFn] = {}
+    for key, f in pairs:
+        if not callable(f):
+            raise TypeError(f"the external {key!r} must be callable, got {type(f).__name__}")
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ValueError(f"the external name {key!r} is not a name EPIC code can call")
+        if key in table:
+            raise ValueError(f"two externals are named {key!r}")
+        table[key] = python_external(key, f, kind="external")
+    return table
+
+
+def _epic_name(f: Callable[..., Any]) -> str:
+    name = getattr(f, EPIC_NAME, None) or getattr(f, "__name__", None)
+    if not isinstance(name, str):
+        raise TypeError(f"{f!r} has no name; pass externals={{'name': f}} instead")
+    return name

@@ -7,13 +7,14 @@ small pure parts inline and pushes a frame for anything that may take many steps
 recursion depth is bounded by memory, never by Python's recursion limit.
 
 In opportunistic mode, the frame that receives the value of an argument or a `let` value
-that is not trivially short is a *fork point* (its resume function is in `FORK_POINTS`).
-Nothing is spawned while the work runs straight through; only when a strict position meets
-a pending value (`NeedWait`) is the thread split at the nearest fork point: the frames above
-it become a new thread waiting for that value, and the original thread resumes the fork
-point at once with a fresh `Pending` standing for the result. So threads exist exactly
-where a value is actually pending. An external call in opportunistic mode returns its
-`Pending` at once; in sequential mode the thread waits for it right there (a FORCE frame).
+that is not trivially short is a *fork point* (its resume function is in the compiler's
+`FORK_POINTS`, which the run gives its `Machine`). Nothing is spawned while the work runs
+straight through; only when a strict position meets a pending value (`NeedWait`) is the
+thread split at the nearest fork point: the frames above it become a new thread waiting for
+that value, and the original thread resumes the fork point at once with a fresh `Pending`
+standing for the result. So threads exist exactly where a value is actually pending. An
+external call in opportunistic mode returns its `Pending` at once; in sequential mode the
+thread waits for it right there (a FORCE frame).
 
 Waiting is done by re-running a step: a step raises `NeedWait` only before it has done
 anything that must not happen twice (sending an external call), and the machine re-runs the
@@ -24,7 +25,8 @@ resume with and raises `Blocked` instead.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
 from epic_lang.eval.prims import deep, deep_all, force
@@ -56,8 +58,9 @@ class Thread:
 
     __slots__ = ("stack", "val", "cause", "m", "context")
 
-    def __init__(self, stack: list, val: Any, cause: int | None, m: Machine,
-                 context: tuple = ()) -> None:
+    def __init__(
+        self, stack: list, val: Any, cause: int | None, m: Machine, context: tuple = ()
+    ) -> None:
         self.stack = stack
         self.val = val
         self.cause = cause
@@ -76,11 +79,6 @@ def eval_resume(frame: tuple, val: Any, th: Thread) -> Any:
 
 def eval_simple_resume(frame: tuple, val: Any, th: Thread) -> Any:
     return frame[2](frame[3])
-
-
-FORK_POINTS: set[Any] = set()
-"""Resume functions of frames that receive an argument or `let` value in opportunistic
-mode: where a thread may be split (filled in by the compiler and the program loader)."""
 
 
 def resolve_resume(frame: tuple, val: Any, th: Thread) -> Any:
@@ -116,8 +114,19 @@ class CompiledLam:
     """A compiled `fn`: what a closure needs to bind arguments and run its body."""
 
     __slots__ = (
-        "name", "params", "nparams", "nslots", "pad", "body", "simple_body", "entry",
-        "has_defaults", "site", "kwindex", "getters", "required",
+        "name",
+        "params",
+        "nparams",
+        "nslots",
+        "pad",
+        "body",
+        "simple_body",
+        "entry",
+        "has_defaults",
+        "site",
+        "kwindex",
+        "getters",
+        "required",
     )
 
     def __init__(self, name: str | None, params: tuple[str, ...], site: Site) -> None:
@@ -209,8 +218,10 @@ def unexpected(e: Exception) -> str:
     """The message for a Python error that no primitive turned into an EPIC error."""
     if isinstance(e, MemoryError):
         return "out of memory"
-    return (f"internal error ({type(e).__name__}: {e}); this is a bug in EPIC, "
-            "please report it with this program")
+    return (
+        f"internal error ({type(e).__name__}: {e}); this is a bug in EPIC, "
+        "please report it with this program"
+    )
 
 
 def call_builtin(b: Builtin, args: tuple | list, kwargs: dict | None) -> Any:
@@ -223,7 +234,7 @@ def call_builtin(b: Builtin, args: tuple | list, kwargs: dict | None) -> Any:
         for key in kwargs:
             if key not in params:
                 raise EpicError(f"`{b.name}` has no parameter {key!r}")
-        for p in params[len(values):]:
+        for p in params[len(values) :]:
             if p in kwargs:
                 values.append(kwargs[p])
             elif p in b.defaults:
@@ -243,8 +254,9 @@ def call_builtin(b: Builtin, args: tuple | list, kwargs: dict | None) -> Any:
         raise EpicError(unexpected(e)) from None
 
 
-def call_if(cond: Any, then_code: Any, else_code: Any, env: list, site: Site, kind: str,
-            th: Thread) -> Any:
+def call_if(
+    cond: Any, then_code: Any, else_code: Any, env: list, site: Site, kind: str, th: Thread
+) -> Any:
     """The slow path of an inlined `if`: the condition is pending, or a function that is not
     one of the two booleans (then it is called with the branches as `fn() => ...` values)."""
     if type(cond) is Pending:
@@ -279,12 +291,27 @@ def frame_sites(stack: list, top: int, context: tuple, limit: int = 48) -> tuple
 # The scheduler
 
 
+class Runtime(Protocol):
+    """What the machine needs from the run that drives it (`runtime.Run`)."""
+
+    def dispatch(
+        self, f: ExternalFn, args: Any, kwargs: Any, site: Site, th: Thread
+    ) -> Pending: ...
+
+    def fail_from_thread(self, e: EpicError, th: Thread) -> None: ...
+
+    def finish(self, value: Any) -> None: ...
+
+
 class Machine:
     """One run: the ready queue, the split/suspend logic and the resolution of pending
     values. External dispatch is delegated to the runtime (`runtime.py`)."""
 
-    def __init__(self, sequential: bool, runtime: Any) -> None:
+    def __init__(
+        self, sequential: bool, runtime: Runtime, fork_points: frozenset[Callable[..., Any]]
+    ) -> None:
         self.sequential = sequential
+        self.fork_points = fork_points
         self.runtime = runtime
         self.ready: deque[Thread] = deque()
         self.steps = 0
@@ -296,8 +323,9 @@ class Machine:
             return PUSHED
         return p
 
-    def spawn(self, waiting_on: Pending, frames: list, val: Any, cause: int | None,
-              context: tuple = ()) -> Pending:
+    def spawn(
+        self, waiting_on: Pending, frames: list, val: Any, cause: int | None, context: tuple = ()
+    ) -> Pending:
         """A new thread that resolves a fresh pending with the value of `frames` once
         `waiting_on` is known."""
         p = Pending()
@@ -308,8 +336,9 @@ class Machine:
     def spawn_simple(self, waiting_on: Pending, code: Any, env: list, th: Thread) -> Pending:
         """Forks a short pure expression that met a pending value, so that its siblings go
         on; used for arguments and `let` values that compile to inline code."""
-        return self.spawn(waiting_on, [(eval_simple_resume, None, code, env)], None, th.cause,
-                          th.context)
+        return self.spawn(
+            waiting_on, [(eval_simple_resume, None, code, env)], None, th.cause, th.context
+        )
 
     def resolve(self, p: Pending, v: Any, cause: int | None) -> None:
         """Gives `p` its value and makes its waiters ready; a value that is itself pending
@@ -375,7 +404,8 @@ class Machine:
                 return
             except RecursionError:
                 self.runtime.fail_from_thread(
-                    EpicError("value nested too deeply to process", frame[1]), th)
+                    EpicError("value nested too deeply to process", frame[1]), th
+                )
                 return
             except Exception as e:  # users get a position, never a traceback
                 self.runtime.fail_from_thread(EpicError(unexpected(e), frame[1]), th)
@@ -392,13 +422,13 @@ class Machine:
         stack = th.stack
         # The top frame is the one to retry; it always goes with the waiting part.
         i = -1 if self.sequential else len(stack) - 2
-        forks = FORK_POINTS
+        forks = self.fork_points
         while i >= 0 and stack[i][0] not in forks:
             i -= 1
         if i < 0:
             th.val = val
             p.waiters.append(th)
             return SUSPENDED
-        result = self.spawn(p, stack[i + 1:], val, th.cause, frame_sites(stack, i, th.context))
-        del stack[i + 1:]
+        result = self.spawn(p, stack[i + 1 :], val, th.cause, frame_sites(stack, i, th.context))
+        del stack[i + 1 :]
         return result

@@ -170,8 +170,13 @@ MAX_POWER_BITS = 10_000_000
 def _power(a: Any, b: Any) -> Any:
     """`a ** b`, refusing integer results too big to compute in reasonable time and memory
     (Python would try, and hang) and complex results (EPIC has no complex numbers)."""
-    if (type(a) is int and type(b) is int and b > 0 and abs(a) > 1
-            and a.bit_length() * b > MAX_POWER_BITS):
+    if (
+        type(a) is int
+        and type(b) is int
+        and b > 0
+        and abs(a) > 1
+        and a.bit_length() * b > MAX_POWER_BITS
+    ):
         raise EpicError(f"the result of `**` would have more than {MAX_POWER_BITS} bits")
     result = a**b
     if type(result) is complex:

@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TextIO
 
-from epic_lang.analysis.source_file import read_source_file
 from epic_lang.core import terms as core
 from epic_lang.diagnostics import Diagnostic, Severity
 from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
-from epic_lang.eval.compiler import Compiler
+from epic_lang.eval.compiler import Compiler, set_global_resume
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site
-from epic_lang.eval.externals import LLM_EXTERNALS, REGISTRY, import_python
+from epic_lang.eval.externals import LLM_EXTERNALS, Externals, external_table, import_python
 from epic_lang.eval.machine import (
-    FORK_POINTS,
     PUSHED,
     Thread,
     apply_resume,
@@ -34,10 +30,20 @@ from epic_lang.eval.machine import (
 )
 from epic_lang.eval.runtime import Run, done_resume
 from epic_lang.eval.trace import Trace
-from epic_lang.eval.values import FALSE, TRUE, ModuleValue, from_python, to_python
+from epic_lang.eval.values import FALSE, TRUE, ExternalFn, ModuleValue, from_python, to_python
+from epic_lang.llm.interface import BackendFactory, LLMBackend
+from epic_lang.modules.files import DISK
+from epic_lang.modules.reader import read_source_file
+from epic_lang.modules.resolver import folder_of, imported_file
+from epic_lang.process_settings import recursion_limit_at_least
 from epic_lang.source import NO_SPAN, Span
 
 MODES = ("opportunistic", "sequential")
+DEEP_CODE = 20_000
+"""The recursion limit while translating and compiling, which recurse once per nesting level
+(a sum of 400 terms is 400 levels): deep, typically generated, code is allowed instead of
+failing at Python's 1000. The translators are pure Python, whose recursion in 3.11 does not
+grow the C stack."""
 
 
 class EpicLoadError(Exception):
@@ -74,9 +80,17 @@ class Unit:
     """One module compiled for one strategy: its global slots and the code of its
     top-level `let`s, ready to be linked into a run."""
 
-    def __init__(self, module: core.CoreModule, source: str | None, opportunistic: bool,
-                 prelude: Unit | None, importing: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        module: core.CoreModule,
+        source: str | None,
+        opportunistic: bool,
+        prelude: Unit | None,
+        importing: tuple[str, ...] = (),
+        externals: dict[str, ExternalFn] | None = None,
+    ) -> None:
         self.path = module.path
+        self.externals = externals or {}
         self.gnames: dict[str, int] = {}
         self.gvals: list[Any] = []
         self.first_use: dict[str, Span] = {}
@@ -112,8 +126,13 @@ class Unit:
             self.first_use[name] = span
         return g
 
-    def _import(self, imp: core.CoreImport, opportunistic: bool, prelude: Unit | None,
-                importing: tuple[str, ...]) -> Any:
+    def _import(
+        self,
+        imp: core.CoreImport,
+        opportunistic: bool,
+        prelude: Unit | None,
+        importing: tuple[str, ...],
+    ) -> Any:
         site = Site(imp.span, self.path, None)
         if imp.python:
             try:
@@ -121,32 +140,33 @@ class Unit:
             except EpicError as e:
                 e.site = site
                 raise
-        base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
-        file = os.path.normpath(os.path.join(base, imp.source))
+        file = imported_file(imp.source, folder_of(self.path) or os.getcwd())
         chain = (*importing, file)
         if file in importing:
             raise EpicError(f"import cycle: {' -> '.join(chain)}", site)
-        text, problems = read_source_file(file)
-        if problems:
-            raise EpicLoadError(problems, file)
-        child = Unit(parse_and_desugar(text, file), text, opportunistic, prelude, chain)
+        source = DISK.read(file)
+        if source.problems:
+            raise EpicLoadError(list(source.problems), file)
+        text = source.text
+        module = parse_and_desugar(text, file, self.externals)
+        child = Unit(module, text, opportunistic, prelude, chain, self.externals)
         self.children.append(child)
         return ModuleValue(imp.alias, child.fields)
 
     def link(self) -> None:
-        """Binds every name used but not defined here: the booleans, the prelude, the pure
-        built-ins, the LLM externals, then `@external` callables."""
+        """Binds every name used but not defined here: the booleans, then the program's
+        `@external` callables, the prelude, the pure built-ins and the LLM externals."""
         for name, g in self.gnames.items():
             if self.gvals[g] is not UNSET and name not in ("true", "false"):
                 continue
             if name in self.defined:
                 continue
-            self.gvals[g] = builtin_value(name, self.prelude)
+            self.gvals[g] = builtin_value(name, self.prelude, self.externals)
 
     def check_linked(self) -> None:
         for name, g in self.gnames.items():
             if self.gvals[g] is UNSET and name not in self.defined:
-                value = builtin_value(name, self.prelude)
+                value = builtin_value(name, self.prelude, self.externals)
                 if value is UNSET:
                     span = self.first_use[name]
                     raise EpicRuntimeError(f"unknown name `{name}`", span, self.path)
@@ -167,17 +187,17 @@ class Unit:
                 frames.append((eval_resume, site, _as_machine(code), env))
             else:
                 frames.append((eval_resume, site, code, env))
-            frames.append((_set_global_resume, site, self.gvals, g, self.fields, name))
+            frames.append((set_global_resume, site, self.gvals, g, self.fields, name))
         return frames
 
 
-def builtin_value(name: str, prelude: Unit | None) -> Any:
+def builtin_value(name: str, prelude: Unit | None, externals: dict[str, ExternalFn]) -> Any:
     if name in ("true", "church_true"):
         return TRUE
     if name in ("false", "church_false"):
         return FALSE
-    if name in REGISTRY:
-        return REGISTRY[name]
+    if name in externals:
+        return externals[name]
     if prelude is not None and name in prelude.gnames and name in prelude.defined:
         return prelude.gvals[prelude.gnames[name]]
     if name in BUILTIN_FUNCTIONS:
@@ -191,14 +211,9 @@ def _as_machine(code: Any) -> Any:
     return lambda env, th: code(env)
 
 
-def _set_global_resume(frame: tuple, val: Any, th: Thread) -> Any:
-    frame[2][frame[3]] = val
-    frame[4][frame[5]] = val
-    return None
-
-
-def _dependency_order(lets: list, terms: dict[str, core.Term],
-                      all_globals: dict[str, core.Term]) -> list:
+def _dependency_order(
+    lets: list, terms: dict[str, core.Term], all_globals: dict[str, core.Term]
+) -> list:
     """Top-level `let`s ordered so that each comes after the ones it uses (directly or
     through the functions it calls); source order otherwise."""
     uses_cache: dict[str, set[str]] = {}
@@ -257,9 +272,11 @@ def _names(t: core.Term) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def parse_and_desugar(text: str, path: str | None) -> core.CoreModule:
+def parse_and_desugar(
+    text: str, path: str | None, externals: dict[str, ExternalFn] | None = None
+) -> core.CoreModule:
     """Checks a file as `epic check` does (raising `EpicLoadError` on errors) and desugars it."""
-    from epic_lang.analysis.checks import check_module
+    from epic_lang.analysis.checks import check_parsed
     from epic_lang.core.desugar import desugar_module
     from epic_lang.diagnostics import has_errors
     from epic_lang.syntax.parser import parse
@@ -267,29 +284,16 @@ def parse_and_desugar(text: str, path: str | None) -> core.CoreModule:
     result = parse(text, path)
     diagnostics = list(result.diagnostics)
     if not has_errors(diagnostics):
-        # Names registered with `@external` are defined for this program though the
-        # static checks cannot see them in the source.
-        diagnostics = check_module(result.module, path, assume_defined=frozenset(REGISTRY))
+        # The program's `@external` callables are defined though the static checks cannot
+        # see them in the source.
+        diagnostics = check_parsed(result, text, path, defined=frozenset(externals or ()))
     if has_errors(diagnostics):
         raise EpicLoadError(diagnostics, path)
     try:
-        with deep_recursion():
+        with recursion_limit_at_least(DEEP_CODE):
             return desugar_module(result.module, path)
     except RecursionError:
         raise EpicLoadError([_too_deep(result.module, path)], path) from None
-
-
-@contextmanager
-def deep_recursion(limit: int = 20_000) -> Iterator[None]:
-    """Translating and compiling recurse once per nesting level (a sum of 400 terms is 400
-    levels): allow deep, typically generated, code instead of failing at Python's 1000. The
-    translators are pure Python, which in 3.11 recursion does not grow the C stack."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, limit))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
 
 
 def _too_deep(module: Any, path: str | None) -> Diagnostic:
@@ -308,8 +312,9 @@ def _too_deep(module: Any, path: str | None) -> Diagnostic:
             break
         except Exception:  # alone, the declaration may not make sense
             continue
-    return Diagnostic(Severity.ERROR, span, "this declaration is nested too deeply to run",
-                      "too-deep", path)
+    return Diagnostic(
+        Severity.ERROR, span, "this declaration is nested too deeply to run", "too-deep", path
+    )
 
 
 @cache
@@ -319,33 +324,40 @@ def _prelude_module() -> tuple[core.CoreModule, str]:
     return prelude_core(), prelude_text()
 
 
-_PRELUDE_UNITS: dict[tuple[int, bool], Unit] = {}
+@cache
+def _standard_prelude_unit(opportunistic: bool) -> Unit:
+    """The standard prelude compiled for one strategy, shared by every program (it has no
+    `let`s, so runs never write to it)."""
+    return prelude_unit(opportunistic, *_prelude_module())
 
 
-def prelude_unit(opportunistic: bool, prelude: core.CoreModule | None = None,
-                 prelude_source: str | None = None) -> Unit:
-    """The prelude compiled for one strategy, shared by every program (it has no `let`s)."""
-    if prelude is None:
-        prelude, prelude_source = _prelude_module()
-    key = (id(prelude), opportunistic)
-    unit = _PRELUDE_UNITS.get(key)
-    if unit is None:
-        unit = _PRELUDE_UNITS[key] = Unit(prelude, prelude_source, opportunistic, None)
-        unit.check_linked()
+def prelude_unit(opportunistic: bool, prelude: core.CoreModule, prelude_source: str | None) -> Unit:
+    """A prelude compiled for one strategy."""
+    unit = Unit(prelude, prelude_source, opportunistic, None)
+    unit.check_linked()
     return unit
 
 
 class Program:
-    """A loaded program whose definitions can be called from Python."""
+    """A loaded program whose definitions can be called from Python. `externals` are the
+    `@external` callables its code may call (see `external_table`); a `prelude` other than
+    the standard one is for tests of the evaluator."""
 
-    def __init__(self, module: core.CoreModule, source: str | None = None,
-                 prelude: core.CoreModule | None = None,
-                 prelude_source: str | None = None) -> None:
+    def __init__(
+        self,
+        module: core.CoreModule,
+        source: str | None = None,
+        prelude: core.CoreModule | None = None,
+        prelude_source: str | None = None,
+        externals: dict[str, ExternalFn] | None = None,
+    ) -> None:
         self.module = module
         self.source = source
         self.path = module.path
+        self.externals = externals or {}
         self._prelude = prelude
         self._prelude_source = prelude_source
+        self._own_preludes: dict[bool, Unit] = {}
         self._idle: dict[bool, list[Unit]] = {True: [], False: []}
 
     @property
@@ -363,49 +375,102 @@ class Program:
         idle = self._idle[opportunistic]
         if idle:
             return idle.pop()
-        prelude = prelude_unit(opportunistic, self._prelude, self._prelude_source)
+        prelude = self._prelude_unit(opportunistic)
         root = (os.path.abspath(self.path),) if self.path else ()
         try:
-            with deep_recursion():
-                return Unit(self.module, self.source, opportunistic, prelude, root)
+            with recursion_limit_at_least(DEEP_CODE):
+                return Unit(self.module, self.source, opportunistic, prelude, root, self.externals)
         except EpicError as e:  # an import that fails or loops: the import is the position
             site = e.site
-            raise EpicRuntimeError(e.message, site.span if site else None,
-                                   site.path if site else self.path) from None
+            raise EpicRuntimeError(
+                e.message, site.span if site else None, site.path if site else self.path
+            ) from None
         except RecursionError:
-            raise EpicRuntimeError("the program is nested too deeply to compile", None,
-                                   self.path) from None
+            raise EpicRuntimeError(
+                "the program is nested too deeply to compile", None, self.path
+            ) from None
 
-    def call(self, name: str, *args: Any, mode: str = "opportunistic", backend: Any = None,
-             **kwargs: Any) -> Any:
+    def _prelude_unit(self, opportunistic: bool) -> Unit:
+        if self._prelude is None:
+            return _standard_prelude_unit(opportunistic)
+        unit = self._own_preludes.get(opportunistic)
+        if unit is None:
+            unit = prelude_unit(opportunistic, self._prelude, self._prelude_source)
+            self._own_preludes[opportunistic] = unit
+        return unit
+
+    def call(
+        self,
+        name: str,
+        *args: Any,
+        mode: str = "opportunistic",
+        backend: LLMBackend | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Calls the EPIC definition `name` with Python arguments; returns a Python value."""
         return self.run(name, *args, mode=mode, backend=backend, **kwargs).value
 
-    async def acall(self, name: str, *args: Any, mode: str = "opportunistic",
-                    backend: Any = None, **kwargs: Any) -> Any:
+    async def acall(
+        self,
+        name: str,
+        *args: Any,
+        mode: str = "opportunistic",
+        backend: LLMBackend | None = None,
+        **kwargs: Any,
+    ) -> Any:
         return (await self.arun(name, *args, mode=mode, backend=backend, **kwargs)).value
 
-    def run(self, name: str = "main", *args: Any, mode: str = "opportunistic",
-            backend: Any = None, max_concurrency: int | None = None,
-            progress: TextIO | None = None, **kwargs: Any) -> RunResult:
+    def run(
+        self,
+        name: str = "main",
+        *args: Any,
+        mode: str = "opportunistic",
+        backend: LLMBackend | None = None,
+        max_concurrency: int | None = None,
+        progress: TextIO | None = None,
+        trace: Trace | None = None,
+        **kwargs: Any,
+    ) -> RunResult:
         """Runs `name` to completion; from inside an event loop use `arun`/`acall`."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             pass
         else:
-            raise RuntimeError(f"Program.run({name!r}) was called inside a running event "
-                               "loop; use `await program.arun(...)` or `acall` there")
-        return asyncio.run(self.arun(name, *args, mode=mode, backend=backend,
-                                     max_concurrency=max_concurrency, progress=progress,
-                                     **kwargs))
+            raise RuntimeError(
+                f"Program.run({name!r}) was called inside a running event "
+                "loop; use `await program.arun(...)` or `acall` there"
+            )
+        return asyncio.run(
+            self.arun(
+                name,
+                *args,
+                mode=mode,
+                backend=backend,
+                max_concurrency=max_concurrency,
+                progress=progress,
+                trace=trace,
+                **kwargs,
+            )
+        )
 
-    async def arun(self, name: str = "main", *args: Any, mode: str = "opportunistic",
-                   backend: Any = None, max_concurrency: int | None = None,
-                   progress: TextIO | None = None, backend_factory: Any = None,
-                   **kwargs: Any) -> RunResult:
+    async def arun(
+        self,
+        name: str = "main",
+        *args: Any,
+        mode: str = "opportunistic",
+        backend: LLMBackend | None = None,
+        max_concurrency: int | None = None,
+        progress: TextIO | None = None,
+        backend_factory: BackendFactory | None = None,
+        trace: Trace | None = None,
+        **kwargs: Any,
+    ) -> RunResult:
         """Runs `name(*args, **kwargs)` (or the value of a top-level `let` `name`) and
-        returns the result with the trace; raises `EpicRuntimeError` on a runtime error."""
+        returns the result with the trace; raises `EpicRuntimeError` on a runtime error.
+        Without `backend`, one is made by `backend_factory` at the first LLM call and closed
+        at the end. The calls are recorded in `trace` when given, so that a caller keeps
+        those of a run that fails (`epic run --trace`)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         opportunistic = mode == "opportunistic"
@@ -414,9 +479,14 @@ class Program:
             unit.check_linked()
             if name not in unit.defined:
                 raise EpicRuntimeError(f"the program has no definition `{name}`", None, self.path)
-            run = Run(not opportunistic, backend,
-                      backend_factory or self._default_backend_factory(), max_concurrency,
-                      progress)
+            run = Run(
+                not opportunistic,
+                backend,
+                backend_factory or self._default_backend_factory(),
+                max_concurrency,
+                progress,
+                trace,
+            )
             target = unit.gvals[unit.gnames[name]]
             site = Site(self._span_of(name), self.path, None)
             py_args = [from_python(a) for a in args]
@@ -425,21 +495,32 @@ class Program:
             is_let = any(entry[1] == name for entry in unit.lets)
             if is_let:
                 if args or kwargs:
-                    raise EpicRuntimeError(f"`{name}` is a value, not a function", None,
-                                           self.path)
+                    raise EpicRuntimeError(f"`{name}` is a value, not a function", None, self.path)
                 frames.append((_global_value_resume, site, unit.gvals, unit.gnames[name]))
             else:
                 frames.append((apply_resume, site, target, py_args, py_kwargs or None))
             frames.extend(reversed(unit.init_frames(opportunistic)))
             thread = Thread(frames, PUSHED, None, run.machine)
-            try:
-                value = await run.execute(thread)
-            except EpicRuntimeError as e:
-                e.trace = run.trace  # type: ignore[attr-defined] - for `epic run --trace`
-                raise
+            value = await run.execute(thread)
             return RunResult(to_python(value), run.trace, value)
         finally:
             self._idle[opportunistic].append(unit)
+
+    def map(
+        self,
+        records: Iterable[Any],
+        entry: str = "main",
+        *,
+        concurrency: int = 16,
+        whole_record: bool = False,
+        mode: str = "opportunistic",
+        backend: Any = None,
+    ) -> Iterator[Any]:
+        """`entry` on each record, up to `concurrency` at once: an iterator of outcomes
+        (`.index`, `.value`, `.error`) in input order, as `epic map` writes them."""
+        from epic_lang.dataset.python_api import map_program
+
+        return map_program(self, records, entry, concurrency, whole_record, mode, backend)
 
     def _span_of(self, name: str) -> Span:
         for n, term in self.module.globals:
@@ -447,10 +528,10 @@ class Program:
                 return term.span
         return NO_SPAN
 
-    def _default_backend_factory(self) -> Any:
+    def _default_backend_factory(self) -> BackendFactory:
         path = self.path
 
-        def make() -> Any:
+        def make() -> LLMBackend:
             from epic_lang.llm.config import backend_from_options
 
             return backend_from_options(program_path=path)
@@ -462,29 +543,39 @@ def _global_value_resume(frame: tuple, val: Any, th: Thread) -> Any:
     return frame[2][frame[3]]
 
 
-def load_source(text: str, path: str | None = None) -> Program:
-    """A program from source text (`path`, if given, is where relative imports start)."""
+def load_source(text: str, path: str | None = None, *, externals: Externals = ()) -> Program:
+    """A program from source text (`path`, if given, is where relative imports start);
+    `externals` are the Python callables its code (and that of its EPIC imports) may call by
+    name (see `epic_lang.external`)."""
     if not isinstance(text, str):
         raise TypeError(f"the program text must be a str, got {type(text).__name__}")
-    return Program(parse_and_desugar(text, path), text)
+    table = external_table(externals)
+    return Program(parse_and_desugar(text, path, table), text, externals=table)
 
 
-def load(path: str | os.PathLike[str]) -> Program:
+def load(path: str | os.PathLike[str], *, externals: Externals = ()) -> Program:
     """A program from a `.epic` file; a file that cannot be read or is not UTF-8 raises
-    `EpicLoadError` like a syntax error does."""
+    `EpicLoadError` like a syntax error does. `externals` as for `load_source`."""
     path = os.fspath(path)
     text, problems = read_source_file(path)
     if problems:
         raise EpicLoadError(problems, path)
-    return load_source(text, path)
+    return load_source(text, path, externals=externals)
 
 
-def run_source(text: str, *args: Any, entry: str = "main", path: str | None = None,
-               mode: str = "opportunistic", backend: Any = None,
-               max_concurrency: int | None = None, **kwargs: Any) -> RunResult:
+def run_source(
+    text: str,
+    *args: Any,
+    entry: str = "main",
+    path: str | None = None,
+    mode: str = "opportunistic",
+    backend: LLMBackend | None = None,
+    max_concurrency: int | None = None,
+    externals: Externals = (),
+    **kwargs: Any,
+) -> RunResult:
     """Loads `text` and runs `entry` (default `main`)."""
-    return load_source(text, path).run(entry, *args, mode=mode, backend=backend,
-                                       max_concurrency=max_concurrency, **kwargs)
-
-
-FORK_POINTS.add(_set_global_resume)
+    program = load_source(text, path, externals=externals)
+    return program.run(
+        entry, *args, mode=mode, backend=backend, max_concurrency=max_concurrency, **kwargs
+    )

@@ -20,13 +20,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO
 
+from epic_lang.eval.compiler import FORK_POINTS
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site, StackEntry
 from epic_lang.eval.externals import llm_result
 from epic_lang.eval.machine import Machine, Thread, frame_sites
 from epic_lang.eval.prims import deep_all
 from epic_lang.eval.trace import CallRecord, Trace
 from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python
-from epic_lang.llm.interface import LLMRequest
+from epic_lang.llm.interface import BackendFactory, LLMBackend, LLMRequest
 
 SHORT = 80
 MAX_STACK = 12
@@ -49,13 +50,14 @@ class Run:
     def __init__(
         self,
         sequential: bool,
-        backend: Any = None,
-        backend_factory: Callable[[], Any] | None = None,
+        backend: LLMBackend | None = None,
+        backend_factory: BackendFactory | None = None,
         max_concurrency: int | None = None,
         progress: TextIO | None = None,
+        trace: Trace | None = None,
     ) -> None:
-        self.machine = Machine(sequential, self)
-        self.trace = Trace()
+        self.machine = Machine(sequential, self, FORK_POINTS)
+        self.trace = Trace() if trace is None else trace
         self.backend = backend
         self.backend_factory = backend_factory
         self.owns_backend = False
@@ -84,11 +86,18 @@ class Run:
         args = deep_all(args)
         kwargs = deep_all(kwargs) if kwargs else None
         start = f.invoke(args, kwargs, self)
-        shown = ", ".join([*(_brief(a) for a in args),
-                           *(f"{k}={_brief(v)}" for k, v in (kwargs or {}).items())])
+        shown = ", ".join(
+            [*(_brief(a) for a in args), *(f"{k}={_brief(v)}" for k, v in (kwargs or {}).items())]
+        )
         record = CallRecord(
-            id=len(self.trace.calls), name=f.name, kind=f.kind, path=site.path,
-            line=site.span.line, col=site.span.col, start=self.now(), args=short(shown),
+            id=len(self.trace.calls),
+            name=f.name,
+            kind=f.kind,
+            path=site.path,
+            line=site.span.line,
+            col=site.span.col,
+            start=self.now(),
+            args=short(shown),
             after=th.cause,
         )
         self.trace.calls.append(record)
@@ -104,8 +113,9 @@ class Run:
         if not self.inflight:
             self.wake()
 
-    async def _call(self, record: CallRecord, start: Callable[[], Any], p: Pending, pool: str,
-                    site: Site) -> None:
+    async def _call(
+        self, record: CallRecord, start: Callable[[], Any], p: Pending, pool: str, site: Site
+    ) -> None:
         sem = None if self.max_concurrency is None else self._semaphore(pool)
         try:
             if sem is not None:
@@ -127,9 +137,14 @@ class Run:
             message = str(e) or type(e).__name__
             if record.kind != "llm" and str(e):
                 message = f"{type(e).__name__}: {message}"
-            self.fail(EpicRuntimeError(
-                f"external call `{record.name}` failed: {message}", site.span, site.path,
-                self._stack_of_waiters(p, site)))
+            self.fail(
+                EpicRuntimeError(
+                    f"external call `{record.name}` failed: {message}",
+                    site.span,
+                    site.path,
+                    self._stack_of_waiters(p, site),
+                )
+            )
             return
         record.end = self.now()
         record.status = "ok"
@@ -156,10 +171,16 @@ class Run:
             self.owns_backend = True
         return llm_result(request, await self.backend.complete(request))
 
-    def run_sync(self, job: Callable[[], Any]) -> Any:
+    def finish(self, value: Any) -> None:
+        """The main thread returned: `value` is the run's result."""
+        self.result = value
+        self.done = True
+
+    def run_sync(self, job: Callable[[], Any]) -> asyncio.Future[Any]:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(
-                max_workers=self.max_concurrency or 32, thread_name_prefix="epic-python")
+                max_workers=self.max_concurrency or 32, thread_name_prefix="epic-python"
+            )
         assert self.loop is not None
         return self.loop.run_in_executor(self.pool, job)
 
@@ -177,9 +198,14 @@ class Run:
 
     def fail_from_thread(self, e: EpicError, th: Thread) -> None:
         site = e.site
-        self.fail(EpicRuntimeError(
-            e.message, site.span if site else None, site.path if site else None,
-            call_stack(th.stack, site, e.trail, th.context)))
+        self.fail(
+            EpicRuntimeError(
+                e.message,
+                site.span if site else None,
+                site.path if site else None,
+                call_stack(th.stack, site, e.trail, th.context),
+            )
+        )
 
     def _stack_of_waiters(self, p: Pending, site: Site) -> tuple[StackEntry, ...]:
         for w in p.waiters:
@@ -212,7 +238,8 @@ class Run:
                     return self.result
                 if not self.inflight:
                     raise EpicRuntimeError(
-                        "the program waits for a value that can never arrive (internal error)")
+                        "the program waits for a value that can never arrive (internal error)"
+                    )
                 self.waker = self.loop.create_future()
                 await self.waker
         finally:
@@ -228,7 +255,7 @@ class Run:
                 self._clear_progress()
             await self.shutdown(wait=finished)
 
-    def _interruptible_machine(self) -> Callable[[], None]:
+    def _interruptible_machine(self) -> Callable[[], object]:
         """Makes Ctrl-C stop a long pure computation at once: asyncio's own handler only
         cancels the main task, which takes effect at the next await, never inside the
         machine. Returns the function that puts the previous handler back."""
@@ -260,9 +287,7 @@ class Run:
             self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
         if self.owns_backend and self.backend is not None:
-            aclose = getattr(self.backend, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await self.backend.aclose()
 
     async def _show_progress(self) -> None:
         assert self.progress is not None
@@ -270,7 +295,8 @@ class Run:
             await asyncio.sleep(0.1)
             self.progress.write(
                 f"\r\x1b[Kepic: {len(self.inflight)} in flight, {self.finished_calls} done, "
-                f"{self.now():.1f}s")
+                f"{self.now():.1f}s"
+            )
             self.progress.flush()
 
     def _clear_progress(self) -> None:
@@ -280,14 +306,13 @@ class Run:
 
 
 def done_resume(frame: tuple, val: Any, th: Thread) -> Any:
-    run = th.m.runtime
-    run.result = val
-    run.done = True
+    th.m.runtime.finish(val)
     return None
 
 
-def call_stack(stack: list, site: Site | None, trail: list[Site] | tuple = (),
-               context: tuple = ()) -> tuple[StackEntry, ...]:
+def call_stack(
+    stack: list, site: Site | None, trail: list[Site] | tuple = (), context: tuple = ()
+) -> tuple[StackEntry, ...]:
     """The EPIC call stack of a thread, innermost first: the error's own position, the call
     sites of functions run inline, then each frame waiting inside a function (frames about
     to start a body say nothing and are skipped) and those of the thread it was split from,

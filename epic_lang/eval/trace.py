@@ -33,10 +33,18 @@ class CallRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "kind": self.kind, "path": self.path,
-            "line": self.line, "col": self.col, "start": self.start,
-            "end": self.end if self.end is not None else self.start, "status": self.status,
-            "args": self.args, "result": self.result, "after": self.after,
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "start": self.start,
+            "end": self.end if self.end is not None else self.start,
+            "status": self.status,
+            "args": self.args,
+            "result": self.result,
+            "after": self.after,
         }
 
 
@@ -67,18 +75,35 @@ def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
     for call, lane in zip(trace["calls"], lanes, strict=True):
         start_us = call["start"] * 1e6
         dur_us = max(0.0, (call["end"] - call["start"]) * 1e6)
-        events.append({
-            "name": call["name"], "cat": call["kind"], "ph": "X", "pid": 1, "tid": lane + 1,
-            "ts": start_us, "dur": dur_us,
-            "args": {
-                "id": call["id"], "site": f"{call['path'] or '<input>'}:{call['line']}:"
-                f"{call['col']}", "status": call["status"], "args": call["args"],
-                "result": call["result"], "after": call["after"],
-            },
-        })
+        events.append(
+            {
+                "name": call["name"],
+                "cat": call["kind"],
+                "ph": "X",
+                "pid": 1,
+                "tid": lane + 1,
+                "ts": start_us,
+                "dur": dur_us,
+                "args": {
+                    "id": call["id"],
+                    "site": f"{call['path'] or '<input>'}:{call['line']}:{call['col']}",
+                    "status": call["status"],
+                    "args": call["args"],
+                    "result": call["result"],
+                    "after": call["after"],
+                },
+            }
+        )
     for lane in sorted(set(lanes)):
-        events.append({"ph": "M", "pid": 1, "tid": lane + 1, "name": "thread_name",
-                       "args": {"name": f"lane {lane + 1}"}})
+        events.append(
+            {
+                "ph": "M",
+                "pid": 1,
+                "tid": lane + 1,
+                "name": "thread_name",
+                "args": {"name": f"lane {lane + 1}"},
+            }
+        )
     return {"traceEvents": events, "displayTimeUnit": "ms"}
 
 
@@ -104,8 +129,10 @@ def summary_line(trace: dict[str, Any]) -> str:
     summed = sum(c["end"] - c["start"] for c in calls)
     wall = trace["wall"]
     parallelism = summed / wall if wall > 0 else 0.0
-    return (f"epic: {len(calls)} call{'s' * (len(calls) != 1)}, wall {wall:.3f}s, "
-            f"call time {summed:.3f}s, parallelism {parallelism:.1f}x")
+    return (
+        f"epic: {len(calls)} call{'s' * (len(calls) != 1)}, wall {wall:.3f}s, "
+        f"call time {summed:.3f}s, parallelism {parallelism:.1f}x"
+    )
 
 
 def critical_path(trace: dict[str, Any]) -> tuple[float, list[int]]:
@@ -141,8 +168,10 @@ def timeline(trace: dict[str, Any], width: int = 60) -> str:
         b = max(a + 1, int(round(c["end"] / end * width)))
         mark = "#" if c["status"] == "ok" else "x"
         bar = " " * a + mark * (b - a)
-        rows.append(f"{_label(c)[:label_width]:<{label_width}} |{bar:<{width}}| "
-                    f"{(c['end'] - c['start']) * 1000:7.1f} ms")
+        rows.append(
+            f"{_label(c)[:label_width]:<{label_width}} |{bar:<{width}}| "
+            f"{(c['end'] - c['start']) * 1000:7.1f} ms"
+        )
     rows.append(f"{'':<{label_width}} 0{'':<{width - 1}}{end:.3f}s")
     return "\n".join(rows)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import decimal
 import math
-import re
 from collections.abc import Callable
-from json.encoder import encode_basestring  # type: ignore[attr-defined] - the C version
+from json.encoder import encode_basestring  # the C version, quicker than json.dumps
 from typing import Any
+
+from epic_lang.syntax.keywords import is_bare_name
 
 
 class Pending:
@@ -160,13 +161,6 @@ def type_name(v: Any) -> str:
     return f"python object ({t.__name__})"
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_KEYWORDS = frozenset({
-    "def", "let", "in", "if", "then", "else", "fn", "match", "case", "import", "python",
-    "from", "as", "and", "or", "not", "true", "false", "none",
-})
-
-
 def format_value(v: Any) -> str:
     """The value as an EPIC literal (`[1, "a"]`, `{name: "x"}`, `true`, `none`). Python
     booleans print as EPIC booleans so that converted results print the same."""
@@ -192,8 +186,7 @@ def format_value(v: Any) -> str:
     if t is dict:
         items = []
         for k, x in v.items():
-            key = k if isinstance(k, str) and _NAME.match(k) and k not in _KEYWORDS else (
-                _quote(str(k)))
+            key = k if isinstance(k, str) and is_bare_name(k) else _quote(str(k))
             items.append(f"{key}: {format_value(x)}")
         return "{" + ", ".join(items) + "}"
     if t is Pending:
@@ -236,7 +229,7 @@ def _float(x: float) -> str:
 
 
 def to_python(v: Any) -> Any:
-    """A fully resolved EPIC value as the Python value of LANGUAGE.md §8 (booleans become
+    """A fully resolved EPIC value as the Python value of docs/language.md §12 (booleans become
     `bool`, records `dict`); functions and opaque objects pass through unchanged."""
     t = type(v)
     if t is ChurchBool:

@@ -173,6 +173,6 @@ def _emit_before(
         if spaced and (i or kind == "author") and src.blank_before(comment.start):
             out.blank()
         out.comment(indent, comment.text)
-    anchored = line is not None and line.anchor is not None
-    if anchored and spaced and (rest or kind == "author") and src.blank_before(line.anchor):
+    anchor = None if line is None else line.anchor
+    if anchor is not None and spaced and (rest or kind == "author") and src.blank_before(anchor):
         out.blank()

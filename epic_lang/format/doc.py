@@ -116,55 +116,57 @@ class OutLine:
 def render(doc: Doc, width: int, indent_size: int) -> list[OutLine]:
     """Print `doc` into lines of at most `width` columns where the layout choices allow."""
     lines = [OutLine(0)]
+    line = lines[0]
     pos = 0
     cmds: list[tuple[int, int, Doc]] = [(0, _BREAK, doc)]
+    pop, push = cmds.pop, cmds.append
+    # Tests by exact class (`type(d) is ...`), most frequent first: this loop and `_fits`
+    # are most of the formatter's time on a large file.
     while cmds:
-        ind, mode, d = cmds.pop()
-        if isinstance(d, str):
+        ind, mode, d = pop()
+        if type(d) is str:
             if "\n" in d:
                 pieces = d.replace("\r\n", "\n").split("\n")
-                lines[-1].parts.append(pieces[0])
-                lines[-1].string_starts = True
+                line.parts.append(pieces[0])
+                line.string_starts = True
                 for piece in pieces[1:]:
-                    lines.append(OutLine(0, [piece], verbatim=True))
+                    line = OutLine(0, [piece], verbatim=True)
+                    lines.append(line)
                 pos = len(pieces[-1])
             elif d:
-                lines[-1].parts.append(d)
+                line.parts.append(d)
                 pos += len(d)
-        elif isinstance(d, list):
+        elif type(d) is list:
             cmds.extend([(ind, mode, x) for x in reversed(d)])
-        elif isinstance(d, Anchor):
-            line = lines[-1]
+        elif type(d) is Anchor:
             if line.anchor is None and not line.verbatim:
                 line.anchor = d.offset
                 line.kind = d.kind
-        elif isinstance(d, Break):
+        elif type(d) is Break:
             if mode == _FLAT and not d.hard:
                 if d.flat:
-                    lines[-1].parts.append(d.flat)
+                    line.parts.append(d.flat)
                     pos += len(d.flat)
             else:
-                lines.append(OutLine(ind))
+                line = OutLine(ind)
+                lines.append(line)
                 pos = ind
-        elif isinstance(d, Group):
+        elif type(d) is Group:
             flat = not d.broken and (
                 mode == _FLAT or _fits((ind, _FLAT, d.contents), cmds, width - pos, True)
             )
-            if flat:
-                cmds.append((ind, _FLAT, d.contents))
-            else:
-                cmds.append((ind, _BREAK, d.contents))
-        elif isinstance(d, Indent):
-            cmds.append((ind + indent_size, mode, d.contents))
-        elif isinstance(d, Flat):
-            cmds.append((ind, _FLAT, d.contents))
-        elif isinstance(d, Body):
-            cmds.append((ind, mode, _body_layout(d, ind, pos, cmds, width, indent_size, mode)))
-        elif isinstance(d, IfBreak):
+            push((ind, _FLAT if flat else _BREAK, d.contents))
+        elif type(d) is Indent:
+            push((ind + indent_size, mode, d.contents))
+        elif type(d) is IfBreak:
             text = d.broken if mode == _BREAK else d.flat
             if text:
-                lines[-1].parts.append(text)
+                line.parts.append(text)
                 pos += len(text)
+        elif type(d) is Flat:
+            push((ind, _FLAT, d.contents))
+        elif type(d) is Body:
+            push((ind, mode, _body_layout(d, ind, pos, cmds, width, indent_size, mode)))
         else:
             raise TypeError(f"not a document: {d!r}")
     return lines
@@ -198,45 +200,46 @@ def _fits(
     or a group that must break. Otherwise a break ends the measure: only the first line counts."""
     stack = [first]
     rest_index = len(rest)
+    pop, push = stack.pop, stack.append
     while room >= 0:
         if not stack:
             if rest_index == 0:
                 return True
             rest_index -= 1
-            stack.append(rest[rest_index])
+            push(rest[rest_index])
             strict = False
             continue
-        ind, mode, d = stack.pop()
-        if isinstance(d, str):
+        ind, mode, d = pop()
+        if type(d) is str:
             if "\n" in d:
                 return room - d.index("\n") >= 0 and not strict
             room -= len(d)
-        elif isinstance(d, list):
+        elif type(d) is list:
             stack.extend([(ind, mode, x) for x in reversed(d)])
-        elif isinstance(d, Break):
+        elif type(d) is Break:
             if d.hard:
                 return not strict
             if mode == _BREAK:
                 return True
             room -= len(d.flat)
-        elif isinstance(d, Group):
+        elif type(d) is Group:
             if d.broken:
                 if strict:
                     return False
-                stack.append((ind, _BREAK, d.contents))
+                push((ind, _BREAK, d.contents))
             else:
-                stack.append((ind, mode, d.contents))
-        elif isinstance(d, Indent):
-            stack.append((ind, mode, d.contents))
-        elif isinstance(d, Flat):
-            stack.append((ind, _FLAT, d.contents))
-        elif isinstance(d, Body):
+                push((ind, mode, d.contents))
+        elif type(d) is Indent:
+            push((ind, mode, d.contents))
+        elif type(d) is Flat:
+            push((ind, _FLAT, d.contents))
+        elif type(d) is Body:
             if d.broken and strict:
                 return False
             if mode == _BREAK or d.broken:
                 # Measured as its most broken layout: the line ends after `=` or `=>`.
                 return room - len(d.sep) >= 0
-            stack.append((ind, mode, [d.sep, " ", d.inline]))
-        elif isinstance(d, IfBreak):
+            push((ind, mode, [d.sep, " ", d.inline]))
+        elif type(d) is IfBreak:
             room -= len(d.broken if mode == _BREAK else d.flat)
     return False

@@ -15,15 +15,23 @@ from epic_lang.syntax import ast
 _IGNORED = {"span", "raw", "key_span", "source_span", "quote", "quoted", "comments"}
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
 _LITERALS = (ast.Literal, ast.PLiteral)
 _CHILD = ("child",)
+_SEQUENCES = (tuple, list)
 
 
-def _compared_fields(kind: type) -> tuple[str, ...]:
-    names = _FIELDS.get(kind)
-    if names is None:
-        names = _FIELDS[kind] = tuple(f.name for f in fields(kind) if f.name not in _IGNORED)
+# The compared fields of each class met so far, None for a class that is not a node: asked
+# once per class rather than per value (`is_dataclass` is the slow part of a large file).
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _compared_fields(kind: type) -> tuple[str, ...] | None:
+    if kind in _FIELDS:
+        return _FIELDS[kind]
+    names = None
+    if is_dataclass(kind):
+        names = tuple(f.name for f in fields(kind) if f.name not in _IGNORED)
+    _FIELDS[kind] = names
     return names
 
 
@@ -39,18 +47,18 @@ def tree_key(node: object) -> tuple[object, ...]:
         kind = type(item)
         if kind is ast.Block and not item.lets:  # type: ignore[attr-defined]
             stack.append(item.result)  # type: ignore[attr-defined]
-        elif kind is tuple or kind is list:
+        elif kind in _SEQUENCES:
             out.append(("tuple", len(item)))  # type: ignore[arg-type]
             stack.extend(reversed(item))  # type: ignore[call-overload]
-        elif is_dataclass(item):
+        elif (names := _compared_fields(kind)) is not None:
             out.append(kind.__name__)
             literal = kind in _LITERALS
             children = []
-            for name in _compared_fields(kind):
+            for name in names:
                 value = getattr(item, name)
                 if literal and name == "value":
                     out.append((type(value).__name__, value))
-                elif is_dataclass(value) or type(value) in (tuple, list):
+                elif type(value) in _SEQUENCES or _compared_fields(type(value)) is not None:
                     out.append(_CHILD)  # keeps each field in its place: Slice(a, None, b)
                     children.append(value)
                 else:

@@ -8,8 +8,6 @@ comments, and formatting it again must change nothing. If any of that fails it r
 
 from __future__ import annotations
 
-import gc
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,10 +15,11 @@ from dataclasses import dataclass
 
 from epic_lang.diagnostics import Diagnostic, Severity, has_errors
 from epic_lang.format.comments import merge
-from epic_lang.format.doc import render
+from epic_lang.format.doc import OutLine, render
 from epic_lang.format.equivalence import first_difference
-from epic_lang.format.printer import Printer
-from epic_lang.source import LineIndex
+from epic_lang.format.printer import Printer, TooDeep
+from epic_lang.process_settings import collector_paused, recursion_limit_at_least
+from epic_lang.source import LineIndex, with_lf_breaks
 from epic_lang.syntax import ast
 from epic_lang.syntax.parser import parse
 
@@ -51,8 +50,14 @@ def format_module(module: ast.Module, source: str | None, mode: Mode = DEFAULT_M
     `source` is the text it was parsed from, or None for a tree built by hand (then literals
     without `raw` and string keys are spelled afresh, and there are no comments to place)."""
     comments = module.comments if source is not None else ()
-    doc = Printer(source, sorted(c.span.start for c in comments)).module(module)
-    lines = render(doc, mode.width, mode.indent)
+    printer = Printer(source, sorted(c.span.start for c in comments))
+    # One declaration's document at a time: the line break between two declarations ends
+    # every layout measure, so rendering them apart gives the lines of rendering them whole.
+    lines: list[OutLine] = []
+    for doc in printer.declarations(module):
+        lines.extend(render(doc, mode.width, mode.indent))
+    if not module.decls:
+        lines = render([], mode.width, mode.indent)
     text = merge(lines, comments, source or "", mode.indent)
     first_newline = source.find("\n") if source else -1
     if first_newline > 0 and source[first_newline - 1] == "\r":  # type: ignore[index]
@@ -62,6 +67,7 @@ def format_module(module: ast.Module, source: str | None, mode: Mode = DEFAULT_M
 
 def format_source(text: str, path: str | None = None, mode: Mode = DEFAULT_MODE) -> str:
     """The canonical form of `text`, checked equivalent and stable; raises `FormatError`."""
+    text = with_lf_breaks(text)  # a file with lone-CR line breaks comes out with LF ones
     parsed = parse(text, path)
     if has_errors(parsed.diagnostics):
         errors = tuple(d for d in parsed.diagnostics if d.severity is Severity.ERROR)
@@ -69,9 +75,14 @@ def format_source(text: str, path: str | None = None, mode: Mode = DEFAULT_MODE)
     with _printing():
         try:
             formatted = format_module(parsed.module, text, mode)
-            _check(text, parsed.module, formatted, path, mode)
-        except RecursionError:
-            _refuse(text, parsed.module, None, path, "the file is nested too deeply to format")
+            if formatted != text:
+                # Text that is already canonical needs no proof: reparsing and reprinting it
+                # would repeat the very steps that just produced it (format-on-save of a
+                # formatted file, `epic fmt --check` in CI).
+                _check(text, parsed.module, formatted, path, mode)
+        except TooDeep as deep:
+            message = "this declaration is nested too deeply to format"
+            _refuse(text, parsed.module, deep.index, path, message, bug=False)
         except FormatError:
             raise
         except Exception as error:  # noqa: BLE001 - a printer bug must not reach the user
@@ -85,16 +96,8 @@ def _printing(limit: int = 20000) -> Iterator[None]:
     """The printer recurses once per nesting level of brackets: allow deep (generated) code.
     It also allocates many small objects and makes no cycles worth collecting, so the cyclic
     collector is paused, as the parser does; that halves the time of a large file."""
-    old = sys.getrecursionlimit()
-    collecting = gc.isenabled()
-    sys.setrecursionlimit(max(old, limit))
-    gc.disable()
-    try:
+    with recursion_limit_at_least(limit), collector_paused():
         yield
-    finally:
-        sys.setrecursionlimit(old)
-        if collecting:
-            gc.enable()
 
 
 def _check(text: str, before: ast.Module, formatted: str, path: str | None, mode: Mode) -> None:
@@ -136,13 +139,20 @@ def _first_changed_decl(formatted: str, again: str, module: ast.Module) -> int |
 
 
 def _refuse(
-    text: str, module: ast.Module, index: int | None, path: str | None, message: str
+    text: str,
+    module: ast.Module,
+    index: int | None,
+    path: str | None,
+    message: str,
+    bug: bool = True,
 ) -> None:
     if index is not None and index < len(module.decls):
         span = module.decls[index].span
     else:
         span = LineIndex(text).span(0, 0)
-    sentence = f"{message}; the file was left unchanged (please report this as a bug)"
+    sentence = f"{message}; the file was left unchanged"
+    if bug:
+        sentence += " (please report this as a bug)"
     diagnostic = Diagnostic(Severity.ERROR, span, sentence, "format-unsafe", path)
     raise FormatError(sentence, (diagnostic,))
 
@@ -153,7 +163,10 @@ def format_range(
     """Replacements `(start, end, new_text)` in `text` that format every top-level declaration
     overlapping `[start, end)`, leaving the rest of the file as it is. Raises `FormatError`
     like `format_source`."""
+    text = with_lf_breaks(text)  # offsets unchanged, so the edits apply to the caller's text
     formatted = format_source(text, mode=mode)
+    if formatted == text:
+        return []
     before = parse(text).module
     after = parse(formatted).module
     chosen = [

@@ -1,16 +1,18 @@
 """The syntax tree as a layout document: the one canonical style of EPIC, written down once.
 
 Every choice of *where a line may break* lives here; `doc.py` decides which breaks are taken.
-The tree has no parentheses, so they are put back from the precedence table of LANGUAGE.md
-section 4 (plus a few more where the grammar would otherwise read the text differently). Outside
-brackets a line break is only allowed where the lexer continues the expression: before `then`,
-`else`, `|>`, `and`, `or` and binary operators other than `-` and `in`, or after a `=`/`=>`
-that opens an indented block.
+The tree has no parentheses, so they are put back from the precedence table of
+docs/language.md §5 (plus a few more where the grammar would otherwise read the text
+differently). Outside brackets a line break is only allowed where the lexer continues the
+expression: before `then`, `else`, `|>`, `and`, `or` and binary operators other than `-` and
+`in`, or after a `=`/`=>` that opens an indented block.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
+from typing import get_args
 
 from epic_lang.format.doc import (
     HARDLINE,
@@ -27,7 +29,7 @@ from epic_lang.format.doc import (
 )
 from epic_lang.source import Span
 from epic_lang.syntax import ast
-from epic_lang.syntax.lexer import KEYWORDS
+from epic_lang.syntax.keywords import is_bare_name
 
 # Precedence levels, loosest first. `MATCH` is below everything: outside a body position a
 # `match` is always parenthesised, because its cases would swallow what follows.
@@ -48,7 +50,6 @@ P_ATOM = 11
 # Operators that may not begin a continuation line outside brackets (`-` would read as
 # negation; `in` would be taken for the `in` of `let ... in`).
 _NO_LEADING = {"-", "in", "not in"}
-_KEYWORDS = frozenset(KEYWORDS)
 
 
 _PRECEDENCE: dict[type, int] = {
@@ -126,12 +127,16 @@ def _literal_text(value: object, raw: str) -> str:
     return repr(value)
 
 
-def _is_identifier(key: str) -> bool:
-    return key.isidentifier() and key not in _KEYWORDS
-
-
 def _group(*parts: Doc, broken: bool = False) -> Group:
     return Group(list(parts), broken)
+
+
+class TooDeep(Exception):
+    """Declaration `index` is nested deeper than the printer's recursion allows."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
 
 
 class Printer:
@@ -143,6 +148,11 @@ class Printer:
     def __init__(self, source: str | None, comment_starts: list[int]) -> None:
         self.source = source
         self.comment_starts = comment_starts
+        # The document of each (node, inside brackets) pair, built once and shared. A body
+        # offers its value in several layouts (`Body`), and each layout holds the value's
+        # document: built afresh per layout, nested bodies made the work exponential in
+        # their depth. Keyed by `id`: the nodes outlive the printer.
+        self._docs: dict[tuple[int, bool], Doc] = {}
 
     # -- helpers
 
@@ -201,18 +211,22 @@ class Printer:
 
     # -- declarations
 
-    def module(self, module: ast.Module) -> Doc:
-        parts: list[Doc] = []
+    def declarations(self, module: ast.Module) -> Iterator[Doc]:
+        """The document of each declaration in turn. A hard line break separates them, so each
+        lays out on its own (`render` measures no further than a line break) and the caller
+        can render one and drop it before the next is built: the documents of a whole large
+        file weigh as much as its tree."""
         previous: ast.Decl | None = None
-        for decl in module.decls:
+        for index, decl in enumerate(module.decls):
             imports = isinstance(previous, ast.Import) and isinstance(decl, ast.Import)
             kind = "author" if previous is None or imports else "force"
-            if previous is not None:
-                parts.append(HARDLINE)
-            parts.append(Anchor(decl.span.start, kind))
-            parts.append(self.decl(decl))
+            try:
+                doc = [Anchor(decl.span.start, kind), self.decl(decl)]
+            except RecursionError:
+                raise TooDeep(index) from None
+            self._docs.clear()  # no document is shared between declarations
+            yield doc
             previous = decl
-        return parts
 
     def decl(self, decl: ast.Decl) -> Doc:
         if isinstance(decl, ast.Import):
@@ -389,7 +403,7 @@ class Printer:
         return d
 
     def parens(self, e: ast.Expr, brk: bool) -> Doc:
-        inner = self.match(e, True) if isinstance(e, ast.Match) else self.expr(e, P_OPEN, True)
+        inner = self._expr(e, True) if isinstance(e, ast.Match) else self.expr(e, P_OPEN, True)
         open_at, close_at = self._author_parens(e.span)
         return _group(
             Anchor(open_at),
@@ -443,7 +457,11 @@ class Printer:
         return span.start, span.end
 
     def _expr(self, e: ast.Expr, brk: bool) -> Doc:
-        return _DISPATCH[type(e)](self, e, brk)
+        key = (id(e), brk)
+        doc = self._docs.get(key)
+        if doc is None:
+            doc = self._docs[key] = _DISPATCH[type(e)](self, e, brk)
+        return doc
 
     def _Var(self, e: ast.Var, brk: bool) -> Doc:
         return e.name
@@ -649,7 +667,7 @@ class Printer:
         return self._brackets("{", items, "}", e.span, last)
 
     def _key(self, key: str, key_span: Span, quoted: bool) -> str:
-        if quoted or not _is_identifier(key):
+        if quoted or not is_bare_name(key):
             text = self._source_text(key_span, "")
             if text[:1] in ("'", '"'):
                 return text
@@ -771,29 +789,4 @@ def _ends_with_bracket(e: ast.Expr) -> bool:
 
 
 # One printing method per expression class, looked up once.
-_DISPATCH = {
-    cls: getattr(Printer, "_" + cls.__name__)
-    for cls in (
-        ast.Var,
-        ast.Literal,
-        ast.FString,
-        ast.Lambda,
-        ast.If,
-        ast.LetIn,
-        ast.Block,
-        ast.Match,
-        ast.Pipe,
-        ast.BoolOp,
-        ast.Not,
-        ast.Compare,
-        ast.BinOp,
-        ast.Neg,
-        ast.Call,
-        ast.Index,
-        ast.Slice,
-        ast.Field,
-        ast.TupleExpr,
-        ast.ListExpr,
-        ast.RecordExpr,
-    )
-}
+_DISPATCH = {cls: getattr(Printer, "_" + cls.__name__) for cls in get_args(ast.Expr)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from epic_lang.syntax.lexer import KEYWORDS
+from epic_lang.syntax.keywords import KEYWORDS
 
 _CALLEE = re.compile(r"([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)\s*\Z")
 _KEYWORD_ARG = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?![=>])")

@@ -15,13 +15,13 @@ from epic_lang.ide.describe import describe_binding, describe_builtin, describe_
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.imports import exported, load_import
 from epic_lang.ide.lookup import Context
-from epic_lang.ide.navigation import KEYWORDS
 from epic_lang.ide.python_info import describe as describe_python
 from epic_lang.ide.python_info import load_python_module
 from epic_lang.ide.python_info import members as python_members
 from epic_lang.ide.signatures import callee_signature
 from epic_lang.ide.walk import decl_at
 from epic_lang.syntax import ast
+from epic_lang.syntax.keywords import KEYWORDS
 
 ItemKind = Literal["function", "variable", "module", "parameter", "keyword", "field", "text"]
 
@@ -61,7 +61,9 @@ def complete(
         # The declaration being typed did not parse: offer the words written in it.
         start = declaration_start(text, offset)
         end = _next_declaration(text, offset)
-        prefix_start = offset - len(re.search(r"\w*\Z", text[:offset]).group(0))
+        word_end = re.search(r"\w*\Z", text[:offset])
+        assert word_end is not None  # `\w*` matches an empty word too
+        prefix_start = offset - len(word_end.group(0))
         for match in _WORD.finditer(text, start, end):
             if match.start() != prefix_start:
                 items.setdefault(match.group(0), CompletionItem(match.group(0), "text", rank=9))

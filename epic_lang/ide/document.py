@@ -7,12 +7,12 @@ Each piece is computed on first use.
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 
-from epic_lang.analysis.checks import check_module, sort_diagnostics
+from epic_lang.analysis.checks import check_parsed
 from epic_lang.analysis.scope import Resolution, resolve
-from epic_lang.diagnostics import Diagnostic, has_errors
+from epic_lang.diagnostics import Diagnostic
+from epic_lang.modules.files import DISK, SourceFiles
 from epic_lang.source import LineIndex
 from epic_lang.syntax import ast
 from epic_lang.syntax.incremental import IncrementalParser
@@ -23,13 +23,19 @@ class Analysis:
     """The parse tree, name resolution and diagnostics of one text."""
 
     def __init__(
-        self, text: str, path: str | None = None, previous: Analysis | None = None
+        self,
+        text: str,
+        path: str | None = None,
+        previous: Analysis | None = None,
+        files: SourceFiles = DISK,
     ) -> None:
         """`previous`: the analysis of the document's version before this one, whose parser
-        (with its cache of unchanged declarations) this one re-uses."""
+        (with its cache of unchanged declarations) this one re-uses. `files`: where imported
+        files are read (the language server's has the editor's unsaved buffers)."""
         self.text = text
         self.path = path
-        self.parser = (
+        self.files = files
+        self.parser: IncrementalParser = (
             previous.parser
             if previous is not None and previous.path == path
             else IncrementalParser(path)
@@ -57,17 +63,7 @@ class Analysis:
 
     @cached_property
     def diagnostics(self) -> list[Diagnostic]:
-        """Every syntax error and the static checks of what did parse, in source order, as
-        `epic check` reports them (reusing this analysis's parse and resolution)."""
-        defined = (
-            frozenset(_DEFINED_IN_TEXT.findall(self.text))
-            if has_errors(self.syntax_errors)
-            else frozenset()
-        )
-        found = check_module(self.module, self.path, self.resolution, assume_defined=defined)
-        return sort_diagnostics([*self.syntax_errors, *found])
-
-
-# While a declaration does not parse, the names it defines must not be reported as unknown
-# where they are used: the same rule as `check_source`.
-_DEFINED_IN_TEXT = re.compile(r"^(?:def|let)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+        """Every syntax error and the static checks of what did parse, in source order: what
+        `epic check` reports for this text, by the same function (reusing this analysis's
+        parse and resolution)."""
+        return check_parsed(self.parsed, self.text, self.path, self.resolution, self.files)

@@ -23,7 +23,7 @@ def hover(analysis: Analysis, offset: int, context: Context | None = None) -> Ho
     context = context or Context()
     member = member_at(analysis, offset)
     if member is not None:
-        text = _member(analysis, member.module.node, member.field.name.text, context)
+        text = _member(analysis, member.decl, member.field.name.text, context)
         return HoverInfo(text, member.field.name.span)
     occurrence = analysis.resolution.at(offset)
     if occurrence is None:

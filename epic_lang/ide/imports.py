@@ -2,51 +2,45 @@
 
 An editor may hold unsaved text for an imported file, so the analysis of a file comes from a
 `ModuleLoader` the caller supplies (the language server answers with its open documents'
-analyses, then with `load_from_disk`). Files read from disk are cached by modification time.
+analyses, then with `load_analysis` over its `SourceFiles`). Analyses of files read from disk
+are cached there, per version of the file.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
-from epic_lang.analysis.epic_imports import import_path as epic_import_path
 from epic_lang.ide.document import Analysis
+from epic_lang.modules.files import DISK, SourceFiles
+from epic_lang.modules.resolver import folder_of, resolve_import
 from epic_lang.syntax import ast
 
 ModuleLoader = Callable[[str], "Analysis | None"]
 
-_disk_cache: dict[str, tuple[float, Analysis]] = {}
+
+def load_analysis(path: str, files: SourceFiles) -> Analysis | None:
+    """The analysis of the file's current text in `files`, or None when it cannot be read."""
+    return files.derived(
+        path, "analysis", lambda source: Analysis(source.text, source.path, None, files)
+    )
 
 
 def load_from_disk(path: str) -> Analysis | None:
-    """The analysis of the file at `path`, or None when it cannot be read."""
-    try:
-        mtime = os.stat(path).st_mtime
-        cached = _disk_cache.get(path)
-        if cached and cached[0] == mtime:
-            return cached[1]
-        with open(path, encoding="utf-8") as handle:
-            analysis = Analysis(handle.read(), path)
-    except (OSError, UnicodeDecodeError):
-        return None
-    _disk_cache[path] = (mtime, analysis)
-    return analysis
+    """The analysis of the file at `path` as it is on disk, or None when it cannot be read."""
+    return load_analysis(path, DISK)
 
 
-def import_path(importer: str | None, source: str) -> str | None:
-    """The file an `import "source"` in the file `importer` names (relative to its folder)."""
-    found = epic_import_path(source, importer)
-    return None if found is None else os.path.normpath(found)
+def import_file(importer: str | None, decl: ast.Import) -> str | None:
+    """The file `decl` (in the file `importer`) names; None for a Python module or a
+    relative import in a text without a file."""
+    return resolve_import(decl.source, decl.python, folder_of(importer)).path
 
 
 def load_import(
     importer: str | None, decl: ast.Import, loader: ModuleLoader = load_from_disk
 ) -> Analysis | None:
     """The analysis of the EPIC module `decl` imports, or None when it cannot be read."""
-    if decl.python:
-        return None
-    path = import_path(importer, decl.source)
+    path = None if decl.python else import_file(importer, decl)
     return None if path is None else loader(path)
 
 

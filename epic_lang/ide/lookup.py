@@ -33,6 +33,13 @@ class MemberRef:
     field: ast.Field
     module: Binding
 
+    @property
+    def decl(self) -> ast.Import:
+        """The import that binds the alias."""
+        node = self.module.node
+        assert isinstance(node, ast.Import)  # `members` holds only fields of import aliases
+        return node
+
 
 def member_at(analysis: Analysis, offset: int) -> MemberRef | None:
     for field, binding in analysis.resolution.members:

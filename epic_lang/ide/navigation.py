@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from epic_lang.analysis.builtins import BuiltinInfo
 from epic_lang.analysis.scope import Binding
 from epic_lang.ide.document import Analysis
-from epic_lang.ide.imports import import_path
+from epic_lang.ide.imports import import_file
 from epic_lang.ide.lookup import Context, epic_member, import_at_source, member_at
 from epic_lang.source import NO_SPAN, Span
 from epic_lang.syntax import ast
-from epic_lang.syntax.lexer import KEYWORDS as LEXER_KEYWORDS
-
-KEYWORDS = frozenset(LEXER_KEYWORDS)
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+from epic_lang.syntax.keywords import is_bare_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +30,11 @@ def definition(analysis: Analysis, offset: int, context: Context | None = None) 
     context = context or Context()
     decl = import_at_source(analysis, offset)
     if decl is not None:
-        path = import_path(analysis.path, decl.source)
+        path = import_file(analysis.path, decl)
         return [] if path is None else [Location(path, NO_SPAN)]
     member = member_at(analysis, offset)
     if member is not None:
-        found = epic_member(analysis, member.module.node, member.field.name.text, context)
+        found = epic_member(analysis, member.decl, member.field.name.text, context)
         if found is None:
             return []
         imported, member_decl = found
@@ -99,7 +95,7 @@ def prepare_rename(analysis: Analysis, offset: int) -> Span:
 def rename(analysis: Analysis, offset: int, new_name: str) -> list[Span]:
     """The spans to replace by `new_name`: the binding, its uses and keyword arguments."""
     prepare_rename(analysis, offset)
-    if not _NAME.match(new_name) or new_name in KEYWORDS:
+    if not is_bare_name(new_name):
         raise RenameError(f"`{new_name}` is not a valid EPIC name.")
     occurrence = analysis.resolution.at(offset)
     assert occurrence is not None and isinstance(occurrence.target, Binding)

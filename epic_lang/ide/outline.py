@@ -91,13 +91,11 @@ def folds(module: ast.Module) -> list[Fold]:
 def _line_runs(lines: list[int], kind: FoldKind) -> list[Fold]:
     """Folds for each run of two or more consecutive line numbers."""
     runs: list[Fold] = []
-    start = previous = None
-    for line in sorted(set(lines)) + [None]:
-        if start is not None and (line is None or line != previous + 1):
-            if previous > start:
-                runs.append(Fold(start, previous, kind))
-            start = None
-        if line is not None and start is None:
-            start = line
-        previous = line
+    ordered = sorted(set(lines))
+    first = 0  # index in `ordered` of the current run's first line
+    for i, line in enumerate(ordered):
+        if i + 1 == len(ordered) or ordered[i + 1] != line + 1:
+            if line > ordered[first]:
+                runs.append(Fold(ordered[first], line, kind))
+            first = i + 1
     return runs

@@ -13,14 +13,17 @@ import os
 import sys
 from types import ModuleType
 
+from epic_lang.modules.resolver import folder_of, resolve_import
+
 
 def load_python_module(importer: str | None, source: str) -> ModuleType | None:
     """Imports the module `import python "source"` names: a file path (`./tools.py`) relative
-    to the importing file, or a module name (`math`). None when it cannot be imported."""
+    to the importing file (or the working folder for a text without a file, as `epic run`
+    does), or a module name (`math`). None when it cannot be imported."""
+    target = resolve_import(source, True, folder_of(importer) or os.getcwd())
     try:
-        if source.endswith(".py") or "/" in source:
-            base = os.path.dirname(importer) if importer else os.getcwd()
-            path = os.path.normpath(os.path.join(base, source))
+        if target.path is not None:
+            path = target.path
             key = f"_epic_ide_{abs(hash(path))}"
             mtime = os.stat(path).st_mtime
             cached = sys.modules.get(key)

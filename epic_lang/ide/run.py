@@ -14,7 +14,7 @@ from typing import Any
 from epic_lang.diagnostics import Severity
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.imports import ModuleLoader, load_from_disk, load_import
-from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult
+from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult, TokenUsage
 from epic_lang.source import Span
 from epic_lang.syntax import ast
 
@@ -62,6 +62,10 @@ class CountingBackend:
 
     def describe(self) -> str:
         return self.inner.describe()
+
+    @property
+    def usage(self) -> TokenUsage:
+        return self.inner.usage
 
     async def complete(self, request: LLMRequest) -> LLMResult:
         self.counter.in_flight += 1
@@ -147,6 +151,7 @@ async def run_program(
     # The evaluator and the LLM clients are imported on the first run only, so that an
     # editor session that never runs anything does not pay for them.
     from epic_lang.eval import EpicLoadError, EpicRuntimeError, load_source
+    from epic_lang.eval.trace import Trace
     from epic_lang.eval.values import to_display
 
     analysis = request.analysis
@@ -158,23 +163,26 @@ async def run_program(
         """Called by the evaluator only when the program makes its first LLM call."""
         from epic_lang.llm.config import backend_from_options
 
-        inner = backend_from_options(settings=request.llm_settings, program_path=analysis.path)
+        inner = backend_from_options(
+            settings=request.llm_settings,
+            program_path=analysis.path,
+            trusted=request.trusted_python,
+        )
         return CountingBackend(inner, counter)
 
+    trace = Trace()
     try:
         program = load_source(analysis.text, analysis.path)
-        result = await program.arun(request.entry, mode=request.mode, backend_factory=make_backend)
+        result = await program.arun(
+            request.entry, mode=request.mode, backend_factory=make_backend, trace=trace
+        )
     except EpicLoadError as failure:
         first = failure.diagnostics[0]
         path = first.path or failure.path
         return RunOutcome(None, RunError(first.message, first.render(path), path, first.span), None)
     except EpicRuntimeError as failure:
         found_error = RunError(failure.message, failure.render(), failure.path, failure.span)
-        return RunOutcome(None, found_error, _trace_dict(getattr(failure, "trace", None)))
+        return RunOutcome(None, found_error, trace.to_dict())
     except asyncio.CancelledError:
         return RunOutcome(None, CANCELLED, None)
-    return RunOutcome(to_display(result.epic_value), None, _trace_dict(result.trace))
-
-
-def _trace_dict(trace: Any) -> dict[str, Any] | None:
-    return None if trace is None else trace.to_dict()
+    return RunOutcome(to_display(result.epic_value), None, result.trace.to_dict())

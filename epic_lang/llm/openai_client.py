@@ -1,17 +1,20 @@
 """The backend for any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, Ollama, sim-server).
 
 One `httpx.AsyncClient` (one connection pool) per endpoint, sized so that a thousand calls
-fired at once by opportunistic evaluation each get a connection; a semaphore caps how many
-requests are in flight; failures worth retrying (connection errors, timeouts, 429, 5xx) are
-retried with backoff that honours `Retry-After`. The API key only ever goes into the
-`Authorization` header: errors and `describe()` name where it came from, never its value.
+fired at once by opportunistic evaluation each get a connection, but never beyond what the
+process's open-file limit allows (`file_limit.py`): a semaphore caps the requests in flight,
+and calls beyond it wait for a connection. Failures that say the endpoint is down (connection
+refused, 429, 5xx) go through the endpoint's circuit (`circuit.py`), so waiting calls ride out
+an outage within their time budget. A request the server may have received and not answered
+(a read timeout, a connection lost after sending) is not sent again unless the user allows it:
+a paid API would bill each copy. The API key only ever goes into the `Authorization` header:
+errors and `describe()` name where it came from, never its value.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import random
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,9 +23,12 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from epic_lang.llm.batching import Batcher
-from epic_lang.llm.fast_transport import FastTransport, default_ssl_context
-from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult
-from epic_lang.llm.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after, retry_delay
+from epic_lang.llm.circuit import Circuit
+from epic_lang.llm.client_settings import ClientOptions
+from epic_lang.llm.fast_transport import FastTransport, ResponseTooLarge, default_ssl_context
+from epic_lang.llm.file_limit import connection_budget
+from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
+from epic_lang.llm.retry import RETRYABLE_STATUS, parse_retry_after
 from epic_lang.llm.wire import (
     CHAT_PATH,
     COMPLETIONS_PATH,
@@ -30,25 +36,13 @@ from epic_lang.llm.wire import (
     choices_per_prompt,
     completion_body,
     completion_params,
+    reported_usage,
     result_from_answer,
     result_from_choices,
     route_of,
 )
 
 MAX_MESSAGE_CHARS = 500
-
-
-@dataclass(frozen=True, slots=True)
-class ClientOptions:
-    """How the client talks to one endpoint. Times are in seconds."""
-
-    max_concurrency: int = 1024
-    timeout: float = 120.0
-    connect_timeout: float = 10.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    batch: bool = False
-    batch_window: float = 0.005
-    batch_max_prompts: int = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +64,18 @@ class LLMHTTPError(LLMError):
 
 @dataclass(frozen=True, slots=True)
 class _Failure:
+    """A failed attempt. `unanswered`: the request was sent and the server may still be
+    processing it, so sending it again may run (and bill) it twice."""
+
     status: int | None
     message: str
+    retryable: bool
+    unanswered: bool = False
     retry_after: float | None = None
+
+    @property
+    def endpoint_down(self) -> bool:
+        return self.retryable and not self.unanswered
 
 
 @dataclass(slots=True)
@@ -83,6 +86,7 @@ class _LoopState:
     loop: asyncio.AbstractEventLoop
     client: httpx.AsyncClient
     limit: asyncio.Semaphore
+    circuit: Circuit[_Failure]
     batcher: Batcher
 
 
@@ -114,15 +118,19 @@ class OpenAIBackend:
         api_key: str | None = None,
         *,
         key_source: str | None = None,
+        no_key_reason: str | None = None,
         options: ClientOptions | None = None,
     ) -> None:
         self.base_url = normalise_base_url(base_url)
         self.model = model
         self._api_key = Secret(api_key) if api_key else None
         self._key_source = key_source
+        self._no_key_reason = no_key_reason
         self.options = options or ClientOptions()
-        self._rng = random.Random()
         self._state_cache: _LoopState | None = None
+        # Counted per HTTP answer, in `post`: a batched request's usage covers all its
+        # prompts and is counted once; a retried request only for the answer that came.
+        self.usage = TokenUsage()
 
     def describe(self) -> str:
         parts = [
@@ -131,6 +139,8 @@ class OpenAIBackend:
         ]
         if self._api_key:
             parts.append(f"API key from {self._key_source or 'the caller'}")
+        elif self._no_key_reason:
+            parts.append(f"no API key sent: {self._no_key_reason}")
         if self.options.batch:
             parts.append("batching (llm calls sent as /v1/completions prompts)")
         return ", ".join(parts)
@@ -169,61 +179,134 @@ class OpenAIBackend:
             assert isinstance(got, list)
             if not got:
                 raise LLMError("the server answered a request for samples with no choices")
-            samples.extend(got[: request.n - len(samples)])
+            samples.extend(str(text) for text in got[: request.n - len(samples)])
         return samples
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST `body` to the endpoint's `path` with retries; the decoded JSON answer."""
         state = self._state()
+        circuit = state.circuit
         url = self.base_url + path
-        policy = self.options.retry
-        attempt = 0
+        loop = asyncio.get_running_loop()
+        attempts = 0
+        # The retry budget runs from the call's first failure, or from when it first finds the
+        # server down: waiting calls do not hold connections, and each fails on its own time.
+        deadline: float | None = None
+        failure: _Failure | None = None
         while True:
+            if deadline is None and circuit.is_open:
+                deadline = loop.time() + self.options.retry.budget
+            try:
+                permit = await circuit.admit(deadline)
+            except TimeoutError:
+                cause = failure or circuit.cause
+                assert cause is not None
+                raise self._error(url, cause, attempts, self._out_of_time(attempts)) from None
             async with state.limit:
-                outcome = await self._attempt(state.client, url, body)
+                if circuit.is_open and not permit.probe:
+                    continue  # the server went down while this call waited for a connection
+                try:
+                    outcome = await self._attempt(state.client, url, body)
+                except BaseException:
+                    circuit.undecided(permit)
+                    raise
             if isinstance(outcome, _Answer):
+                circuit.succeeded(permit)
+                counts = reported_usage(outcome.value)
+                if counts is not None:
+                    self.usage.add(*counts)
                 return outcome.value
             failure = outcome
-            attempt += 1
-            retryable = failure.status is None or failure.status in RETRYABLE_STATUS
-            if not retryable or attempt >= policy.max_attempts:
-                raise self._error(url, failure, attempt)
-            if failure.retry_after is not None and failure.retry_after > policy.max_retry_after:
-                raise self._error(url, failure, attempt, f"asked to wait {failure.retry_after:g} s")
-            await asyncio.sleep(retry_delay(policy, attempt - 1, failure.retry_after, self._rng))
+            attempts += 1
+            if failure.endpoint_down:
+                circuit.failed(permit, failure.retry_after, failure)
+            elif failure.status is not None:
+                circuit.succeeded(permit)  # the server is up: it answered this request
+            else:
+                circuit.undecided(permit)
+            if deadline is None:
+                deadline = loop.time() + self.options.retry.budget
+            why = self._why_not_again(failure, attempts)
+            if why is None and loop.time() >= deadline:
+                why = self._out_of_time(attempts)
+            if why is not None:
+                raise self._error(url, failure, attempts, why or None)
+
+    def _why_not_again(self, failure: _Failure, attempts: int) -> str | None:
+        """Why a failed call ends here ("" when nothing needs saying); None to try again."""
+        policy = self.options.retry
+        if not failure.retryable:
+            return f"gave up after {attempts} attempts" if attempts > 1 else ""
+        if failure.unanswered and not policy.retry_unsafe:
+            return (
+                "not sent again: the server may still be processing it; "
+                "`retry_unsafe = true` allows sending it again"
+            )
+        if attempts >= policy.max_attempts:
+            return f"gave up after {attempts} attempts"
+        if failure.retry_after is not None and failure.retry_after > policy.max_retry_after:
+            return f"asked to wait {failure.retry_after:g} s"
+        return None
+
+    def _out_of_time(self, attempts: int) -> str:
+        spent = f"{self.options.retry.budget:g} s (retry_budget)"
+        if attempts == 0:
+            return f"gave up after waiting {spent} for the server to come back"
+        return f"gave up after {attempts} attempts and {spent} of retrying"
 
     async def _attempt(
         self, client: httpx.AsyncClient, url: str, body: dict[str, Any]
     ) -> _Answer | _Failure:
+        options = self.options
         try:
-            response = await client.post(url, json=body)
-        except httpx.TimeoutException:
-            return _Failure(None, f"no answer within {self.options.timeout:g} s")
-        except httpx.ConnectError as exc:
-            return _Failure(None, f"cannot reach the server ({_describe_exception(exc)})")
-        except httpx.TransportError as exc:
-            return _Failure(None, f"the connection failed ({_describe_exception(exc)})")
-        if response.status_code >= 400:
+            async with client.stream("POST", url, json=body) as response:
+                content = await _read_body(response, options.max_response_bytes)
+        except ResponseTooLarge:
+            limit = f"{options.max_response_bytes / 2**20:g} MB"
+            return _Failure(None, f"the answer is larger than {limit} (max_response_mb)", False)
+        except httpx.ConnectTimeout:
             return _Failure(
-                response.status_code,
-                _server_message(response),
-                parse_retry_after(response.headers),
+                None,
+                f"cannot reach the server (no connection within {options.connect_timeout:g} s, "
+                "connect_timeout)",
+                True,
+            )
+        except httpx.ConnectError as exc:
+            return _Failure(None, f"cannot reach the server ({_describe_exception(exc)})", True)
+        except httpx.TimeoutException:
+            return _Failure(
+                None, f"no answer within {options.read_timeout:g} s (read_timeout)", True, True
+            )
+        except httpx.TransportError as exc:
+            return _Failure(
+                None,
+                f"the connection failed after the request was sent ({_describe_exception(exc)})",
+                True,
+                True,
+            )
+        status = response.status_code
+        if status >= 400:
+            return _Failure(
+                status,
+                _server_message(content, response.reason_phrase),
+                status in RETRYABLE_STATUS,
+                retry_after=parse_retry_after(response.headers),
             )
         try:
-            return _Answer(response.json())
+            return _Answer(json.loads(content))
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return _Failure(response.status_code, "the answer is not JSON")
+            return _Failure(status, "the answer is not JSON", False)
 
-    def _error(
-        self, url: str, failure: _Failure, attempts: int, why: str | None = None
-    ) -> LLMHTTPError:
+    def _error(self, url: str, failure: _Failure, attempts: int, why: str | None) -> LLMHTTPError:
         where = safe_url(url)
         what = (
             f"HTTP {failure.status}: {failure.message}"
             if failure.status is not None
             else failure.message
         )
-        tail = why or (f"gave up after {attempts} attempts" if attempts > 1 else None)
+        tail = why
+        if failure.status in (401, 403) and self._no_key_reason:
+            tail = f"no API key sent: {self._no_key_reason}"
         message = f"{where} answered {what}" if failure.status else f"{where}: {what}"
         if tail:
             message += f" ({tail})"
@@ -236,10 +319,12 @@ class OpenAIBackend:
         loop = asyncio.get_running_loop()
         state = self._state_cache
         if state is None or state.loop is not loop:
+            size = min(self.options.max_concurrency, connection_budget())
             state = self._state_cache = _LoopState(
                 loop,
-                self._new_client(),
-                asyncio.Semaphore(self.options.max_concurrency),
+                self._new_client(size),
+                asyncio.Semaphore(size),
+                Circuit(self.options.retry),
                 Batcher(
                     lambda body: self.post(COMPLETIONS_PATH, body),
                     window=self.options.batch_window,
@@ -248,21 +333,19 @@ class OpenAIBackend:
             )
         return state
 
-    def _new_client(self) -> httpx.AsyncClient:
-        size = self.options.max_concurrency
+    def _new_client(self, size: int) -> httpx.AsyncClient:
+        options = self.options
         headers = {"User-Agent": "epic-lang"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key.value}"
         # Without a proxy, EPIC's own transport; it builds a TLS context only for `https`.
         proxied = _proxy_applies(self.base_url)
-        transport = None if proxied else FastTransport()
+        transport = None if proxied else FastTransport(max_body_bytes=options.max_response_bytes)
         return httpx.AsyncClient(
             headers=headers,
             verify=default_ssl_context() if proxied else True,
             transport=transport,
-            timeout=httpx.Timeout(
-                self.options.timeout, connect=self.options.connect_timeout, pool=None
-            ),
+            timeout=httpx.Timeout(options.read_timeout, connect=options.connect_timeout, pool=None),
             limits=httpx.Limits(
                 max_connections=size, max_keepalive_connections=size, keepalive_expiry=30.0
             ),
@@ -286,7 +369,8 @@ def _proxy_applies(url: str) -> bool:
     parts = urlsplit(url)
     if not (proxies.get(parts.scheme) or proxies.get("all")):
         return False
-    return not urllib.request.proxy_bypass_environment(parts.hostname or "", proxies)
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    return not bypass(parts.hostname or "", proxies)
 
 
 def _describe_exception(exc: Exception) -> str:
@@ -294,11 +378,23 @@ def _describe_exception(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _server_message(response: httpx.Response) -> str:
+async def _read_body(response: httpx.Response, limit: int) -> bytes:
+    """The decoded body, refused beyond `limit` bytes (a compressed body may grow)."""
+    parts: list[bytes] = []
+    size = 0
+    async for part in response.aiter_bytes():
+        size += len(part)
+        if size > limit:
+            raise ResponseTooLarge(limit, response.request)
+        parts.append(part)
+    return b"".join(parts)
+
+
+def _server_message(content: bytes, reason: str) -> str:
     """The server's own explanation: OpenAI's `{"error": {"message"}}`, FastAPI's `detail`,
     or the start of the body."""
     try:
-        data = response.json()
+        data = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError):
         data = None
     message: Any = None
@@ -311,6 +407,6 @@ def _server_message(response: httpx.Response) -> str:
         if message is None:
             message = data.get("detail") or data.get("message")
     if message is None:
-        message = response.text.strip() or response.reason_phrase
+        message = content[: MAX_MESSAGE_CHARS * 4].decode("utf-8", "replace").strip() or reason
     text = " ".join(str(message).split())
     return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "..."

@@ -1,14 +1,14 @@
-"""When and how long to wait before sending a failed request again.
+"""Which failed requests are sent again, for how long, and when the server asked us to.
 
 Servers under load answer 429 or 5xx and often say when to come back (`Retry-After`, or
-OpenAI's `retry-after-ms`); we honour that, and otherwise back off exponentially with full
-jitter so that a thousand waiting calls do not all come back in the same millisecond.
+OpenAI's `retry-after-ms`); the endpoint's circuit (`circuit.py`) waits that long, and
+otherwise backs off exponentially, with one probe at a time, so a thousand waiting calls do
+not hammer a server that is down.
 """
 
 from __future__ import annotations
 
 import email.utils
-import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,12 +18,21 @@ RETRYABLE_STATUS = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """`max_attempts` counts the first try; delays are in seconds."""
+    """When a failed call is sent again. Times are in seconds.
+
+    `max_attempts` counts the requests one call sends (the first included); waiting for the
+    endpoint's circuit to close costs no attempt. `budget` bounds the time a call spends
+    retrying, counted from its first failure. `retry_unsafe` allows sending again a request
+    the server may have received and still be processing (a read timeout, a connection lost
+    after sending): off by default, because a paid API bills each copy.
+    """
 
     max_attempts: int = 6
     base_delay: float = 0.5
-    max_delay: float = 20.0
+    max_delay: float = 10.0
     max_retry_after: float = 120.0
+    budget: float = 60.0
+    retry_unsafe: bool = False
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
@@ -47,19 +56,3 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def backoff_delay(policy: RetryPolicy, attempt: int, rng: random.Random) -> float:
-    """Full-jitter exponential backoff for the retry after failed attempt `attempt` (0-based)."""
-    ceiling = min(policy.max_delay, policy.base_delay * (2**attempt))
-    return rng.uniform(0.0, ceiling)
-
-
-def retry_delay(
-    policy: RetryPolicy, attempt: int, retry_after: float | None, rng: random.Random
-) -> float:
-    """The wait before the next attempt: what the server asked for (plus a little jitter to
-    spread the herd), else the jittered backoff."""
-    if retry_after is not None:
-        return retry_after + rng.uniform(0.0, min(0.25, retry_after * 0.1))
-    return backoff_delay(policy, attempt, rng)

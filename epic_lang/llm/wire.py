@@ -7,7 +7,7 @@ of them serves it.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult
 
@@ -15,6 +15,9 @@ Route = Literal["chat", "completions"]
 
 CHAT_PATH = "/chat/completions"
 COMPLETIONS_PATH = "/completions"
+# No single answer has this many tokens: a larger count is a server's mistake (or malice), and
+# believing it would swamp every total it is added to.
+MAX_REPORTED_TOKENS = 10**9
 
 
 def route_of(request: LLMRequest, batching: bool) -> Route:
@@ -83,13 +86,22 @@ def _choices(data: Any) -> list[dict[str, Any]]:
 
 
 def _chat_text(choice: dict[str, Any]) -> str:
+    """The answer's text. An answer without text (`content: null`: a refusal, a tool call,
+    a content filter) is an error that says why, never an empty string a program would take
+    for the model's answer."""
     message = choice.get("message")
     content = message.get("content") if isinstance(message, dict) else None
-    if content is None:
-        return ""
     if isinstance(content, str):
         return content
-    raise LLMError("the server's chat answer has a `content` that is not a string")
+    if content is not None:
+        raise LLMError("the server's chat answer has a `content` that is not a string")
+    reasons = [f"finish_reason {choice.get('finish_reason')!r}"]
+    if isinstance(message, dict):
+        if isinstance(message.get("refusal"), str):
+            reasons.append(f"refusal {message['refusal'][:200]!r}")
+        if message.get("tool_calls"):
+            reasons.append("it asked for a tool call")
+    raise LLMError(f"the server answered with no text (`content` is null; {', '.join(reasons)})")
 
 
 def _completion_text(choice: dict[str, Any]) -> str:
@@ -155,3 +167,22 @@ def split_batched_answer(data: Any, prompts: int, per_prompt: int) -> list[list[
             raise LLMError(f"the server's batched answer has a choice with index {index!r}")
         groups[index // per_prompt].append(choice)
     return groups
+
+
+def reported_usage(data: Any) -> tuple[int, int] | None:
+    """(prompt tokens, completion tokens) from an answer's `usage`, or None when it has none
+    that can be believed: both counts must be integers from 0 to `MAX_REPORTED_TOKENS`. An
+    unbelievable `usage` is left out of the counts; it never fails the call."""
+    usage = data.get("usage") if isinstance(data, dict) else None
+    if not isinstance(usage, dict):
+        return None
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if _plausible_count(prompt) and _plausible_count(completion):
+        return prompt, completion
+    return None
+
+
+def _plausible_count(value: object) -> TypeGuard[int]:
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_REPORTED_TOKENS
+    )

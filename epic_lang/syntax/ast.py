@@ -356,14 +356,7 @@ class PRecord:
     span: Span
 
 
-Pattern = (
-    PWildcard
-    | PName
-    | PLiteral
-    | PTuple
-    | PList
-    | PRecord
-)
+Pattern = PWildcard | PName | PLiteral | PTuple | PList | PRecord
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,11 +396,7 @@ class LetDecl:
     span: Span
 
 
-Decl = (
-    Import
-    | Def
-    | LetDecl
-)
+Decl = Import | Def | LetDecl
 
 
 @dataclass(frozen=True, slots=True)

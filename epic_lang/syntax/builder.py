@@ -7,7 +7,7 @@ from the first and last child. Two jobs need more than that:
 - Parentheses leave no node, yet `(a + b) * c` must start at the `(`; `paren` returns a
   `_Paren` wrapper whose span includes the brackets, and every rule unwraps its children.
 - Operators arrive as one flat sequence (see grammar.lark) and `opexpr` applies the
-  precedence table of LANGUAGE.md section 4 with a small precedence-climbing loop.
+  precedence table of docs/language.md §5 with a small precedence-climbing loop.
 
 Problems that only show here (a chained comparison, a positional argument after a keyword one)
 are reported through the per-parse `Context` so that the tree is still built.
@@ -15,6 +15,7 @@ are reported through the per-parse `Context` so that the tree is still built.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from lark import Token, Transformer
 from epic_lang.diagnostics import Diagnostic, Severity
 from epic_lang.source import Span
 from epic_lang.syntax import ast
-from epic_lang.syntax.lexer import FStringRaw, HoleRaw
+from epic_lang.syntax.lexer import FStringRaw, HoleRaw, Tok
 
 
 @dataclass(slots=True)
@@ -77,24 +78,24 @@ def make_span(start: int, end: int, line: int, col: int, end_line: int, end_col:
     return span
 
 
-def tok_span(tok: Token) -> Span:
+def tok_span(tok: Tok) -> Span:
     return make_span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)
 
 
 def span_of(x: object) -> Span:
-    if isinstance(x, Token):
+    if isinstance(x, Tok):
         return tok_span(x)
     return x.span  # type: ignore[attr-defined]
 
 
 def cover(first: object, last: object) -> Span:
     """The span from the start of `first` to the end of `last` (tokens or nodes)."""
-    if isinstance(first, Token):
+    if isinstance(first, Tok):
         start, line, col = first.start_pos, first.line, first.column
     else:
         a = first.span  # type: ignore[attr-defined]
         start, line, col = a.start, a.line, a.col
-    if isinstance(last, Token):
+    if isinstance(last, Tok):
         end, end_line, end_col = last.end_pos, last.end_line, last.end_column
     else:
         b = last.span  # type: ignore[attr-defined]
@@ -106,8 +107,14 @@ def unwrap(x: object) -> ast.Expr:
     return x.expr if type(x) is _Paren else x  # type: ignore[return-value]
 
 
-def _name(tok: Token) -> ast.Name:
-    return ast.Name(str(tok), tok_span(tok))
+def _text(tok: Tok) -> str:
+    """A name's or number's text, one string object per distinct text: a large file spells the
+    same few names over and over, and each copy would cost as much as the name's node."""
+    return sys.intern(str(tok))
+
+
+def _name(tok: Tok) -> ast.Name:
+    return ast.Name(_text(tok), tok_span(tok))
 
 
 def _nodes(children: list) -> list:
@@ -148,7 +155,7 @@ def _binary(op: Token, left: object, right: object) -> ast.Expr:
     if kind == "PIPE":
         return ast.Pipe(lhs, rhs, span)
     if kind == "AND" or kind == "OR":
-        return ast.BoolOp(op.value, lhs, rhs, span)  # type: ignore[arg-type]
+        return ast.BoolOp(op.value, lhs, rhs, span)
     if kind == "IN":
         return ast.Compare("in", lhs, rhs, span)
     if kind == "NOTIN":
@@ -156,8 +163,8 @@ def _binary(op: Token, left: object, right: object) -> ast.Expr:
     if kind == "MINUS":
         return ast.BinOp("-", lhs, rhs, span)
     if _BINOP_PREC[op.value] == _COMPARE:
-        return ast.Compare(op.value, lhs, rhs, span)  # type: ignore[arg-type]
-    return ast.BinOp(op.value, lhs, rhs, span)  # type: ignore[arg-type]
+        return ast.Compare(op.value, lhs, rhs, span)
+    return ast.BinOp(op.value, lhs, rhs, span)
 
 
 class _Climber:
@@ -304,10 +311,10 @@ class Builder(Transformer):
     # ---- atoms
 
     def var(self, c: list) -> ast.Var:
-        return ast.Var(str(c[0]), tok_span(c[0]))
+        return ast.Var(_text(c[0]), tok_span(c[0]))
 
     def number(self, c: list) -> ast.Literal:
-        return ast.Literal(c[0].data, str(c[0]), tok_span(c[0]))
+        return ast.Literal(c[0].data, _text(c[0]), tok_span(c[0]))
 
     def string(self, c: list) -> ast.Literal:
         return ast.Literal(c[0].data, str(c[0]), tok_span(c[0]))
@@ -332,19 +339,13 @@ class Builder(Transformer):
     def paren(self, c: list) -> _Paren:
         return _Paren(unwrap(c[1]), cover(c[0], c[2]))
 
-    def tuple(self, c: list) -> ast.TupleExpr:
-        return ast.TupleExpr(tuple(unwrap(x) for x in _nodes(c)), cover(c[0], c[-1]))
-
-    def list(self, c: list) -> ast.ListExpr:
-        return ast.ListExpr(tuple(unwrap(x) for x in _nodes(c)), cover(c[0], c[-1]))
-
     def record(self, c: list) -> ast.RecordExpr:
         return ast.RecordExpr(tuple(_nodes(c)), cover(c[0], c[-1]))
 
     def record_field(self, c: list) -> ast.RecordField:
         key = c[0]
         quoted = key.type == "STRING"
-        text = key.data if quoted else str(key)
+        text = key.data if quoted else _text(key)
         return ast.RecordField(text, tok_span(key), quoted, unwrap(c[2]), cover(key, c[2]))
 
     # ---- patterns
@@ -390,6 +391,13 @@ class Builder(Transformer):
         key = c[0]
         text = key.data if key.type == "STRING" else str(key)
         return ast.PRecordField(text, tok_span(key), c[2], cover(key, c[2]))
+
+    # Last in the class: below these two, `list` and `tuple` in annotations would name them.
+    def tuple(self, c: list) -> ast.TupleExpr:
+        return ast.TupleExpr(tuple(unwrap(x) for x in _nodes(c)), cover(c[0], c[-1]))
+
+    def list(self, c: list) -> ast.ListExpr:
+        return ast.ListExpr(tuple(unwrap(x) for x in _nodes(c)), cover(c[0], c[-1]))
 
 
 # `lambda` is a Python keyword; lark looks the rule's callback up by name.

@@ -14,6 +14,7 @@ from lark import Token
 
 from epic_lang.source import Span
 from epic_lang.syntax.builder import tok_span
+from epic_lang.syntax.lexer import Tok
 
 _LAYOUT = {"_NL", "_INDENT", "_DEDENT", "$END"}
 _OPENERS = {"LPAR": ")", "LSQB": "]", "LBRACE": "}"}
@@ -73,10 +74,10 @@ def _terminal(name: str) -> str:
     return {"NAME": "a name", "STRING": "a string", "BINOP": "an operator"}.get(name, name)
 
 
-def _last_open(stack: list, types: set[str]) -> Token | None:
+def _last_open(stack: list, types: set[str]) -> Tok | None:
     """The innermost token of one of `types` still open on the parser's stack."""
     for item in reversed(stack):
-        if isinstance(item, Token) and item.type in types:
+        if isinstance(item, Tok) and item.type in types:
             return item
     return None
 
@@ -85,17 +86,17 @@ def _after(prev: Token | None) -> str:
     return f" after {describe(prev)}" if prev is not None else ""
 
 
-def _point_after(tok: Token) -> Span:
+def _point_after(tok: Tok) -> Span:
     end = tok_span(tok)
     return Span(end.end, end.end, end.end_line, end.end_col, end.end_line, end.end_col)
 
 
 def explain(
-    tok: Token,
+    tok: Tok,
     expected: set[str],
     stack: list,
-    prev: Token | None,
-    following: Token | None,
+    prev: Tok | None,
+    following: Tok | None,
     in_hole: bool = False,
 ) -> tuple[Span, str]:
     """The span and sentence for the parser stopping at `tok`.

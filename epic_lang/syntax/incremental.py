@@ -19,14 +19,14 @@ its messages may name a line (`expected ) to close the ( at 3:5`).
 from __future__ import annotations
 
 import contextlib
-import gc
 import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
 from epic_lang.diagnostics import Diagnostic
-from epic_lang.source import NO_SPAN, Span
+from epic_lang.process_settings import collector_paused
+from epic_lang.source import NO_SPAN, Span, with_lf_breaks
 from epic_lang.syntax import ast
 from epic_lang.syntax.lexer import _TRIPLE_BODY, Tok, tokenize
 from epic_lang.syntax.parser import ParseResult, dedupe, parse
@@ -80,15 +80,11 @@ class IncrementalParser:
         self._first = True
 
     def parse(self, text: str) -> ParseResult:
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return self._parse(text)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _parse(self, text: str) -> ParseResult:
+        text = with_lf_breaks(text)  # as the lexer does: offsets unchanged, lines end at LF
         starts = _chunk_starts(text)
         if self._first:
             # The first version: one full parse is faster than parsing chunk by chunk; when

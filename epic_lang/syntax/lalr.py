@@ -11,12 +11,14 @@ written `?rule` in the grammar, whose callback would return its child unchanged,
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from lark import Lark, Token
-from lark.lexer import Lexer
+from lark.grammar import Rule
+from lark.lexer import Lexer, LexerState
 from lark.parsers.lalr_analysis import Shift
 
 from epic_lang.syntax.builder import Builder
@@ -43,7 +45,9 @@ class _TokensOnly(Lexer):
     def __init__(self, conf: object) -> None:
         pass
 
-    def lex(self, data: object):  # pragma: no cover - tokens are fed directly
+    def lex(  # pragma: no cover - tokens are fed directly
+        self, lexer_state: LexerState, parser_state: Any
+    ) -> Iterator[Token]:
         return iter(())
 
 
@@ -64,7 +68,9 @@ def tables() -> dict[str, Tables]:
     for start in ("decl", "hole"):
         conf = parser.parse_interactive(start=start).parser_state.parse_conf
         reductions: dict[object, Reduce] = {}
-        for rule, callback in conf.callbacks.items():
+        # lark annotates the callbacks as keyed by rule name; they are keyed by `Rule`.
+        callbacks = cast("dict[Rule, Callable[[list], object]]", conf.callbacks)
+        for rule, callback in callbacks.items():
             keep_child = (
                 len(rule.expansion) == 1
                 and rule.options.expand1
@@ -100,7 +106,7 @@ class Stuck(Exception):
         self.index = index
 
 
-def run(tables: Tables, tokens: list[Token]) -> object:
+def run(tables: Tables, tokens: Sequence[Token]) -> object:
     """Parse `tokens` (the last one `$END`) and return the start symbol's value."""
     actions = tables.actions
     gotos = tables.gotos
@@ -114,7 +120,7 @@ def run(tables: Tables, tokens: list[Token]) -> object:
             if step is None:
                 raise Stuck(index)
             if step.__class__ is int:
-                state_stack.append(step)  # type: ignore[arg-type]
+                state_stack.append(step)
                 value_stack.append(tok)
                 break
             size, callback, origin = step  # type: ignore[misc]
@@ -134,7 +140,7 @@ def run(tables: Tables, tokens: list[Token]) -> object:
     raise AssertionError("the token list did not end with $END")
 
 
-def replay(tables: Tables, tokens: list[Token]) -> tuple[list[int], list[object]]:
+def replay(tables: Tables, tokens: Sequence[Token]) -> tuple[list[int], list[object]]:
     """The automaton's stacks after shifting `tokens`, without callbacks: tokens for the open
     constructs and rule names for what was reduced. Only used to explain an error, because
     LALR may reduce a little before it notices one and so lose what was open."""
@@ -146,7 +152,7 @@ def replay(tables: Tables, tokens: list[Token]) -> tuple[list[int], list[object]
         while True:
             step = actions[state_stack[-1]][tok.type]
             if step.__class__ is int:
-                state_stack.append(step)  # type: ignore[arg-type]
+                state_stack.append(step)
                 symbols.append(tok)
                 break
             size, _, origin = step  # type: ignore[misc]

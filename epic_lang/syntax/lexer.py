@@ -7,21 +7,26 @@ expressions, and the two meanings of `let` and `in` (see grammar.lark). It never
 problem becomes a diagnostic and the token stream is repaired (a missing closing bracket is
 inserted, an unterminated string ends at the end of its line) so the parser can go on.
 
-Besides the tokens it reports the comments (for `Module.comments` and doc comments) and the
-token indices where top-level declarations begin, which is where the parser resynchronises.
+Besides the tokens it reports the comments (for `Module.comments` and doc comments) and where
+top-level declarations begin, which is where the parser resynchronises. `lex_declarations`
+hands out each declaration's tokens as soon as they are lexed, so that the parser can drop them
+once the declaration is parsed: on a large file the tokens of the whole text would outweigh
+its syntax tree.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lark import Token
 
 from epic_lang.diagnostics import Diagnostic, Severity
-from epic_lang.source import Span
+from epic_lang.source import Span, with_lf_breaks
 from epic_lang.syntax.ast import Comment
+from epic_lang.syntax.keywords import KEYWORDS
 from epic_lang.syntax.strings import decode_escapes
 
 _new_str = str.__new__
@@ -32,6 +37,14 @@ class Tok(Token):
     value, an f-string's parts) so that the tree builder does not decode twice."""
 
     __slots__ = ("data",)
+    data: object
+    # Always set here, where lark's `Token` allows None.
+    start_pos: int
+    end_pos: int
+    line: int
+    end_line: int
+    column: int
+    end_column: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,28 +72,18 @@ class LexResult:
     damage: list[int]
 
 
-KEYWORDS = {
-    "def": "DEF",
-    "let": "LET",
-    "in": "IN",
-    "if": "IF",
-    "then": "THEN",
-    "else": "ELSE",
-    "fn": "FN",
-    "match": "MATCH",
-    "with": "WITH",
-    "case": "CASE",
-    "import": "IMPORT",
-    "python": "PYTHON",
-    "from": "FROM",
-    "as": "AS",
-    "and": "AND",
-    "or": "OR",
-    "not": "NOT",
-    "true": "TRUE",
-    "false": "FALSE",
-    "none": "NONE",
-}
+@dataclass(slots=True)
+class Lexing:
+    """A file being lexed: `declarations` yields the tokens of each top-level declaration
+    (the first may hold no real token) as soon as they are lexed. The other lists grow as it
+    goes; they are complete once `declarations` is exhausted, and `damage` already covers a
+    declaration when it is yielded."""
+
+    declarations: Iterator[list[Tok]]
+    comments: list[Comment]
+    diagnostics: list[Diagnostic]
+    damage: list[int]
+
 
 OPERATORS = {
     "(": "LPAR",
@@ -136,8 +139,8 @@ _MASTER = re.compile(
     re.X | re.S,
 )
 _SINGLE_BODY = {
-    '"': re.compile(r'(?:[^"\\\n]|\\.)*', re.S),
-    "'": re.compile(r"(?:[^'\\\n]|\\.)*", re.S),
+    '"': re.compile(r'(?:[^"\\\n]|\\\r\n|\\.)*', re.S),
+    "'": re.compile(r"(?:[^'\\\n]|\\\r\n|\\.)*", re.S),
 }
 _TRIPLE_BODY = {
     '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*', re.S),
@@ -216,8 +219,11 @@ class _Lexer:
         self.pos = pos
         self.end = end
         self.layout = layout
+        # The tokens of the current declaration; `done` holds the finished ones not yet
+        # handed out, `earlier` counts the tokens handed out before.
         self.tokens: list[Tok] = []
-        self.boundaries: list[int] = [0]
+        self.done: list[list[Tok]] = []
+        self.earlier = 0
         self.brackets: list[Tok] = []
         self.indents: list[int] = [0]
         self.markers: list[tuple[str, int]] = []
@@ -272,6 +278,11 @@ class _Lexer:
     # -- the main loop
 
     def run(self) -> list[Tok]:
+        """All the tokens at once (an f-string hole's, or a whole file's for `tokenize`)."""
+        return [tok for declaration in self.declarations() for tok in declaration]
+
+    def declarations(self) -> Iterator[list[Tok]]:
+        """The tokens, one top-level declaration at a time."""
         text = self.text
         end = self.end
         if self.layout:
@@ -302,6 +313,10 @@ class _Lexer:
                     continue
             else:
                 self._other(kind, m, start, stop)
+                if self.done:  # a new declaration starts on the line just begun
+                    yield from self.done
+                    self.done = []
+                    append = self.tokens.append
                 continue
             # The common case (a name, a keyword or an operator) is `_emit` written out here:
             # it is the innermost loop of the whole front end.
@@ -325,7 +340,8 @@ class _Lexer:
             self.last_end = stop
             self.line_first = False
         self._finish()
-        return self.tokens
+        yield from self.done
+        yield self.tokens
 
     def _other(self, kind: str | None, m: re.Match[str], start: int, stop: int) -> None:
         if kind == "nl":
@@ -403,7 +419,7 @@ class _Lexer:
         self.pos = i
         if tab_at >= 0:
             self.shared.error(tab_at, tab_at + 1, "tab in indentation", damaged=False)
-        if not self.tokens:
+        if not self.tokens and not self.earlier:
             if col > 0:
                 self._emit("_INDENT", i, i, "")
                 self.indents.append(col)
@@ -434,7 +450,9 @@ class _Lexer:
                     i, i + 1, "this line's indentation does not match any enclosing block"
                 )
         if col == 0 and len(self.indents) == 1:
-            self.boundaries.append(len(self.tokens))
+            self.done.append(self.tokens)
+            self.earlier += len(self.tokens)
+            self.tokens = []
         self.line_first = True
 
     def _peek_type(self, i: int) -> str:
@@ -618,6 +636,8 @@ class _Lexer:
         if len(quote) == 3:
             m = _NEXT_DECL.search(self.text, start, self.end)
             stop = m.start() if m else self.end
+            if m and self.text[stop - 1] == "\r":  # the CR of a CRLF is not in the string
+                stop -= 1
             self.shared.error(
                 start,
                 start + 3 + (1 if self.text[start] in "fF" else 0),
@@ -653,7 +673,7 @@ class _Lexer:
         while i < end:
             c = text[i]
             if c == "\\":
-                i += 2
+                i += 3 if text.startswith("\r\n", i + 1) else 2  # a CRLF is one line break
                 continue
             if c == quote[0] and text.startswith(quote, i):
                 flush(i)
@@ -687,6 +707,8 @@ class _Lexer:
             i += 1
         if stop < 0:
             i = min(i, end)
+            if i > piece and text[i - 1] == "\r":  # the CR of a CRLF ends the line, as an LF
+                i -= 1
             flush(i)
             stop = self._unterminated(start, i, quote)
         if chunk:
@@ -733,6 +755,8 @@ class _Lexer:
                 k = self._skip_inner_string(k)
                 continue
             elif c == "\n" and not triple:
+                if text[k - 1] == "\r":  # the hole ends before a CRLF, as before an LF
+                    k -= 1
                 break
             k += 1
         if expr_end < 0:
@@ -754,7 +778,8 @@ class _Lexer:
         `{width}` holes inside a spec are not supported and are reported."""
         text = self.text
         nested = 0
-        while k < self.end and text[k] != "\n" and not text.startswith(quote, k):
+        # A CR left by `with_lf_breaks` is the CR of a CRLF: the spec ends before it.
+        while k < self.end and text[k] not in "\r\n" and not text.startswith(quote, k):
             if text[k] == "{":
                 if nested == 0:
                     self.shared.error(k, k + 1, "a format spec cannot contain a `{...}` hole")
@@ -780,10 +805,21 @@ class _Lexer:
         return k + 1
 
 
-def tokenize(text: str, path: str | None = None) -> LexResult:
-    """Tokens, declaration boundaries, comments and lexical errors of a whole file."""
+def lex_declarations(text: str, path: str | None = None) -> Lexing:
+    """Lex a whole file lazily, one top-level declaration at a time (see `Lexing`)."""
+    text = with_lf_breaks(text)  # offsets unchanged, so spans are true in the caller's text
     shared = _Shared(text, path, _Positions.of(text))
     # A byte-order mark is not part of the program (editors on Windows may write one).
     lexer = _Lexer(shared, 1 if text.startswith("\ufeff") else 0, len(text), layout=True)
-    tokens = lexer.run()
-    return LexResult(tokens, lexer.boundaries, shared.comments, shared.diagnostics, shared.damage)
+    return Lexing(lexer.declarations(), shared.comments, shared.diagnostics, shared.damage)
+
+
+def tokenize(text: str, path: str | None = None) -> LexResult:
+    """Tokens, declaration boundaries, comments and lexical errors of a whole file."""
+    lexing = lex_declarations(text, path)
+    tokens: list[Tok] = []
+    boundaries: list[int] = []
+    for declaration in lexing.declarations:
+        boundaries.append(len(tokens))
+        tokens.extend(declaration)
+    return LexResult(tokens, boundaries, lexing.comments, lexing.diagnostics, lexing.damage)

@@ -17,18 +17,17 @@ Recovery works at three levels:
 from __future__ import annotations
 
 import contextlib
-import gc
 import re
 from dataclasses import dataclass, replace
-
-from lark import Token
+from typing import Any
 
 from epic_lang.diagnostics import Diagnostic, Severity
-from epic_lang.source import Span
+from epic_lang.process_settings import collector_paused
+from epic_lang.source import Span, with_lf_breaks
 from epic_lang.syntax import ast, lalr
 from epic_lang.syntax.builder import Context, set_context, tok_span
 from epic_lang.syntax.errors import explain
-from epic_lang.syntax.lexer import HoleRaw, Tok, tokenize
+from epic_lang.syntax.lexer import HoleRaw, Tok, lex_declarations
 from epic_lang.syntax.recovery import resume_point, without_line
 
 # How many broken lines `parse(..., repair=True)` leaves out of one declaration at most.
@@ -56,33 +55,30 @@ class _Parser:
     """One parse of one text: runs the lexer, then the LALR parser per declaration."""
 
     def __init__(self, text: str, path: str | None, repair: bool) -> None:
-        self.text = text
+        self.text = with_lf_breaks(text)  # a lone CR ends a line; offsets stay the same
         self.path = path
         self.repair = repair
         self.ctx = Context(path, self._parse_hole)
         self.tables = lalr.tables()
 
     def run(self) -> ParseResult:
-        lexed = tokenize(self.text, self.path)
-        diagnostics = list(lexed.diagnostics)
-        lexical = lexed.damage
+        # The lexer hands out one declaration's tokens at a time and each list is dropped
+        # once parsed: on a large file the tokens of the whole text outweigh its tree.
+        lexed = lex_declarations(self.text, self.path)
         decls: list[ast.Decl] = []
-        tokens = lexed.tokens
-        bounds = lexed.boundaries + [len(tokens)]
         set_context(self.ctx)
         try:
-            for a, b in zip(bounds, bounds[1:], strict=False):
-                chunk = tokens[a:b]
+            for chunk in lexed.declarations:
                 if not any(t.type[0] != "_" for t in chunk) and not any(
                     t.type == "_INDENT" for t in chunk
                 ):
                     continue
-                decl = self._parse_decl(chunk, lexical)
+                decl = self._parse_decl(chunk, lexed.damage)
                 if decl is not None:
                     decls.append(decl)
         finally:
             set_context(None)
-        diagnostics.extend(self.ctx.diagnostics)
+        diagnostics = [*lexed.diagnostics, *self.ctx.diagnostics]
         diagnostics.sort(key=lambda d: (d.span.start, d.span.end))
         comments = tuple(lexed.comments)
         module = ast.Module(tuple(_attach_docs(decls, comments)), comments, _whole(self.text))
@@ -101,11 +97,12 @@ class _Parser:
     def _repaired(self, chunk: list[Tok], index: int) -> ast.Decl | None:
         """The declaration without its broken lines, if leaving out a few lines is enough for
         it to parse (errors are already reported; these parses report nothing)."""
-        tokens: list[Tok] | None = chunk
+        tokens = chunk
         for _ in range(_REPAIR_ATTEMPTS):
-            tokens = without_line(tokens, index)
-            if tokens is None:
+            shorter = without_line(tokens, index)
+            if shorter is None:
                 return None
+            tokens = shorter
             try:
                 return self._feed(tokens, "decl", [], quiet_until=len(tokens))
             except _Failed as failure:
@@ -141,14 +138,13 @@ class _Parser:
                 return self._feed(list(hole.tokens), "hole", [])
         return ast.Literal("", "", hole.expr_span)
 
-    def _feed(
-        self, chunk: list[Tok], start: str, lexical: list[int], quiet_until: int = -1
-    ) -> ast.Decl:
-        """Run the parser over one declaration (or hole); on an error, report it and raise
-        `_Failed`. Not reported: an echo of a lexical error, and an error at a token index up
-        to `quiet_until` (a resumed line that cannot start where recovery put it)."""
+    def _feed(self, chunk: list[Tok], start: str, lexical: list[int], quiet_until: int = -1) -> Any:
+        """Run the parser over one declaration (or hole), giving what the builder made of it;
+        on an error, report it and raise `_Failed`. Not reported: an echo of a lexical error,
+        and an error at a token index up to `quiet_until` (a resumed line that cannot start
+        where recovery put it)."""
         last = chunk[-1]
-        eof = Token(
+        eof = Tok(
             "$END",
             "",
             last.end_pos,
@@ -158,10 +154,11 @@ class _Parser:
             last.end_column,
             last.end_pos,
         )
+        eof.data = None
         tokens = [*chunk, eof]
         tables = self.tables[start]
         try:
-            return lalr.run(tables, tokens)  # type: ignore[return-value]
+            return lalr.run(tables, tokens)
         except lalr.Stuck as e:
             index = e.index
             state_stack, symbols = lalr.replay(tables, tokens[:index])
@@ -235,20 +232,19 @@ def parse(text: str, path: str | None = None, *, repair: bool = False) -> ParseR
     diagnostics are the same either way."""
     # The parser allocates many small objects and creates no reference cycles worth
     # collecting; pausing the cyclic collector saves about 15% of the time.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _Parser(text, path, repair).run()
-    except RecursionError:
-        return _failure(text, path, "this file is nested too deeply to parse")
-    except Exception as error:
-        # The contract is "never raises"; the robustness tests check that no input gets here.
-        return _failure(
-            text, path, f"internal error in the parser ({type(error).__name__}); please report it"
-        )
-    finally:
-        if collecting:
-            gc.enable()
+    with collector_paused():
+        try:
+            return _Parser(text, path, repair).run()
+        except RecursionError:
+            return _failure(text, path, "this file is nested too deeply to parse")
+        except Exception as error:
+            # The contract is "never raises"; the robustness tests check that no input gets
+            # here.
+            return _failure(
+                text,
+                path,
+                f"internal error in the parser ({type(error).__name__}); please report it",
+            )
 
 
 def _failure(text: str, path: str | None, message: str) -> ParseResult:

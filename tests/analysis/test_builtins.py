@@ -1,4 +1,4 @@
-"""The table of built-ins covers LANGUAGE.md §8 and the reference page is generated from it."""
+"""The table of built-ins covers docs/language.md §12 and docs/builtins.md is generated from it."""
 
 from __future__ import annotations
 
@@ -7,13 +7,48 @@ from epic_lang.analysis.builtins_doc import DOC_PATH, render_builtins_markdown
 from epic_lang.syntax.parser import parse
 
 PURE = [
-    "len", "str", "int", "float", "range", "split", "join", "strip", "lower", "upper",
-    "replace", "startswith", "endswith", "find", "json_parse", "json_dump", "regex_match",
-    "regex_search", "regex_findall", "keys", "values", "get",
+    "len",
+    "str",
+    "int",
+    "float",
+    "range",
+    "split",
+    "join",
+    "strip",
+    "lower",
+    "upper",
+    "replace",
+    "startswith",
+    "endswith",
+    "find",
+    "json_parse",
+    "json_dump",
+    "regex_match",
+    "regex_search",
+    "regex_findall",
+    "keys",
+    "values",
+    "get",
 ]
 PRELUDE = [
-    "map", "filter", "fold", "sum", "any", "all", "zip", "enumerate", "take", "drop", "reverse",
-    "sort_by", "max_by", "min_by", "flat_map", "iterate_until", "fix", "church_true",
+    "map",
+    "filter",
+    "fold",
+    "sum",
+    "any",
+    "all",
+    "zip",
+    "enumerate",
+    "take",
+    "drop",
+    "reverse",
+    "sort_by",
+    "max_by",
+    "min_by",
+    "flat_map",
+    "iterate_until",
+    "fix",
+    "church_true",
     "church_false",
 ]
 

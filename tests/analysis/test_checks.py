@@ -70,7 +70,6 @@ def test_a_local_or_parameter_shadowing_a_def_is_not_arity_checked() -> None:
     assert check_source(text) == []
 
 
-
 def test_every_code_is_documented_and_shown_by_a_golden_file() -> None:
     data = Path(__file__).resolve().parents[1] / "data" / "analysis"
     reported: set[str] = set()

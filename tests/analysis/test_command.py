@@ -26,9 +26,7 @@ def test_errors_are_printed_and_exit_one(tmp_path: Path, capsys) -> None:
     file.write_text("def main() = lenn([1])\n")
     code, out, err = run(capsys, str(file))
     assert code == 1
-    assert out == (
-        f"{file}:1:14: error: unknown name `lenn`; did you mean `len`? [unknown-name]\n"
-    )
+    assert out == (f"{file}:1:14: error: unknown name `lenn`; did you mean `len`? [unknown-name]\n")
     assert err == "epic check: 1 error and 0 warnings in 1 file\n"
 
 
@@ -61,7 +59,7 @@ def test_missing_path_is_a_clear_error(tmp_path: Path, capsys) -> None:
 
 def test_bad_utf8_is_a_diagnostic(tmp_path: Path, capsys) -> None:
     file = tmp_path / "bytes.epic"
-    file.write_bytes(b"def main() =\n    \"caf\xe9\"\n")
+    file.write_bytes(b'def main() =\n    "caf\xe9"\n')
     code, out, _ = run(capsys, str(file))
     assert code == 1
     assert out.splitlines()[0].startswith(f"{file}:2:9: error: the file is not valid UTF-8")
@@ -79,7 +77,9 @@ def test_console_script_runs(tmp_path: Path) -> None:
     file.write_text("def main() = 1\n\ndef main() = 2\n")
     done = subprocess.run(
         [sys.executable, "-m", "epic_lang", "check", str(file)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 1
     assert "[duplicate-definition]" in done.stdout

@@ -32,7 +32,7 @@ def test_mutated_programs_only_give_diagnostics(
     source: str, cut: int, length: int, insert: str
 ) -> None:
     cut %= len(source) + 1
-    text = source[:cut] + insert + source[cut + length:]
+    text = source[:cut] + insert + source[cut + length :]
     diagnostics = check_source(text, None)
     assert all(isinstance(d, Diagnostic) for d in diagnostics)
     assert all(0 <= d.span.start <= d.span.end <= len(text) for d in diagnostics)
@@ -76,7 +76,7 @@ def all_vars(node: object) -> list[ast.Var]:
 )
 def test_every_name_use_is_resolved_or_reported(source: str, cut: int, length: int) -> None:
     cut %= len(source) + 1
-    module = parse(source[:cut] + source[cut + length:]).module
+    module = parse(source[:cut] + source[cut + length :]).module
     result = resolve(module)
     unresolved = {u.var for u in result.unresolved}
     for var in all_vars(module.decls):

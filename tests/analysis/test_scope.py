@@ -6,7 +6,7 @@ from epic_lang.analysis.builtins import BUILTINS
 from epic_lang.analysis.scope import Binding, Resolution, resolve
 from epic_lang.syntax.parser import parse
 
-SOURCE = '''\
+SOURCE = """\
 import python "math" as math
 
 ## Greets.
@@ -23,7 +23,7 @@ def main() =
         case _ => math.sqrt(2.0)
 
 let later = main
-'''
+"""
 
 
 def resolved() -> Resolution:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from epic_lang.llm.config import backend_from_options
-from epic_lang.llm.sim_http import HTTPRequest, start_http_server
-from epic_lang.llm.sim_rules import load_rules
-from epic_lang.llm.sim_server import SimApp, SimConfig
+from epic_lang.testing.sim_http import HTTPRequest, start_http_server
+from epic_lang.testing.sim_rules import load_rules
+from epic_lang.testing.sim_server import SimApp, SimConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -8,8 +8,8 @@ import math
 import httpx
 import pytest
 
-from epic_lang.llm.sim_rules import SimRulesError, rule_from_dict, rule_text
-from epic_lang.llm.sim_server import SimConfig, running_sim_server
+from epic_lang.testing.sim_rules import SimRulesError, rule_from_dict, rule_text
+from epic_lang.testing.sim_server import SimConfig, running_sim_server
 
 RULE = {
     "match": "Describe (\\w+) as JSON:\\n",

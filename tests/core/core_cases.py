@@ -117,8 +117,18 @@ def main() =
     let values = [(0, 5), (1, 2, 3), [1, 2], [7, 8, 9], -1, true, none, "s"]
     map(describe, values + [{a: {b: (3, 4)}}, 4.5])
 """,
-        ["zero then 5", "triple from 1", 3, 7, "minus one", "yes", "nothing", "the letter s",
-         12, 4.5],
+        [
+            "zero then 5",
+            "triple from 1",
+            3,
+            7,
+            "minus one",
+            "yes",
+            "nothing",
+            "the letter s",
+            12,
+            4.5,
+        ],
     ),
     (
         """

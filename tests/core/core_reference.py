@@ -28,8 +28,15 @@ class MatchFail(Exception):
 def _type_name(v: Any) -> str:
     if isinstance(v, Closure) and v.lam.name in ("church_true", "church_false"):
         return "bool"
-    names = {type(None): "none", int: "int", float: "float", str: "str", list: "list",
-             tuple: "tuple", dict: "record"}
+    names = {
+        type(None): "none",
+        int: "int",
+        float: "float",
+        str: "str",
+        list: "list",
+        tuple: "tuple",
+        dict: "record",
+    }
     return names.get(type(v), "function")
 
 
@@ -40,8 +47,11 @@ class Reference:
         result = parse(text)
         assert not result.diagnostics, result.diagnostics
         self.globals: dict[str, Any] = {
-            "len": len, "range": lambda a, b=None: list(range(a) if b is None else range(a, b)),
-            "str": str, "int": int, "float": float,
+            "len": len,
+            "range": lambda a, b=None: list(range(a) if b is None else range(a, b)),
+            "str": str,
+            "int": int,
+            "float": float,
         }
         for module in (prelude_core(), desugar_module(result.module)):
             for name, term in module.globals:
@@ -103,12 +113,25 @@ class Reference:
         return self.prim(t.op, args)
 
     def prim(self, op: str, a: list[Any]) -> Any:
-        binary = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
-                  "div": operator.truediv, "floordiv": operator.floordiv, "mod": operator.mod,
-                  "pow": operator.pow}
-        compare = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
-                   "gt": operator.gt, "ge": operator.ge,
-                   "in": lambda x, y: x in y, "not_in": lambda x, y: x not in y}
+        binary = {
+            "add": operator.add,
+            "sub": operator.sub,
+            "mul": operator.mul,
+            "div": operator.truediv,
+            "floordiv": operator.floordiv,
+            "mod": operator.mod,
+            "pow": operator.pow,
+        }
+        compare = {
+            "eq": operator.eq,
+            "ne": operator.ne,
+            "lt": operator.lt,
+            "le": operator.le,
+            "gt": operator.gt,
+            "ge": operator.ge,
+            "in": lambda x, y: x in y,
+            "not_in": lambda x, y: x not in y,
+        }
         if op in binary:
             return binary[op](*a)
         if op in compare:

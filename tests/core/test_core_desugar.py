@@ -1,6 +1,9 @@
-"""Desugaring of each surface construct, on hand-built trees (independent of the parser)."""
+"""Desugaring of each surface construct, on hand-built trees (so that a desugaring bug is not
+mistaken for a parser bug), and the spans of terms desugared from parsed source."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from core_build import binop, call, compare, def_, lit, module, name, param, span, var
 from core_walk import assert_core_module, subterms
@@ -9,6 +12,7 @@ from epic_lang.core import terms as core
 from epic_lang.core.desugar import desugar_expr, desugar_module
 from epic_lang.core.pretty import show_term
 from epic_lang.syntax import ast
+from epic_lang.syntax.parser import parse
 
 
 def show(e: ast.Expr) -> str:
@@ -33,8 +37,10 @@ def test_if_is_church_application() -> None:
     term = desugar_expr(e)
     assert term == core.App(
         core.Var("c", c.span),
-        (core.Lam((), (), core.Var("a", a.span), a.span),
-         core.Lam((), (), core.Var("b", b.span), b.span)),
+        (
+            core.Lam((), (), core.Var("a", a.span), a.span),
+            core.Lam((), (), core.Var("b", b.span), b.span),
+        ),
         (),
         e.span,
     )
@@ -160,15 +166,23 @@ def test_match_list_patterns_bind_names_last() -> None:
 def test_match_nested_tuple_and_record() -> None:
     inner = ast.PTuple((ast.PName(name("a"), span()), ast.PWildcard(span())), span())
     rec = ast.PRecord(
-        (ast.PRecordField("k", span(), inner, span()),
-         ast.PRecordField("v", span(), ast.PLiteral(True, "true", span()), span())),
+        (
+            ast.PRecordField("k", span(), inner, span()),
+            ast.PRecordField("v", span(), ast.PLiteral(True, "true", span()), span()),
+        ),
         span(),
     )
     e = ast.Match(var("r"), (ast.Case(rec, var("a"), span()),), span())
     text = show(e)
     for piece in (
-        '(#type_is %m1 "record")', '(#has_key %m1 "k")', '(let %t', '(#type_is %t',
-        '"tuple")', '(#len_eq %t', '(#eq (#field %m1 "v") true)', "(let a (#index %t",
+        '(#type_is %m1 "record")',
+        '(#has_key %m1 "k")',
+        "(let %t",
+        "(#type_is %t",
+        '"tuple")',
+        "(#len_eq %t",
+        '(#eq (#field %m1 "v") true)',
+        "(let a (#index %t",
     ):
         assert piece in text, piece
 
@@ -184,15 +198,10 @@ def test_spans_are_those_of_the_surface_nodes() -> None:
 def test_spans_point_at_the_source_text() -> None:
     """Desugared from real source, every variable's span covers its name in the text, and
     every node's span lies inside the declaration it came from."""
-    from pathlib import Path
-
-    import pytest
-
-    parser = pytest.importorskip("epic_lang.syntax.parser")
     data = Path(__file__).parent.parent / "data" / "core"
     for path in sorted(data.glob("*.epic")):
         text = path.read_text(encoding="utf-8")
-        parsed = parser.parse(text, str(path))
+        parsed = parse(text, str(path))
         decls = [d for d in parsed.module.decls if not isinstance(d, ast.Import)]
         m = desugar_module(parsed.module, str(path))
         for decl, (_, term) in zip(decls, m.globals, strict=True):
@@ -200,7 +209,7 @@ def test_spans_point_at_the_source_text() -> None:
                 assert decl.span.start <= node.span.start <= node.span.end <= decl.span.end
                 user_var = isinstance(node, core.Var) and node.name[0] != "%"
                 if user_var and node.name not in ("true", "false"):
-                    assert text[node.span.start:node.span.end] == node.name
+                    assert text[node.span.start : node.span.end] == node.name
 
 
 def test_match_spans() -> None:

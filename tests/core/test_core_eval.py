@@ -10,7 +10,7 @@ import pytest
 from core_cases import PRELUDE_CASES, PROGRAM_CASES
 
 from epic_lang.eval import load_source
-from epic_lang.llm.fake import FakeBackend
+from epic_lang.testing.fake import FakeBackend
 
 MODES = ("sequential", "opportunistic")
 
@@ -74,7 +74,17 @@ def main(n) =
 def test_long_lists(mode: str) -> None:
     n = 5000
     expected = (
-        (5, 5), n // 2, True, True, n - 2, 999, 999, 2 * n, [n - 5, n - 4, n - 3], n, n - 1,
+        (5, 5),
+        n // 2,
+        True,
+        True,
+        n - 2,
+        999,
+        999,
+        2 * n,
+        [n - 5, n - 4, n - 3],
+        n,
+        n - 1,
         max(x for x in range(n) if x % 7 == 6),
     )
     assert load_source(LONG).call("main", n, mode=mode) == expected
@@ -94,7 +104,7 @@ def test_sort_by_is_a_stable_sort(mode: str) -> None:
     [
         "map(ask, range(12))",
         "filter(fn(x) => len(ask(x)) > 0, range(12))",
-        "any(fn(x) => ask(x) == \"\", range(12))",
+        'any(fn(x) => ask(x) == "", range(12))',
         "all(fn(x) => len(ask(x)) > 0, range(12))",
         "count(fn(x) => len(ask(x)) > 0, range(12))",
         "find_first(fn(x) => len(ask(x)) > 0, range(12))",

@@ -12,8 +12,7 @@ from core_walk import assert_core_module
 
 from epic_lang.core.desugar import desugar_module
 from epic_lang.core.pretty import show_module
-
-parser = pytest.importorskip("epic_lang.syntax.parser")
+from epic_lang.syntax.parser import parse
 
 DATA = Path(__file__).parent.parent / "data" / "core"
 CASES = sorted(DATA.glob("*.epic"))
@@ -21,7 +20,7 @@ CASES = sorted(DATA.glob("*.epic"))
 
 @pytest.mark.parametrize("source", CASES, ids=[p.stem for p in CASES])
 def test_golden(source: Path) -> None:
-    result = parser.parse(source.read_text(encoding="utf-8"), str(source))
+    result = parse(source.read_text(encoding="utf-8"), str(source))
     assert not result.diagnostics, [d.render() for d in result.diagnostics]
     module = desugar_module(result.module, str(source))
     assert_core_module(module)

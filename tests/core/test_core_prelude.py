@@ -3,19 +3,37 @@ formatted canonically."""
 
 from __future__ import annotations
 
-import pytest
 from core_walk import assert_core_module
 
+from epic_lang.analysis.checks import check_source
 from epic_lang.core import terms as core
 from epic_lang.core.prelude import prelude_core, prelude_path, prelude_syntax, prelude_text
+from epic_lang.format.formatter import format_source
 from epic_lang.syntax import ast
 
-pytest.importorskip("epic_lang.syntax.parser")
-
 REQUIRED = [
-    "church_true", "church_false", "map", "filter", "fold", "sum", "any", "all", "zip",
-    "enumerate", "take", "drop", "reverse", "sort_by", "max_by", "min_by", "flat_map",
-    "iterate_until", "fix", "flatten", "count", "find_first",
+    "church_true",
+    "church_false",
+    "map",
+    "filter",
+    "fold",
+    "sum",
+    "any",
+    "all",
+    "zip",
+    "enumerate",
+    "take",
+    "drop",
+    "reverse",
+    "sort_by",
+    "max_by",
+    "min_by",
+    "flat_map",
+    "iterate_until",
+    "fix",
+    "flatten",
+    "count",
+    "find_first",
 ]
 
 
@@ -49,11 +67,9 @@ def test_church_booleans_are_as_agreed() -> None:
 
 
 def test_prelude_checks_clean() -> None:
-    checks = pytest.importorskip("epic_lang.analysis.checks")
-    diagnostics = checks.check_source(prelude_text(), prelude_path())
+    diagnostics = check_source(prelude_text(), prelude_path())
     assert [d.render() for d in diagnostics] == []
 
 
 def test_prelude_is_formatted() -> None:
-    formatter = pytest.importorskip("epic_lang.format.formatter")
-    assert formatter.format_source(prelude_text(), prelude_path()) == prelude_text()
+    assert format_source(prelude_text(), prelude_path()) == prelude_text()

@@ -4,13 +4,11 @@ every node with a span, every primitive known and given the right number of argu
 
 from __future__ import annotations
 
-import pytest
+import format_strategies as strategies
 from core_walk import assert_core_module
 from hypothesis import HealthCheck, given, settings
 
 from epic_lang.core.desugar import desugar_module
-
-strategies = pytest.importorskip("format_strategies")
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,11 +6,8 @@ from __future__ import annotations
 import random
 
 import pytest
-
-pytest.importorskip("epic_lang.syntax.parser")
-
-from core_cases import PRELUDE_CASES, PROGRAM_CASES  # noqa: E402
-from core_reference import Reference  # noqa: E402
+from core_cases import PRELUDE_CASES, PROGRAM_CASES
+from core_reference import Reference
 
 
 @pytest.mark.parametrize(("expr", "expected"), PRELUDE_CASES, ids=[c[0] for c in PRELUDE_CASES])

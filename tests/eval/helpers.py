@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from epic_lang.eval.program import RunResult, load_source
-from epic_lang.llm.fake import FakeBackend
+from epic_lang.testing.fake import FakeBackend
 
 MODES = ("opportunistic", "sequential")
 
 
-def run(text: str, mode: str = "opportunistic", latency: float = 0.0, entry: str = "main",
-        backend: Any = None, **kwargs: Any) -> RunResult:
+def run(
+    text: str,
+    mode: str = "opportunistic",
+    latency: float = 0.0,
+    entry: str = "main",
+    backend: Any = None,
+    **kwargs: Any,
+) -> RunResult:
     program = load_source(text, "test.epic")
-    return program.run(entry, mode=mode, backend=backend or FakeBackend(latency=latency),
-                       **kwargs)
+    return program.run(entry, mode=mode, backend=backend or FakeBackend(latency=latency), **kwargs)
 
 
 def overlap(a: Any, b: Any) -> bool:

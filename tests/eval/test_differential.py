@@ -15,26 +15,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from epic_lang.eval.errors import EpicRuntimeError
-from epic_lang.eval.externals import REGISTRY, external
+from epic_lang.eval.externals import external
 from epic_lang.eval.program import EpicLoadError, load, load_source
-from epic_lang.llm.fake import FakeBackend
+from epic_lang.testing.fake import FakeBackend
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 _rng = random.Random(0)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def ext_registered():
-    @external(name="ext")
-    async def ext(x: int) -> int:
-        for _ in range(_rng.randrange(4)):
-            await asyncio.sleep(0)
-        if _rng.random() < 0.05:
-            await asyncio.sleep(0.001)
-        return (x * 7 + 3) % 101
-
-    yield
-    REGISTRY.pop("ext", None)
+@external(name="ext")
+async def scrambled(x: int) -> int:
+    for _ in range(_rng.randrange(4)):
+        await asyncio.sleep(0)
+    if _rng.random() < 0.05:
+        await asyncio.sleep(0.001)
+    return (x * 7 + 3) % 101
 
 
 NAMES = ("p", "q")
@@ -92,13 +87,19 @@ def outcome(program, mode: str, p: int, q: int) -> tuple:
     return ("ok", result.value, calls)
 
 
-@settings(max_examples=int(os.environ.get("EPIC_DIFF_EXAMPLES", "400")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("EPIC_DIFF_EXAMPLES", "400")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(body=expressions(), p=st.integers(-3, 30), q=st.integers(-3, 30))
 def test_generated_programs_agree(body: str, p: int, q: int) -> None:
     try:
-        program = load_source(PROGRAM.format(body=body.replace(" case ", "\n        case ")),
-                              "gen.epic")
+        program = load_source(
+            PROGRAM.format(body=body.replace(" case ", "\n        case ")),
+            "gen.epic",
+            externals=[scrambled],
+        )
     except EpicLoadError:
         return  # the generator may build a program the front end rejects; nothing to compare
     opp = outcome(program, "opportunistic", p, q)
@@ -108,8 +109,9 @@ def test_generated_programs_agree(body: str, p: int, q: int) -> None:
         assert opp[2] == seq[2]
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("**/*.epic")) if EXAMPLES.exists() else [],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", sorted(EXAMPLES.glob("**/*.epic")) if EXAMPLES.exists() else [], ids=lambda p: p.stem
+)
 def test_examples_agree(path: Path) -> None:
     try:
         program = load(path)

@@ -11,18 +11,19 @@ import pytest
 from helpers import run
 
 from epic_lang.eval.errors import EpicRuntimeError
-from epic_lang.eval.externals import REGISTRY, external
+from epic_lang.eval.externals import external
 from epic_lang.eval.program import load_source
-from epic_lang.llm.fake import FakeBackend
+from epic_lang.eval.trace import Trace
+from epic_lang.testing.fake import FakeBackend
 
 
 def test_error_renders_position_and_stack() -> None:
-    text = '''def get_item(xs, i) = xs[i] + 1
+    text = """def get_item(xs, i) = xs[i] + 1
 
 def walk(n) = if n == 0 then get_item([1, 2], 5) else 1 + walk(n - 1)
 
 def main() = (walk(3), 1)
-'''
+"""
     for mode in ("opportunistic", "sequential"):
         with pytest.raises(EpicRuntimeError) as info:
             run(text, mode)
@@ -37,21 +38,21 @@ def main() = (walk(3), 1)
 
 
 def test_failed_external_stops_the_program_and_cancels_the_rest() -> None:
-    text = '''
+    text = """
 def main() =
     let slow = llm("slow one")
     let bad = llm("please fail")
     slow + bad
-'''
-    backend = FakeBackend(latency=lambda r: 0.02 if "fail" in r.prompt else 5.0,
-                          fail_on=("fail",))
+"""
+    backend = FakeBackend(latency=lambda r: 0.02 if "fail" in r.prompt else 5.0, fail_on=("fail",))
     started = time.perf_counter()
+    trace = Trace()
     with pytest.raises(EpicRuntimeError) as info:
-        load_source(text, "test.epic").run("main", backend=backend)
+        load_source(text, "test.epic").run("main", backend=backend, trace=trace)
     assert time.perf_counter() - started < 4  # the 5 s call was cancelled, not awaited out
     assert "external call `llm` failed" in info.value.message
     assert info.value.span is not None and info.value.span.line == 4
-    statuses = {c.args: c.status for c in info.value.trace.calls}
+    statuses = {c.args: c.status for c in trace.calls}
     assert statuses == {'"slow one"': "cancelled", '"please fail"': "error"}
     assert backend.in_flight == 0
 
@@ -62,24 +63,22 @@ def test_no_threads_or_tasks_left_behind() -> None:
         time.sleep(0.05)
         return x
 
-    try:
-        before = threading.active_count()
-        text = '''
+    before = threading.active_count()
+    text = """
 def main() =
     let a = map(slow_py, [1, 2, 3])
     let b = [1][5]
     a
-'''
+"""
 
-        async def go() -> set:
-            with pytest.raises(EpicRuntimeError):
-                await load_source(text, "t.epic").arun("main", backend=FakeBackend())
-            return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+    async def go() -> set:
+        with pytest.raises(EpicRuntimeError):
+            program = load_source(text, "t.epic", externals=[slow_py])
+            await program.arun("main", backend=FakeBackend())
+        return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
 
-        assert asyncio.run(go()) == set()
-        assert threading.active_count() == before
-    finally:
-        REGISTRY.pop("slow_py", None)
+    assert asyncio.run(go()) == set()
+    assert threading.active_count() == before
 
 
 def test_cancelling_a_run_cancels_its_calls() -> None:
@@ -101,27 +100,30 @@ def test_cancelling_a_run_cancels_its_calls() -> None:
 
 def test_bad_llm_argument_is_an_epic_error() -> None:
     with pytest.raises(EpicRuntimeError) as info:
-        run('def main() = llm(42)')
+        run("def main() = llm(42)")
     assert "`llm` expects prompt to be a str, got int" in info.value.render()
 
 
 def test_deep_recursion_error_has_bounded_stack() -> None:
-    text = 'def down(n) = if n == 0 then [][0] else 1 + down(n - 1)\ndef main() = down(50000)'
+    text = "def down(n) = if n == 0 then [][0] else 1 + down(n - 1)\ndef main() = down(50000)"
     with pytest.raises(EpicRuntimeError) as info:
         run(text, "sequential")
     assert len(info.value.stack) <= 12
 
 
 def test_error_in_a_split_thread_keeps_the_callers_in_its_stack() -> None:
-    text = '''def check(x) = if len(x) > 0 then [1][len(x)] else 0
+    text = """def check(x) = if len(x) > 0 then [1][len(x)] else 0
 
 def outer(q) = (check(llm(q)), 5)
 
 def main() = [outer("a"), 2]
-'''
+"""
     with pytest.raises(EpicRuntimeError) as info:
         run(text, "opportunistic", 0.01)
     lines = info.value.render().splitlines()
     assert lines[0].startswith("test.epic:1:35: error: index ")
-    assert lines[2:] == ["  in check at test.epic:1:35", "  in outer at test.epic:3:16",
-                         "  in main at test.epic:5:14"]
+    assert lines[2:] == [
+        "  in check at test.epic:1:35",
+        "  in outer at test.epic:3:16",
+        "  in main at test.epic:5:14",
+    ]

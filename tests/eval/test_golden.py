@@ -11,7 +11,7 @@ import pytest
 from epic_lang.eval.errors import EpicRuntimeError
 from epic_lang.eval.program import load
 from epic_lang.eval.values import to_display
-from epic_lang.llm.fake import FakeBackend
+from epic_lang.testing.fake import FakeBackend
 
 DATA = Path(__file__).parent.parent / "data" / "eval"
 FILES = sorted(DATA.glob("*.epic"))
@@ -21,7 +21,7 @@ def expectation(path: Path) -> tuple[str, str]:
     for line in path.read_text(encoding="utf-8").splitlines():
         for kind in ("expect", "error"):
             if line.startswith(f"# {kind}: "):
-                return kind, line[len(kind) + 4:]
+                return kind, line[len(kind) + 4 :]
     raise AssertionError(f"{path} has no # expect: or # error: line")
 
 

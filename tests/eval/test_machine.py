@@ -10,11 +10,20 @@ from epic_lang.eval.values import FALSE, TRUE, format_value, from_python, to_pyt
 
 MODES = ("opportunistic", "sequential")
 
-DOWN = lam("n", if_(prim("eq", v("n"), c(0)), c(0),
-                    prim("add", c(1), app("down", prim("sub", v("n"), c(1))))), "down")
-LOOP = lam("n acc", if_(prim("eq", v("n"), c(0)), v("acc"),
-                        app("loop", prim("sub", v("n"), c(1)), prim("add", v("acc"), c(1)))),
-           "loop")
+DOWN = lam(
+    "n",
+    if_(prim("eq", v("n"), c(0)), c(0), prim("add", c(1), app("down", prim("sub", v("n"), c(1))))),
+    "down",
+)
+LOOP = lam(
+    "n acc",
+    if_(
+        prim("eq", v("n"), c(0)),
+        v("acc"),
+        app("loop", prim("sub", v("n"), c(1)), prim("add", v("acc"), c(1))),
+    ),
+    "loop",
+)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -38,8 +47,9 @@ def test_user_written_church_condition(mode: str) -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_defaults_and_keywords(mode: str) -> None:
     f = lam("a b", prim("tuple", v("a"), v("b")), "f", b=prim("add", v("a"), c(1)))
-    main = lam("", prim("tuple", app("f", c(1)), app("f", c(1), b=c(5)), app("f", b=c(0), a=c(9))),
-               "main")
+    main = lam(
+        "", prim("tuple", app("f", c(1)), app("f", c(1), b=c(5)), app("f", b=c(0), a=c(9))), "main"
+    )
     assert program(("f", f), ("main", main)).call("main", mode=mode) == ((1, 2), (1, 5), (9, 0))
 
 

@@ -8,12 +8,12 @@ LATENCY = 0.1
 
 
 def test_independent_lets_overlap() -> None:
-    text = '''
+    text = """
 def main() =
     let a = llm("one")
     let b = llm("two")
     a + b
-'''
+"""
     opp = run(text, "opportunistic", LATENCY)
     seq = run(text, "sequential", LATENCY)
     a, b = opp.trace.calls
@@ -25,12 +25,12 @@ def main() =
 
 
 def test_dependent_call_starts_after_its_argument() -> None:
-    text = '''
+    text = """
 def main() =
     let a = llm("one")
     let b = llm("two")
     llm(a + "!")
-'''
+"""
     calls = run(text, "opportunistic", LATENCY).trace.calls
     assert [c.args for c in calls][:2] == ['"one"', '"two"']
     dependent = calls[2]
@@ -40,24 +40,24 @@ def main() =
 
 
 def test_untaken_branch_starts_nothing() -> None:
-    text = '''
+    text = """
 def main() =
     let x = llm("cond")
     if len(x) > 1000 then llm("never") else llm("taken")
-'''
+"""
     calls = run(text, "opportunistic", LATENCY).trace.calls
     assert [c.args for c in calls] == ['"cond"', '"taken"']
 
 
 def test_map_sends_every_call_at_once_and_rates_each_when_ready() -> None:
-    text = '''
+    text = """
 def rate(joke) = len(llm("Rate: " + joke))
 
 def main() =
     let jokes = map(fn(t) => llm(f"Joke about {t}"), ["cats", "taxes", "rain"])
     let scores = map(rate, jokes)
     zip(jokes, scores)
-'''
+"""
     result = run(text, "opportunistic", LATENCY)
     jokes = [c for c in result.trace.calls if c.args.startswith('"Joke')]
     rates = [c for c in result.trace.calls if c.args.startswith('"Rate')]
@@ -70,11 +70,11 @@ def main() =
 
 
 def test_unused_let_call_still_runs_exactly_once() -> None:
-    text = '''
+    text = """
 def main() =
     let unused = llm("side")
     42
-'''
+"""
     for mode in ("opportunistic", "sequential"):
         result = run(text, mode, LATENCY)
         assert result.value == 42
@@ -83,35 +83,35 @@ def main() =
 
 
 def test_function_body_starts_while_argument_pending() -> None:
-    text = '''
+    text = """
 def both(x) =
     let other = llm("independent")
     x + other
 
 def main() = both(llm("slow"))
-'''
+"""
     calls = run(text, "opportunistic", LATENCY).trace.calls
     assert len(calls) == 2 and overlap(calls[0], calls[1])
 
 
 def test_pending_slots_in_lists_do_not_wait() -> None:
-    text = '''
+    text = """
 def main() =
     let xs = [llm("a"), llm("b")]
     let n = len(xs)
     (n, llm(f"count {n}"))
-'''
+"""
     calls = run(text, "opportunistic", LATENCY).trace.calls
     assert len(calls) == 3
     assert overlap(calls[0], calls[2]) and calls[2].after is None
 
 
 def test_external_waits_for_every_element_of_a_list_argument() -> None:
-    text = '''
+    text = """
 def main() =
     let xs = [llm("a"), llm("b")]
     llm_chat([{role: "user", content: xs[0]}, {role: "user", content: xs[1]}])
-'''
+"""
     calls = run(text, "opportunistic", LATENCY).trace.calls
     assert calls[2].start >= max(calls[0].end, calls[1].end)
 

@@ -28,16 +28,41 @@ pytestmark = [
 
 def test_extension_in_code_server(tmp_path: Path) -> None:
     vsix = tmp_path / "epic-lang.vsix"
-    subprocess.run(["npx", "vsce", "package", "--no-dependencies", "-o", str(vsix)],
-                   cwd=EXTENSION, check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["npx", "vsce", "package", "--no-dependencies", "-o", str(vsix)],
+        cwd=EXTENSION,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     done = subprocess.run(
-        ["node", "scripts/e2e-code-server.mjs", "--code-server", str(CODE_SERVER),
-         "--vsix", str(vsix), "--examples", str(ROOT / "examples"),
-         "--python", sys.executable, "--out", str(tmp_path / "screens")],
-        cwd=EXTENSION, capture_output=True, text=True, timeout=600,
+        [
+            "node",
+            "scripts/e2e-code-server.mjs",
+            "--code-server",
+            str(CODE_SERVER),
+            "--vsix",
+            str(vsix),
+            "--examples",
+            str(ROOT / "examples"),
+            "--python",
+            sys.executable,
+            "--out",
+            str(tmp_path / "screens"),
+        ],
+        cwd=EXTENSION,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     report = json.loads(done.stdout)
     failed = [name for name, ok in report["checks"].items() if not ok]
     assert not failed, json.dumps(report, indent=2)
-    assert set(report["checks"]) >= {"lenses", "highlighting", "diagnostics", "run output",
-                                     "trace output", "timeline webview"}
+    assert set(report["checks"]) >= {
+        "lenses",
+        "highlighting",
+        "diagnostics",
+        "run output",
+        "trace output",
+        "timeline webview",
+    }

@@ -14,8 +14,8 @@ import pytest
 
 from epic_lang.eval import load
 from epic_lang.eval.timeline_html import render_timeline_html
-from epic_lang.llm.fake import FakeBackend
 from epic_lang.llm.interface import LLMRequest
+from epic_lang.testing.fake import FakeBackend
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -67,8 +67,15 @@ def _critical_ids(trace: dict[str, Any]) -> list[int]:
 
 def _chromium(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-               "--disable-background-networking", "--disable-dev-shm-usage", *args]
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
 
 
@@ -82,9 +89,20 @@ def test_page_is_self_contained_and_filled(case_study_trace: dict[str, Any]) -> 
 
 
 def test_trace_text_cannot_close_the_script() -> None:
-    call = {"id": 0, "name": "llm", "kind": "llm", "path": None, "line": 1, "col": 1,
-            "start": 0.0, "end": 0.1, "status": "ok", "args": "'EPIC_TITLE'",
-            "result": "</script><script>alert(1)</script>", "after": None}
+    call = {
+        "id": 0,
+        "name": "llm",
+        "kind": "llm",
+        "path": None,
+        "line": 1,
+        "col": 1,
+        "start": 0.0,
+        "end": 0.1,
+        "status": "ok",
+        "args": "'EPIC_TITLE'",
+        "result": "</script><script>alert(1)</script>",
+        "after": None,
+    }
     page = render_timeline_html({"wall": 0.1, "calls": [call]}, title="<b>x</b>")
     assert page.count("</script>") == 2
     assert "&lt;b&gt;x&lt;/b&gt;" in page
@@ -93,9 +111,7 @@ def test_trace_text_cannot_close_the_script() -> None:
 
 
 @needs_chromium
-def test_chromium_draws_one_bar_per_call(
-    case_study_trace: dict[str, Any], tmp_path: Path
-) -> None:
+def test_chromium_draws_one_bar_per_call(case_study_trace: dict[str, Any], tmp_path: Path) -> None:
     page = tmp_path / "timeline.html"
     page.write_text(render_timeline_html(case_study_trace, title="tree of thoughts"), "utf-8")
     dom = _chromium("--window-size=1200,900", "--dump-dom", page.as_uri()).stdout
@@ -114,7 +130,6 @@ def test_chromium_screenshot(case_study_trace: dict[str, Any], tmp_path: Path) -
     page = tmp_path / "timeline.html"
     page.write_text(render_timeline_html(case_study_trace, title="tree of thoughts"), "utf-8")
     shot = tmp_path / "timeline.png"
-    _chromium("--window-size=1200,900", "--hide-scrollbars", f"--screenshot={shot}",
-              page.as_uri())
+    _chromium("--window-size=1200,900", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri())
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 10_000

@@ -23,17 +23,30 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def vsix(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("vsix") / "epic-lang.vsix"
-    subprocess.run(["npx", "vsce", "package", "--no-dependencies", "-o", str(out)],
-                   cwd=EXTENSION, check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        ["npx", "vsce", "package", "--no-dependencies", "-o", str(out)],
+        cwd=EXTENSION,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return zipfile.ZipFile(out)
 
 
 def test_vsix_contents(vsix: zipfile.ZipFile) -> None:
     names = set(vsix.namelist())
-    for needed in ("package.json", "dist/extension.js", "dist/timeline.html",
-                   "syntaxes/epic.tmLanguage.json", "language-configuration.json",
-                   "images/icon.png", "images/epic-file.svg", "readme.md", "changelog.md",
-                   "LICENSE.txt"):
+    for needed in (
+        "package.json",
+        "dist/extension.js",
+        "dist/timeline.html",
+        "syntaxes/epic.tmLanguage.json",
+        "language-configuration.json",
+        "images/icon.png",
+        "images/epic-file.svg",
+        "readme.md",
+        "changelog.md",
+        "LICENSE.txt",
+    ):
         assert f"extension/{needed}" in names, needed
     assert not [n for n in names if "node_modules" in n]
     assert not [n for n in names if n.startswith("extension/src/") or n.endswith(".map")]

@@ -1,12 +1,15 @@
-"""Running a program for the editor: values, errors with positions, trust, cancellation."""
+"""Running a program for the editor: values, errors with positions, trust, cancellation, in
+the server's process and in a worker process."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.run import CallCounter, RunRequest, run_program
+from epic_lang.ide.run_process import RunWorkers
 
 SLOW_TOOL = """
 import asyncio
@@ -65,3 +68,45 @@ async def test_cancelling_the_run_cancels_calls_in_flight(tmp_path: Path) -> Non
     task.cancel()
     outcome = await asyncio.wait_for(task, 10)
     assert outcome.error.message == "cancelled"
+
+
+# -- in a worker process (epic_lang.ide.run_process) ------------------------------------------
+
+LOOP = "def loop(n) = loop(n + 1)\n\ndef main() = loop(0)\n"
+
+
+async def test_a_worker_answers_as_the_server_itself_would(tmp_path: Path) -> None:
+    workers = RunWorkers()
+    try:
+        for text in (
+            'def main() = {a: [1, 2], b: "x"}\n',
+            "def main() =\n    let xs = [1]\n    xs[3]\n",
+        ):
+            here = await run_program(request(text, tmp_path / "m.epic"), CallCounter())
+            there = await workers.run(request(text, tmp_path / "m.epic"), lambda _: None)
+            assert (there.value, there.error) == (here.value, here.error)
+            assert there.trace is not None and here.trace is not None
+            assert there.trace["calls"] == here.trace["calls"]
+    finally:
+        await workers.aclose()
+
+
+async def test_cancelling_kills_the_worker_and_the_key_never_shows(tmp_path: Path) -> None:
+    workers = RunWorkers()
+    secret = f"sk-test-{uuid.uuid4()}"
+    run = request(LOOP, tmp_path / "m.epic")
+    run = RunRequest(run.analysis, "main", "opportunistic", {"apiKey": secret}, False)
+    task = asyncio.ensure_future(workers.run(run, lambda _: None))
+    try:
+        while not workers.pids():
+            await asyncio.sleep(0.05)
+        (pid,) = workers.pids()
+        await asyncio.sleep(0.5)  # well into the loop
+        for place in ("cmdline", "environ"):
+            assert secret.encode() not in Path(f"/proc/{pid}/{place}").read_bytes()
+        task.cancel()
+        outcome = await asyncio.wait_for(task, 30)
+        assert outcome.error is not None and outcome.error.message == "cancelled"
+        assert not Path(f"/proc/{pid}").exists()
+    finally:
+        await workers.aclose()

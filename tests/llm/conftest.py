@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from epic_lang.llm.sim_rules import rules_from_data
-from epic_lang.llm.sim_server import SimConfig, SimServerHandle, running_sim_server
+from epic_lang.testing.sim_rules import rules_from_data
+from epic_lang.testing.sim_server import SimConfig, SimServerHandle, running_sim_server
 
 StartSim = Callable[..., SimServerHandle]
 

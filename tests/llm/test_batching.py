@@ -50,8 +50,9 @@ async def test_full_batches_are_sent_without_waiting_for_the_window(start_sim):
 async def test_different_parameters_go_in_different_requests(start_sim):
     sim = start_sim(RULES)
     client = batching(sim.base_url)
-    requests = [LLMRequest("llm", prompt=f"capital of A{i}", max_tokens=10 + i % 2)
-                for i in range(6)]
+    requests = [
+        LLMRequest("llm", prompt=f"capital of A{i}", max_tokens=10 + i % 2) for i in range(6)
+    ]
     requests += [LLMRequest("llm_next", prompt=f"The {c} is", k=2) for c in "xyz"]
     answers = await asyncio.gather(*(client.complete(r) for r in requests))
     await client.aclose()
@@ -64,8 +65,10 @@ async def test_samples_are_split_by_choice_index(start_sim):
     sim = start_sim([{"match": "pick (\\w)", "answers": ["\\1-a", "\\1-b", "\\1-c"]}])
     client = batching(sim.base_url)
     answers = await asyncio.gather(
-        *(client.complete(LLMRequest("llm_sample", prompt=f"pick {c}", n=3, temperature=0.8))
-          for c in "xyz")
+        *(
+            client.complete(LLMRequest("llm_sample", prompt=f"pick {c}", n=3, temperature=0.8))
+            for c in "xyz"
+        )
     )
     await client.aclose()
     assert answers == [[f"{c}-a", f"{c}-b", f"{c}-c"] for c in "xyz"]
@@ -99,9 +102,7 @@ async def test_a_failed_batch_fails_each_caller(start_sim):
 async def test_calls_with_a_system_message_stay_on_chat(start_sim):
     sim = start_sim(RULES)
     client = batching(sim.base_url)
-    answer = await client.complete(
-        LLMRequest("llm", prompt="capital of Fiji", system="Be brief.")
-    )
+    answer = await client.complete(LLMRequest("llm", prompt="capital of Fiji", system="Be brief."))
     await client.aclose()
     assert answer == "The capital of Fiji."
     assert sim.stats()["by_path"] == {"chat": 1}
@@ -119,8 +120,7 @@ async def test_small_batches(start_sim, count):
 
 
 async def test_a_refused_prompt_fails_alone(start_sim):
-    sim = start_sim([{"match": "too long", "status": 400, "message": "prompt too long"},
-                     *RULES])
+    sim = start_sim([{"match": "too long", "status": 400, "message": "prompt too long"}, *RULES])
     client = batching(sim.base_url)
     prompts = ["capital of Iran", "too long", "capital of Iraq"]
     results = await asyncio.gather(

@@ -31,8 +31,9 @@ async def test_each_kind_of_call_gets_its_answer(start_sim):
     assert await client.complete(LLMRequest("llm", prompt="capital of Peru")) == (
         "The capital of Peru."
     )
-    chat = LLMRequest("llm_chat", messages=(("user", "hi"), ("assistant", "yo"),
-                                            ("user", "capital of Chad")))
+    chat = LLMRequest(
+        "llm_chat", messages=(("user", "hi"), ("assistant", "yo"), ("user", "capital of Chad"))
+    )
     assert await client.complete(chat) == "The capital of Chad."
     samples = await client.complete(
         LLMRequest("llm_sample", prompt="tell me", n=3, temperature=0.9)
@@ -54,10 +55,12 @@ async def test_stop_and_max_tokens_reach_the_server(start_sim):
 
 
 async def test_429_with_retry_after_is_retried_after_the_wait(start_sim):
-    sim = start_sim([
-        {"match": "busy", "status": 429, "times": 2, "retry_after": 0.3},
-        {"match": "busy", "answer": "finally"},
-    ])
+    sim = start_sim(
+        [
+            {"match": "busy", "status": 429, "times": 2, "retry_after": 0.3},
+            {"match": "busy", "answer": "finally"},
+        ]
+    )
     client = backend(sim.base_url)
     started = time.perf_counter()
     answer = await client.complete(LLMRequest("llm", prompt="busy"))
@@ -92,15 +95,24 @@ async def test_client_errors_are_not_retried(start_sim):
     assert sim.stats()["requests"] == 1
 
 
-async def test_a_server_too_slow_times_out(start_sim):
+async def test_a_server_too_slow_times_out_and_the_request_is_not_sent_again(start_sim):
     sim = start_sim([{"match": "slow", "latency_ms": 3000, "answer": "late"}])
-    client = backend(sim.base_url, timeout=0.2,
-                     retry=RetryPolicy(max_attempts=2, base_delay=0.01))
+    client = backend(sim.base_url, read_timeout=0.2)
     with pytest.raises(LLMHTTPError) as caught:
         await client.complete(LLMRequest("llm", prompt="slow"))
     await client.aclose()
     assert caught.value.status is None
-    assert str(caught.value).endswith("no answer within 0.2 s (gave up after 2 attempts)")
+    assert "no answer within 0.2 s (read_timeout) (not sent again" in str(caught.value)
+    assert sim.stats()["requests"] == 1  # a paid API bills every copy
+
+
+async def test_retry_unsafe_sends_a_timed_out_request_again(start_sim):
+    sim = start_sim([{"match": "slow", "latency_ms": 3000, "answer": "late"}])
+    unsafe = RetryPolicy(max_attempts=2, base_delay=0.01, retry_unsafe=True)
+    client = backend(sim.base_url, read_timeout=0.2, retry=unsafe)
+    with pytest.raises(LLMHTTPError, match="gave up after 2 attempts"):
+        await client.complete(LLMRequest("llm", prompt="slow"))
+    await client.aclose()
     assert sim.stats()["requests"] == 2
 
 

@@ -11,14 +11,27 @@ from epic_lang.llm.interface import LLMRequest
 from epic_lang.llm.local_model import LocalModelBackend
 from epic_lang.llm.openai_client import OpenAIBackend
 
-ENV_NAMES = ("EPIC_LLM_BASE_URL", "EPIC_LLM_MODEL", "EPIC_LLM_API_KEY", "OPENAI_BASE_URL",
-             "OPENAI_API_KEY", "EPIC_CACHE_DIR")
+ENV_NAMES = (
+    "EPIC_LLM_BASE_URL",
+    "EPIC_LLM_MODEL",
+    "EPIC_LLM_API_KEY",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "EPIC_CACHE_DIR",
+)
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
+def clean_env(monkeypatch, tmp_path):
     for name in ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))
+
+
+def user_config(tmp_path, text: str) -> None:
+    folder = tmp_path / "user-config" / "epic"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.toml").write_text(text)
 
 
 def program_in(tmp_path, toml_name: str | None = None, text: str = "") -> str:
@@ -36,18 +49,24 @@ def test_nothing_configured_means_the_local_model(tmp_path):
 
 
 def test_epic_toml_above_the_program(tmp_path):
-    program = program_in(tmp_path, "epic.toml",
-                         'base_url = "http://h:1/v1"\nmodel = "m"\nmax_concurrency = 7\n')
+    program = program_in(
+        tmp_path, "epic.toml", 'base_url = "http://h:1/v1"\nmodel = "m"\nmax_concurrency = 7\n'
+    )
     backend = backend_from_options(program_path=program)
     assert isinstance(backend, OpenAIBackend)
     assert (backend.base_url, backend.model, backend.options.max_concurrency) == (
-        "http://h:1/v1", "m", 7)
+        "http://h:1/v1",
+        "m",
+        7,
+    )
 
 
 def test_pyproject_tool_epic(tmp_path):
-    program = program_in(tmp_path, "pyproject.toml",
-                         '[project]\nname = "x"\n[tool.epic]\nbase_url = "http://p:2/v1"\n'
-                         "cache = true\n")
+    program = program_in(
+        tmp_path,
+        "pyproject.toml",
+        '[project]\nname = "x"\n[tool.epic]\nbase_url = "http://p:2/v1"\ncache = true\n',
+    )
     backend = backend_from_options(program_path=program)
     assert isinstance(backend, CachedBackend)
     assert backend.inner.base_url == "http://p:2/v1"
@@ -63,23 +82,37 @@ def test_environment_beats_the_file_and_options_beat_both(tmp_path, monkeypatch)
     assert (config.base_url, config.model) == ("http://epic-env/v1", "e")
     config = resolve(program_path=program, settings={"baseUrl": "http://editor/v1"})
     assert config.base_url == "http://editor/v1"
-    config = resolve("http://flag/v1", "x", program_path=program,
-                     settings={"baseUrl": "http://editor/v1", "model": "y"})
+    config = resolve(
+        "http://flag/v1",
+        "x",
+        program_path=program,
+        settings={"baseUrl": "http://editor/v1", "model": "y"},
+    )
     assert (config.base_url, config.model) == ("http://flag/v1", "x")
 
 
-def test_keys_come_from_the_environment(tmp_path, monkeypatch):
-    program = program_in(tmp_path, "epic.toml",
-                         'base_url = "http://h/v1"\napi_key_env = "MY_KEY"\n')
+def test_keys_come_from_the_environment_or_the_users_own_file(tmp_path, monkeypatch):
+    program = program_in(tmp_path)
+    user_config(tmp_path, 'base_url = "http://h/v1"\napi_key_env = "MY_KEY"\n')
     with pytest.raises(LLMConfigError, match="MY_KEY, which is not set"):
         resolve(program_path=program)
     monkeypatch.setenv("MY_KEY", "k1")
-    assert (resolve(program_path=program).api_key, resolve(program_path=program).key_source) == (
-        "k1", "MY_KEY")
+    config = resolve(program_path=program)
+    assert (config.base_url, config.api_key, config.key_source) == ("http://h/v1", "k1", "MY_KEY")
     monkeypatch.setenv("OPENAI_API_KEY", "k2")
     monkeypatch.setenv("EPIC_LLM_API_KEY", "k3")
     assert resolve(program_path=program).key_source == "EPIC_LLM_API_KEY"
     assert "k3" not in repr(resolve(program_path=program))
+
+
+def test_a_project_cannot_pick_the_key_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp-secret")
+    program = program_in(
+        tmp_path, "epic.toml", 'base_url = "http://h/v1"\napi_key_env = "GITHUB_TOKEN"\n'
+    )
+    with pytest.raises(LLMConfigError, match="cannot choose which of your environment") as caught:
+        resolve(program_path=program)
+    assert "epic.toml" in str(caught.value) and "ghp-secret" not in str(caught.value)
 
 
 def test_a_key_written_in_a_file_is_refused(tmp_path):

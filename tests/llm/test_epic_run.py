@@ -21,7 +21,10 @@ def epic_run(program, url: str, *flags: str) -> subprocess.CompletedProcess[str]
         env.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "epic_lang", "run", str(program), "--json", *flags],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 import ssl
+import struct
 
 import httpx
 import pytest
 
-from epic_lang.llm.fast_transport import FastTransport
+from epic_lang.llm.fast_transport import FastTransport, ResponseTooLarge
 
 
 async def serve(answers: list[bytes], close_after_each: bool):
@@ -22,8 +24,14 @@ async def serve(answers: list[bytes], close_after_each: bool):
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length")), 0)
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    ),
+                    0,
+                )
                 await reader.readexactly(length)
                 writer.write(answers[state["next"] % len(answers)])
                 state["next"] += 1
@@ -66,8 +74,10 @@ async def test_a_connection_the_server_closed_is_replaced():
 
 
 async def test_chunked_until_close_and_gzip_bodies():
-    chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-               b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n")
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n"
+    )
     until_close = b"HTTP/1.0 200 OK\r\n\r\nall of it"
     zipped = response(gzip.compress(b'{"z": true}'), b"Content-Encoding: gzip")
     server, url, _ = await serve([chunked, zipped], close_after_each=False)
@@ -88,17 +98,6 @@ async def test_interim_100_answers_are_skipped():
     assert (answer.status_code, answer.text) == (200, "done")
 
 
-async def test_errors_are_httpx_transport_errors():
-    server, url, _ = await serve([b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"],
-                                 close_after_each=True)
-    async with server, client() as http:
-        with pytest.raises(httpx.RemoteProtocolError):
-            await http.get(url)
-    async with client() as http:
-        with pytest.raises(httpx.ConnectError):
-            await http.get(url)  # the server is gone
-
-
 async def test_a_silent_server_times_out():
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read()
@@ -109,3 +108,61 @@ async def test_a_silent_server_times_out():
     async with server, client() as http:
         with pytest.raises(httpx.ReadTimeout):
             await http.get(url, timeout=0.1)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        response(b"x" * 5000),
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"900\r\n"
+        + b"x" * 2304
+        + b"\r\n"
+        + b"900\r\n"
+        + b"x" * 2304
+        + b"\r\n0\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 5000,
+    ],
+    ids=["content-length", "chunked", "until-close"],
+)
+async def test_a_body_over_the_limit_is_refused(answer):
+    server, url, _ = await serve([answer], close_after_each=True)
+    transport = FastTransport(max_body_bytes=4096)
+    async with server, httpx.AsyncClient(transport=transport, timeout=5) as http:
+        with pytest.raises(ResponseTooLarge, match="larger than 4,096 bytes"):
+            await http.get(url)
+
+
+async def test_a_reused_connection_reset_before_any_answer_is_replaced():
+    """The server closes an idle keep-alive connection with our request unread (a reset):
+    the request never ran, so it goes once more on a fresh connection."""
+    state = {"connections": 0}
+
+    async def once_then_reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        state["connections"] += 1
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(response(b"ok"))
+        await writer.drain()
+        await reader.readuntil(b"\r\n\r\n")  # the second request: dropped unanswered
+        linger_zero = struct.pack("ii", 1, 0)  # close with a reset, not a clean end
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_zero)
+        writer.close()
+
+    server = await asyncio.start_server(once_then_reset, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server, client() as http:
+        assert (await http.get(url)).text == "ok"
+        assert (await http.get(url)).text == "ok"
+    assert state["connections"] == 2
+
+
+async def test_errors_say_whether_the_request_was_sent():
+    server, url, _ = await serve(
+        [b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"], close_after_each=True
+    )
+    async with server, client() as http:
+        with pytest.raises(httpx.RemoteProtocolError):  # sent on a fresh connection
+            await http.get(url)
+    async with client() as http:
+        with pytest.raises(httpx.ConnectError):  # nothing sent: the server is gone
+            await http.get(url)

@@ -28,10 +28,10 @@ def test_a_program_runs_on_the_default_model(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     program = tmp_path / "hello.epic"
     source = (
-        'def main() =\n'
+        "def main() =\n"
         '  let a = llm("Say hello.", max_tokens=8)\n'
         '  let b = llm_next("The capital of France is", k=3)\n'
-        '  (a, b)\n'
+        "  (a, b)\n"
     )
     program.write_text(source)
     result = run_source(source, path=str(program))

@@ -15,6 +15,12 @@ from epic_lang.llm.interface import LLMError, LLMRequest
 SECRET = "sk-test-9f8e7d6c5b4a-SECRET"
 
 
+@pytest.fixture(autouse=True)
+def no_user_settings(monkeypatch, tmp_path):
+    """The user's own ~/.config/epic/config.toml must not change what these tests see."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-config"))
+
+
 async def test_the_key_is_sent_but_never_shown(start_sim, monkeypatch, tmp_path):
     sim = start_sim(
         [{"match": "leak", "status": 401, "message": f"Incorrect API key provided: {SECRET}"}],
@@ -52,11 +58,18 @@ def test_epic_run_output_and_trace_hold_no_key(start_sim, tmp_path):
     program.write_text('def main() =\n  let a = llm("hello")\n  a + llm("boom")\n')
     (tmp_path / "epic.toml").write_text("max_retries = 1\n")
     trace = tmp_path / "trace.json"
-    env = {**os.environ, "EPIC_LLM_BASE_URL": sim.base_url, "EPIC_LLM_API_KEY": SECRET,
-           "EPIC_CACHE_DIR": str(tmp_path / "cache")}
+    env = {
+        **os.environ,
+        "EPIC_LLM_BASE_URL": sim.base_url,
+        "EPIC_LLM_API_KEY": SECRET,
+        "EPIC_CACHE_DIR": str(tmp_path / "cache"),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "epic_lang", "run", str(program), "--trace", str(trace)],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     output = done.stdout + done.stderr
     assert done.returncode == 1, output

@@ -13,8 +13,8 @@ import pytest
 from epic_lang.cli import main as epic
 from epic_lang.llm.interface import LLMRequest
 from epic_lang.llm.openai_client import ClientOptions, OpenAIBackend
-from epic_lang.llm.sim_rules import SimRulesError, load_rules
-from epic_lang.llm.sim_server import SimConfig, running_sim_server
+from epic_lang.testing.sim_rules import SimRulesError, load_rules
+from epic_lang.testing.sim_server import SimConfig, running_sim_server
 
 DATA = Path(__file__).parent.parent / "data" / "llm"
 
@@ -42,17 +42,30 @@ def test_bad_rules_are_reported(tmp_path, capsys):
 
 def test_chat_and_completion_shapes():
     with running_sim_server(SimConfig(rules=load_rules(DATA / "rules.toml"))) as sim:
-        chat = post(sim.base_url, "/chat/completions",
-                    {"model": "m", "messages": [{"role": "user", "content": "capital of Oz"}]})
+        chat = post(
+            sim.base_url,
+            "/chat/completions",
+            {"model": "m", "messages": [{"role": "user", "content": "capital of Oz"}]},
+        )
         assert chat.status_code == 200
         body = chat.json()
         assert body["object"] == "chat.completion" and body["model"] == "m"
         assert body["choices"][0]["message"] == {
-            "role": "assistant", "content": "The capital of Oz is a city."}
+            "role": "assistant",
+            "content": "The capital of Oz is a city.",
+        }
         assert body["usage"]["completion_tokens"] == 7
-        batch = post(sim.base_url, "/completions",
-                     {"prompt": ["The sky is", "capital of Ur"], "n": 2, "max_tokens": 3,
-                      "logprobs": 2, "temperature": 0})
+        batch = post(
+            sim.base_url,
+            "/completions",
+            {
+                "prompt": ["The sky is", "capital of Ur"],
+                "n": 2,
+                "max_tokens": 3,
+                "logprobs": 2,
+                "temperature": 0,
+            },
+        )
         choices = batch.json()["choices"]
         assert [c["index"] for c in choices] == [0, 1, 2, 3]
         assert choices[0]["text"] == " blue" and choices[2]["text"] == "The capital of"
@@ -60,7 +73,7 @@ def test_chat_and_completion_shapes():
         assert choices[2]["finish_reason"] == "length"
         top = choices[2]["logprobs"]["top_logprobs"][1]
         assert list(top)[0] == " capital" and len(top) == 2
-        assert sum(2.718281828 ** lp for lp in top.values()) <= 1
+        assert sum(2.718281828**lp for lp in top.values()) <= 1
 
 
 def test_fallback_answers_are_seeded(start_sim):
@@ -78,8 +91,12 @@ def test_fallback_answers_are_seeded(start_sim):
 
 def test_streaming_sends_server_sent_events(start_sim):
     sim = start_sim([{"match": "", "answer": "one two three"}], per_token_ms=5)
-    with httpx.stream("POST", sim.base_url + "/chat/completions", timeout=30, json={
-            "messages": [{"role": "user", "content": "x"}], "stream": True}) as response:
+    with httpx.stream(
+        "POST",
+        sim.base_url + "/chat/completions",
+        timeout=30,
+        json={"messages": [{"role": "user", "content": "x"}], "stream": True},
+    ) as response:
         assert response.headers["content-type"] == "text/event-stream"
         lines = [line for line in response.iter_lines() if line]
     assert lines[-1] == "data: [DONE]"
@@ -108,11 +125,14 @@ def test_faults_stats_and_reset(start_sim):
 
 
 def test_the_command_serves_until_stopped(tmp_path):
-    from epic_lang.llm.sim_server import spawned_sim_server
+    from epic_lang.testing.sim_server import spawned_sim_server
 
     with spawned_sim_server("--rules", str(DATA / "rules.json"), "--latency-ms", "10") as sim:
-        body = post(sim.base_url, "/chat/completions",
-                    {"messages": [{"role": "user", "content": "a colour"}], "n": 2}).json()
+        body = post(
+            sim.base_url,
+            "/chat/completions",
+            {"messages": [{"role": "user", "content": "a colour"}], "n": 2},
+        ).json()
         assert [c["message"]["content"] for c in body["choices"]] == ["red", "green"]
 
 

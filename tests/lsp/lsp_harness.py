@@ -27,16 +27,23 @@ def record_trace(client: LanguageClient, params: Any) -> None:
     client.traces.append(params)
 
 
+def record_registration(client: LanguageClient, params: types.RegistrationParams) -> None:
+    """Accepts a dynamic registration as editors do (the server asks to watch `.epic` files)."""
+    client.registrations.extend(params.registrations)
+
+
 def make_client() -> LanguageClient:
-    """pytest-lsp's test client, also keeping every publishDiagnostics with its version and
-    every `epic/trace` notification."""
+    """pytest-lsp's test client, also keeping every publishDiagnostics with its version,
+    every `epic/trace` notification and every dynamic registration."""
     client = LanguageClient(converter_factory=default_converter)
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[PUBLISH] = record_diagnostics
     features["epic/trace"] = record_trace
+    features[types.CLIENT_REGISTER_CAPABILITY] = record_registration
     register_lsp_features(client, features)
     client.published = []
     client.traces = []
+    client.registrations = []
     return client
 
 

@@ -41,3 +41,12 @@ def test_positions_past_the_end_clamp() -> None:
     assert convert.offset(types.Position(0, 99)) == 2
     assert convert.offset(types.Position(1, 99)) == TEXT.index("\r")
     assert convert.offset(types.Position(9, 0)) == len(TEXT)
+
+
+@pytest.mark.parametrize(("encoding", "character"), [(UTF16, 6), (UTF8, 8), (UTF32, 6)])
+def test_a_lone_surrogate_counts_as_one_unit(encoding: str, character: int) -> None:
+    """A client may send a document holding a lone surrogate (JSON's `"\\ud800"`); positions
+    after it are computed rather than ending the request in UnicodeEncodeError."""
+    text = '"a\ud800b" + x'
+    convert = Positions(text, LineIndex(text), encoding)
+    assert convert.position(text.index("+")) == types.Position(0, character)

@@ -12,7 +12,7 @@ import pytest
 from lsp_harness import Editor, position_of
 from lsprotocol import types
 
-from epic_lang.llm.sim_server import SimConfig, SimServerHandle, running_sim_server
+from epic_lang.testing.sim_server import SimConfig, SimServerHandle, running_sim_server
 
 PROGRAM = """\
 def ask(q) = llm(f"Answer briefly: {q}", max_tokens=8)

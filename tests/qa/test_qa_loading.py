@@ -29,7 +29,7 @@ def test_folder_is_a_load_error(tmp_path: Path) -> None:
 
 
 def test_non_utf8_file_points_at_the_bad_byte(tmp_path: Path) -> None:
-    (tmp_path / "bad.epic").write_bytes(b"def main() =\n    \"caf\xe9\"\n")
+    (tmp_path / "bad.epic").write_bytes(b'def main() =\n    "caf\xe9"\n')
     result = epic("run", "bad.epic", cwd=tmp_path)
     assert_clean_error(result, "bad.epic:2:9", "not valid UTF-8 (byte 0xe9")
     with pytest.raises(EpicLoadError) as caught:
@@ -65,8 +65,9 @@ def test_import_cycle_names_the_loop_once(tmp_path: Path) -> None:
 def test_self_import_is_a_cycle(tmp_path: Path) -> None:
     write(tmp_path, "me.epic", 'import "./me.epic" as me\ndef main() = 1\n')
     me = str(tmp_path / "me.epic")
-    assert_clean_error(epic("run", "me.epic", cwd=tmp_path), "me.epic:1:1",
-                       f"import cycle: {me} -> {me}")
+    assert_clean_error(
+        epic("run", "me.epic", cwd=tmp_path), "me.epic:1:1", f"import cycle: {me} -> {me}"
+    )
 
 
 def test_python_module_failing_at_import(tmp_path: Path) -> None:

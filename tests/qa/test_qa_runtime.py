@@ -13,14 +13,17 @@ from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
 from epic_lang.eval.values import Builtin
 
 
-@pytest.mark.parametrize(("expr", "words"), [
-    ("10 ** 10 ** 10", "would have more than"),
-    ("2.0 ** 10000", "the result of `**` is too large for a float"),
-    ("10 ** 400 / 1", "the result of `/` is too large for a float"),
-    ("(-8) ** 0.5", "no real result"),
-    ('"ab" * 10_000_000_000', "would be longer than"),
-    ("json_parse(str(10 ** 5000))", "more than 4300 digits"),
-])
+@pytest.mark.parametrize(
+    ("expr", "words"),
+    [
+        ("10 ** 10 ** 10", "would have more than"),
+        ("2.0 ** 10000", "the result of `**` is too large for a float"),
+        ("10 ** 400 / 1", "the result of `/` is too large for a float"),
+        ("(-8) ** 0.5", "no real result"),
+        ('"ab" * 10_000_000_000', "would be longer than"),
+        ("json_parse(str(10 ** 5000))", "more than 4300 digits"),
+    ],
+)
 def test_arithmetic_limits_are_epic_errors(expr: str, words: str) -> None:
     with pytest.raises(epic_lang.EpicRuntimeError) as caught:
         epic_lang.run_source(f"def main() = {expr}\n")
@@ -28,12 +31,15 @@ def test_arithmetic_limits_are_epic_errors(expr: str, words: str) -> None:
     assert words in caught.value.message
 
 
-@pytest.mark.parametrize(("expr", "value"), [
-    ("(-1) ** 1_000_000_000_001", -1),
-    ("1 ** 100_000_000_000", 1),
-    ("len(str(10 ** 5000))", 5001),
-    ("int(str(10 ** 5000)) == 10 ** 5000", True),
-])
+@pytest.mark.parametrize(
+    ("expr", "value"),
+    [
+        ("(-1) ** 1_000_000_000_001", -1),
+        ("1 ** 100_000_000_000", 1),
+        ("len(str(10 ** 5000))", 5001),
+        ("int(str(10 ** 5000)) == 10 ** 5000", True),
+    ],
+)
 def test_big_but_cheap_numbers_still_work(expr: str, value: object) -> None:
     assert epic_lang.run_source(f"def main() = {expr}\n").value == value
 
@@ -59,12 +65,16 @@ def test_unexpected_python_error_gets_a_position(monkeypatch: pytest.MonkeyPatch
     assert "internal error (LookupError: injected)" in caught.value.message
 
 
-@pytest.mark.parametrize(("body", "words"), [
-    ("raise SystemExit(3)", "failed: SystemExit: 3"),
-    ("raise KeyboardInterrupt", "failed: KeyboardInterrupt"),
-])
-def test_external_raising_base_exceptions_fails_the_call(tmp_path: Path, body: str,
-                                                         words: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("raise SystemExit(3)", "failed: SystemExit: 3"),
+        ("raise KeyboardInterrupt", "failed: KeyboardInterrupt"),
+    ],
+)
+def test_external_raising_base_exceptions_fails_the_call(
+    tmp_path: Path, body: str, words: str
+) -> None:
     write(tmp_path, "tools.py", f"def boom():\n    {body}\n")
     write(tmp_path, "main.epic", 'import python "./tools.py" as t\ndef main() = t.boom()\n')
     result = epic("run", "main.epic", cwd=tmp_path)

@@ -1,4 +1,4 @@
-"""The parser accepts every construct of LANGUAGE.md sections 2-4 and builds the right tree."""
+"""The parser accepts every construct of docs/language.md §2-6 and builds the right tree."""
 
 from __future__ import annotations
 

@@ -29,6 +29,12 @@ export function resolveApiKey(secret: string | undefined, env: Record<string, st
   return null;
 }
 
+/**
+ * The key is sent only from a trusted workspace: an untrusted one may have chosen where runs
+ * go (epic.toml), and the server refuses keys there too (epic_lang/llm/credentials.py).
+ * `baseUrl` is a machine-scoped setting (package.json), so a workspace's
+ * `.vscode/settings.json` cannot redirect the user's key either.
+ */
 export function serverConfiguration(
   settings: LlmSettings,
   secret: string | undefined,
@@ -39,7 +45,7 @@ export function serverConfiguration(
     llm: {
       baseUrl: blankToNull(settings.baseUrl),
       model: blankToNull(settings.model),
-      apiKey: resolveApiKey(secret, env),
+      apiKey: workspaceTrusted ? resolveApiKey(secret, env) : null,
     },
     trustedPython: workspaceTrusted,
   };

@@ -1,11 +1,19 @@
-// Which Python runs the language server: the user's setting, else the Python extension's
-// selected interpreter, else `python3` (`python` on Windows, where `python3` is often a stub).
+// Which Python runs the language server, and how it is started so that the workspace cannot
+// run code through it. The interpreter is the user's setting, else the Python extension's
+// selected interpreter, else `python3` (`python` on Windows, where `python3` is often a stub);
+// in a workspace the user has not trusted, nothing the workspace controls may pick it (see
+// chooseInterpreter). The server is started with Python's safe path (`-P`) from a directory the
+// workspace does not control: the rule epic_lang/safe_python.py writes for the server's children.
+
+import * as path from "node:path";
 
 export type InterpreterSource = "setting" | "python-extension" | "default";
 
 export interface Interpreter {
   command: string;
   source: InterpreterSource;
+  /** Why a choice from the setting or the Python extension was passed over, for the log. */
+  passedOver?: string;
 }
 
 export interface InterpreterInputs {
@@ -16,6 +24,10 @@ export interface InterpreterInputs {
   workspaceFolder?: string;
   home?: string;
   platform?: string;
+  /** `vscode.workspace.isTrusted`; absent means not trusted. */
+  trusted?: boolean;
+  /** Every workspace folder: in an untrusted workspace no interpreter inside one is run. */
+  workspaceFolders?: string[];
 }
 
 /** Expands `~` and `${workspaceFolder}` the way users write them in settings. */
@@ -26,23 +38,91 @@ export function expandPath(path: string, workspaceFolder?: string, home?: string
   return out;
 }
 
-export function chooseInterpreter(inputs: InterpreterInputs): Interpreter {
-  const setting = inputs.setting?.trim();
-  if (setting) {
-    return { command: expandPath(setting, inputs.workspaceFolder, inputs.home), source: "setting" };
-  }
-  const fromExtension = inputs.pythonExtension?.trim();
-  if (fromExtension) return { command: fromExtension, source: "python-extension" };
-  return { command: inputs.platform === "win32" ? "python" : "python3", source: "default" };
+/** True when `file` is `folder` or lies below it (after resolving `.` and `..`). */
+export function isInside(file: string, folder: string): boolean {
+  const relative = path.relative(path.resolve(folder), path.resolve(file));
+  const outside = relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+  return !outside;
 }
 
-/** The language server's command line. */
+/**
+ * In an untrusted workspace VS Code reads `epic.python.path` from user settings only
+ * (package.json, `restrictedConfigurations`), but the Python extension's selection may come
+ * from the workspace (`python.defaultInterpreterPath`, a `.venv` it found there), and a user
+ * setting may still point into the workspace (`${workspaceFolder}/.venv/bin/python`): running
+ * either would run the workspace's code. So, untrusted, the Python extension is not asked and
+ * no interpreter inside a workspace folder is run; the default `python3` is used instead.
+ */
+export function chooseInterpreter(inputs: InterpreterInputs): Interpreter {
+  const fallback = inputs.platform === "win32" ? "python" : "python3";
+  const folders = inputs.workspaceFolders ?? (inputs.workspaceFolder ? [inputs.workspaceFolder] : []);
+  const inWorkspace = (command: string) =>
+    path.isAbsolute(command) && folders.some((folder) => isInside(command, folder));
+  const untrusted = inputs.trusted !== true;
+  let passedOver: string | undefined;
+  const setting = inputs.setting?.trim();
+  if (setting) {
+    const expanded = expandPath(setting, inputs.workspaceFolder, inputs.home);
+    // A relative path is meant from the workspace folder, as before the server had its own
+    // working directory; a bare name (`python3.12`) is looked up on PATH.
+    const relative = !path.isAbsolute(expanded) && /[\\/]/.test(expanded) && inputs.workspaceFolder;
+    const command = relative ? path.resolve(inputs.workspaceFolder as string, expanded) : expanded;
+    if (!(untrusted && inWorkspace(command))) return { command, source: "setting" };
+    passedOver = `epic.python.path (${command}) lies inside the workspace, which is not trusted`;
+  }
+  const fromExtension = inputs.pythonExtension?.trim();
+  if (fromExtension && !untrusted) return { command: fromExtension, source: "python-extension" };
+  if (fromExtension && !passedOver) {
+    passedOver = `the Python extension's interpreter (${fromExtension}) is not used while the workspace is not trusted`;
+  }
+  return { command: fallback, source: "default", ...(passedOver ? { passedOver } : {}) };
+}
+
+/** The arguments that make Python keep the script's or current directory off `sys.path`. */
+export const SAFE_PATH_ARGS = ["-P"];
+
+/** The language server's command line after the interpreter. */
 export function serverArgs(): string[] {
-  return ["-m", "lsp_server"];
+  return [...SAFE_PATH_ARGS, "-m", "lsp_server"];
 }
 
 /** The snippet whose success shows that the interpreter has the `epic-lang` package. */
-export const PACKAGE_PROBE = ["-c", "import epic_lang, lsp_server"];
+export const PACKAGE_PROBE = [...SAFE_PATH_ARGS, "-c", "import epic_lang, lsp_server"];
+
+export interface PythonLaunch {
+  command: string;
+  args: string[];
+  options: { cwd: string; env: Record<string, string | undefined> };
+}
+
+/**
+ * How the extension starts Python (the server, and the package probe): with `-P` in `args`,
+ * and a working directory the workspace does not control (the extension's own folder;
+ * vscode-languageclient would otherwise use the workspace folder). The user's environment is
+ * kept as it is: the workspace cannot set it, and `-I` would drop the user site-packages and
+ * `PYTHONPATH` where epic-lang may be installed.
+ */
+export function pythonLaunch(
+  command: string,
+  args: string[],
+  safeDirectory: string,
+  env: Record<string, string | undefined>,
+): PythonLaunch {
+  return {
+    command,
+    args,
+    options: { cwd: safeDirectory, env: { ...env, PYTHONUNBUFFERED: "1" } },
+  };
+}
+
+/** The language server's ServerOptions: exactly what vscode-languageclient spawns. */
+export function serverLaunch(
+  command: string,
+  safeDirectory: string,
+  env: Record<string, string | undefined>,
+): PythonLaunch {
+  return pythonLaunch(command, serverArgs(), safeDirectory, env);
+}
 
 export interface ProbeFailure {
   /** `ENOENT` when the interpreter itself is missing, else the exit code. */
@@ -66,6 +146,14 @@ export function missingPackageAdvice(interpreter: Interpreter, failure: ProbeFai
     return {
       message:
         `EPIC: the Python interpreter "${interpreter.command}" (${where}) was not found. ` +
+        `Set "epic.python.path" to a Python 3.11+ that has the epic-lang package.`,
+      installCommand: null,
+    };
+  }
+  if (/Unknown option:? -P/i.test(failure.stderr)) {
+    return {
+      message:
+        `EPIC: "${interpreter.command}" (${where}) is older than Python 3.11, which EPIC needs. ` +
         `Set "epic.python.path" to a Python 3.11+ that has the epic-lang package.`,
       installCommand: null,
     };

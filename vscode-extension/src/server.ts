@@ -1,6 +1,6 @@
-// Starts, stops and restarts the language server (`<python> -m lsp_server` over stdio), after
-// checking that the interpreter has the epic-lang package, and answers the server's
-// `workspace/configuration` requests for the section `epic`.
+// Starts, stops and restarts the language server (`<python> -P -m lsp_server` over stdio, from
+// the extension's own folder: see interpreter.ts), after checking that the interpreter has the
+// epic-lang package, and answers the server's `workspace/configuration` requests for `epic`.
 
 import { execFile } from "node:child_process";
 import * as os from "node:os";
@@ -18,7 +18,9 @@ import {
   missingPackageAdvice,
   PACKAGE_PROBE,
   type ProbeFailure,
-  serverArgs,
+  type PythonLaunch,
+  pythonLaunch,
+  serverLaunch,
 } from "./interpreter";
 import { TRACE_NOTIFICATION, type TraceNotificationParams } from "./protocol";
 import { pythonExtensionInterpreter } from "./pythonExtension";
@@ -40,7 +42,8 @@ export class EpicServer implements vscode.Disposable {
       context.secrets.onDidChange((e) => {
         if (e.key === API_KEY_SECRET) void this.configurationChanged();
       }),
-      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.configurationChanged()),
+      // Trust changes the interpreter the server may run (chooseInterpreter), so restart.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.restart()),
     );
   }
 
@@ -60,24 +63,25 @@ export class EpicServer implements vscode.Disposable {
       workspaceFolder: folder?.uri.fsPath,
       home: os.homedir(),
       platform: process.platform,
+      trusted: vscode.workspace.isTrusted,
+      workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
     });
   }
 
   async start(): Promise<boolean> {
     const interpreter = await this.interpreter();
-    const failure = await probe(interpreter.command);
+    if (interpreter.passedOver) this.serverLog.appendLine(`EPIC: ${interpreter.passedOver}; using ${interpreter.command}.`);
+    const safeDirectory = this.context.extensionUri.fsPath;
+    const failure = await probe(pythonLaunch(interpreter.command, PACKAGE_PROBE, safeDirectory, process.env));
     if (failure) {
       void this.explainMissingPackage(interpreter, failure);
       return false;
     }
-    this.serverLog.appendLine(`Starting the EPIC language server: ${interpreter.command} -m lsp_server`);
+    const launch = serverLaunch(interpreter.command, safeDirectory, process.env);
+    this.serverLog.appendLine(`Starting the EPIC language server: ${launch.command} ${launch.args.join(" ")}`);
     // No `transport` field: with TransportKind.stdio the client would append `--stdio` to the
     // arguments, which `python -m lsp_server` does not take; stdio is the default anyway.
-    const serverOptions: ServerOptions = {
-      command: interpreter.command,
-      args: serverArgs(),
-      options: { env: { ...process.env, PYTHONUNBUFFERED: "1" } },
-    };
+    const serverOptions: ServerOptions = launch;
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ language: "epic" }],
       outputChannel: this.serverLog,
@@ -179,9 +183,10 @@ export class EpicServer implements vscode.Disposable {
 }
 
 /** Runs the package probe; undefined when the interpreter has epic-lang. */
-function probe(python: string): Promise<ProbeFailure | undefined> {
+function probe(launch: PythonLaunch): Promise<ProbeFailure | undefined> {
   return new Promise((resolve) => {
-    execFile(python, PACKAGE_PROBE, { timeout: 30_000 }, (error, _stdout, stderr) => {
+    const options = { ...launch.options, timeout: 30_000 };
+    execFile(launch.command, launch.args, options, (error, _stdout, stderr) => {
       if (!error) resolve(undefined);
       else resolve({ code: (error as NodeJS.ErrnoException).code ?? null, stderr: String(stderr) });
     });

@@ -28,6 +28,12 @@ describe("settings to server configuration", () => {
     assert.equal(resolveApiKey(undefined, {}), null);
   });
 
+  it("sends no key from a workspace that is not trusted", () => {
+    const got = serverConfiguration({ baseUrl: null }, "sk-secret", { EPIC_LLM_API_KEY: "from-env" }, false);
+    assert.equal(got.llm.apiKey, null);
+    assert.equal(got.trustedPython, false);
+  });
+
   it("never takes the key from plain settings", () => {
     const settings = { baseUrl: "http://x/v1", apiKey: "sk-in-settings" } as { baseUrl: string };
     assert.equal(serverConfiguration(settings, undefined, {}, true).llm.apiKey, null);

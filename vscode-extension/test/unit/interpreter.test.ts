@@ -1,16 +1,49 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { chooseInterpreter, expandPath, missingPackageAdvice, serverArgs } from "../../src/interpreter";
+import {
+  chooseInterpreter,
+  expandPath,
+  isInside,
+  missingPackageAdvice,
+  PACKAGE_PROBE,
+  serverArgs,
+  serverLaunch,
+} from "../../src/interpreter";
 
 describe("interpreter discovery", () => {
   it("prefers the epic.python.path setting", () => {
-    const got = chooseInterpreter({ setting: "/opt/py/bin/python", pythonExtension: "/usr/bin/python3.12" });
+    const got = chooseInterpreter({ setting: "/opt/py/bin/python", pythonExtension: "/usr/bin/python3.12", trusted: true });
     assert.deepEqual(got, { command: "/opt/py/bin/python", source: "setting" });
   });
 
   it("falls back to the Python extension's interpreter when the setting is blank", () => {
-    const got = chooseInterpreter({ setting: "   ", pythonExtension: "/venv/bin/python" });
+    const got = chooseInterpreter({ setting: "   ", pythonExtension: "/venv/bin/python", trusted: true });
     assert.deepEqual(got, { command: "/venv/bin/python", source: "python-extension" });
+  });
+
+  it("runs no interpreter the workspace chose while it is not trusted", () => {
+    const folder = "/home/u/cloned";
+    const fromExtension = chooseInterpreter({ pythonExtension: `${folder}/.venv/bin/python`, workspaceFolder: folder });
+    assert.equal(fromExtension.command, "python3");
+    assert.match(fromExtension.passedOver ?? "", /Python extension's interpreter .* not trusted/);
+    const elsewhere = chooseInterpreter({ pythonExtension: "/usr/bin/python3.12", trusted: false, workspaceFolder: folder });
+    assert.equal(elsewhere.command, "python3");
+    for (const setting of ["${workspaceFolder}/.venv/bin/python", ".venv/bin/python", `${folder}/sub/../py`]) {
+      const got = chooseInterpreter({ setting, workspaceFolder: folder, trusted: false });
+      assert.equal(got.command, "python3", setting);
+      assert.match(got.passedOver ?? "", /inside the workspace, which is not trusted/);
+    }
+    const other = chooseInterpreter({ setting: "/opt/py/bin/python", workspaceFolders: ["/a", folder], trusted: false });
+    assert.deepEqual(other, { command: "/opt/py/bin/python", source: "setting" });
+    const second = chooseInterpreter({ setting: "/a/bin/python", workspaceFolders: ["/a", folder], trusted: false });
+    assert.equal(second.command, "python3");
+  });
+
+  it("tells inside from outside by path components, not prefixes", () => {
+    assert.ok(isInside("/w/proj/.venv/bin/python", "/w/proj"));
+    assert.ok(isInside("/w/proj/..data/python", "/w/proj"));
+    assert.ok(!isInside("/w/project2/python", "/w/proj"));
+    assert.ok(!isInside("/w/proj/../other/python", "/w/proj"));
   });
 
   it("falls back to python3, or python on Windows", () => {
@@ -23,14 +56,24 @@ describe("interpreter discovery", () => {
       setting: "${workspaceFolder}/.venv/bin/python",
       workspaceFolder: "/home/u/proj",
       home: "/home/u",
+      trusted: true,
     });
     assert.equal(got.command, "/home/u/proj/.venv/bin/python");
+    const relative = chooseInterpreter({ setting: ".venv/bin/python", workspaceFolder: "/home/u/proj", trusted: true });
+    assert.equal(relative.command, "/home/u/proj/.venv/bin/python");
     assert.equal(expandPath("~/py/bin/python", undefined, "/home/u"), "/home/u/py/bin/python");
     assert.equal(expandPath("~user/python", undefined, "/home/u"), "~user/python");
   });
 
-  it("starts the server as a module", () => {
-    assert.deepEqual(serverArgs(), ["-m", "lsp_server"]);
+  it("starts the server as a module with the safe path, away from the workspace", () => {
+    assert.deepEqual(serverArgs(), ["-P", "-m", "lsp_server"]);
+    assert.deepEqual(PACKAGE_PROBE.slice(0, 2), ["-P", "-c"]);
+    const launch = serverLaunch("/usr/bin/python3", "/ext/epic", { PATH: "/usr/bin" });
+    assert.deepEqual(launch, {
+      command: "/usr/bin/python3",
+      args: ["-P", "-m", "lsp_server"],
+      options: { cwd: "/ext/epic", env: { PATH: "/usr/bin", PYTHONUNBUFFERED: "1" } },
+    });
   });
 });
 
@@ -39,6 +82,15 @@ describe("missing package advice", () => {
     const advice = missingPackageAdvice({ command: "/nope/python", source: "setting" }, { code: "ENOENT", stderr: "" });
     assert.match(advice.message, /"\/nope\/python" \(from the setting epic.python.path\) was not found/);
     assert.match(advice.message, /epic\.python\.path/);
+    assert.equal(advice.installCommand, null);
+  });
+
+  it("asks for Python 3.11+ when the interpreter does not know -P", () => {
+    const advice = missingPackageAdvice(
+      { command: "/usr/bin/python3.10", source: "setting" },
+      { code: 2, stderr: "Unknown option: -P\nusage: /usr/bin/python3.10 [option] ...\n" },
+    );
+    assert.match(advice.message, /older than Python 3\.11/);
     assert.equal(advice.installCommand, null);
   });
 

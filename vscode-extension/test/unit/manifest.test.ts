@@ -44,6 +44,11 @@ describe("package.json", () => {
     assert.equal(untrusted.supported, "limited");
     assert.deepEqual(untrusted.restrictedConfigurations, ["epic.python.path"]);
   });
+
+  it("lets only the user choose the server that gets the API key", () => {
+    // "machine": user (or remote) settings only; a workspace's .vscode/settings.json cannot set it.
+    assert.equal(manifest.contributes.configuration.properties["epic.llm.baseUrl"].scope, "machine");
+  });
 });
 
 describe("language configuration", () => {

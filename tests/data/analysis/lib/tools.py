@@ -14,6 +14,7 @@ async def fetch(url):
 
 
 if LIMIT > 2:
+
     def optional():
         return _json.dumps(None)
 

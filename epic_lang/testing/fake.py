@@ -2,7 +2,8 @@
 
 Answers depend only on the request (never on timing or order), so the two evaluation
 strategies must give identical results with it. Latency is configurable (a number of seconds
-or a function of the request) to make schedules visible in traces.
+or a function of the request) to make schedules visible in traces. Its token usage counts
+words (of the prompt or messages, and of each answer), so tests can predict it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import hashlib
 from collections.abc import Callable
 
-from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult
+from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
 
 
 class FakeBackend:
@@ -35,6 +36,7 @@ class FakeBackend:
         self.requests: list[LLMRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.usage = TokenUsage()
 
     def describe(self) -> str:
         latency = "variable" if callable(self.latency) else f"{self.latency * 1000:g} ms"
@@ -52,13 +54,17 @@ class FakeBackend:
             if any(word in text for word in self.fail_on):
                 raise LLMError(f"fake failure for prompt {text[:40]!r}")
             if request.kind == "llm_sample":
-                return [self._answer(request, f"#{i}") for i in range(request.n)]
+                samples = [self._answer(request, f"#{i}") for i in range(request.n)]
+                self.usage.add(len(text.split()), sum(len(s.split()) for s in samples))
+                return samples
             if request.kind == "llm_next":
+                self.usage.add(len(text.split()), 1)
                 words = ["yes", "no", " the", " a", ".", ",", " and", " of", "1", "2"]
                 start = int(_digest(text), 16) % len(words)
-                return [(words[(start + i) % len(words)], -0.5 * (i + 1))
-                        for i in range(request.k)]
-            return self._answer(request, "")
+                return [(words[(start + i) % len(words)], -0.5 * (i + 1)) for i in range(request.k)]
+            answer = self._answer(request, "")
+            self.usage.add(len(text.split()), len(answer.split()))
+            return answer
         finally:
             self.in_flight -= 1
 
@@ -82,4 +88,3 @@ class FakeBackend:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-

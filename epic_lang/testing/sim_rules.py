@@ -3,7 +3,9 @@ r"""What the simulated LLM answers: rules from a file, and a seeded fallback.
 A rules file (JSON, or TOML with `[[rule]]` tables) lists rules tried in order; the first whose
 regex is found in the prompt (the last message for chat) decides the answer. A rule may
 instead inject a fault (`status`, optionally only the first `times` matching requests, with
-`retry_after` seconds) so tests can exercise retries. Prompts no rule matches get a seeded,
+`retry_after` seconds; `silent` to read the request and never answer; `null_content` for a
+chat answer whose `content` is null; `body_mb` to pad the answer to that size) so tests can
+exercise retries, timeouts and limits. Prompts no rule matches get a seeded,
 deterministic answer: equal prompts at temperature 0 always get the same text.
 
 ```toml
@@ -114,6 +116,9 @@ _RULE_KEYS = {
     "message",
     "latency_ms",
     "continue",
+    "silent",
+    "null_content",
+    "body_mb",
 }
 
 
@@ -134,6 +139,9 @@ class SimRule:
     message: str | None = None
     latency_ms: float | None = None
     continuation: str | None = None  # the `continue` template
+    silent: bool = False
+    null_content: bool = False
+    body_mb: float | None = None
 
 
 def rule_from_dict(data: dict[str, Any], where: str = "rule") -> SimRule:
@@ -167,6 +175,9 @@ def rule_from_dict(data: dict[str, Any], where: str = "rule") -> SimRule:
         message=None if data.get("message") is None else str(data["message"]),
         latency_ms=None if data.get("latency_ms") is None else float(data["latency_ms"]),
         continuation=None if data.get("continue") is None else str(data["continue"]),
+        silent=bool(data.get("silent", False)),
+        null_content=bool(data.get("null_content", False)),
+        body_mb=None if data.get("body_mb") is None else float(data["body_mb"]),
     )
 
 

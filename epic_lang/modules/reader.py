@@ -1,7 +1,9 @@
 """Reading a `.epic` file from disk, where every problem becomes a diagnostic.
 
-`epic check`, `epic run`, `load()` and EPIC imports all read files through here, so a missing
-file, a folder or bytes that are not UTF-8 give the same `file:line:col` message everywhere.
+The one encoding policy: UTF-8, with bad bytes reported at their place and replaced. `epic
+check`, `epic run`, `load()`, EPIC imports and the editor all read files through here (by
+way of `files.SourceFiles`), so a missing file, a folder or bytes that are not UTF-8 give the
+same `file:line:col` message everywhere.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def read_source_file(path: str | os.PathLike[str]) -> tuple[str, list[Diagnostic
         text = data.decode("utf-8", errors="replace")
         good = data[: error.start].decode("utf-8")
         span = LineIndex(text).span(len(good), len(good) + 1)
-        message = (f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset "
-                   f"{error.start})")
+        message = (
+            f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
+        )
         return text, [Diagnostic(Severity.ERROR, span, message, "encoding", name)]

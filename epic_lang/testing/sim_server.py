@@ -4,8 +4,9 @@ It speaks real HTTP on loopback, so the client code under test is the production
 answers `/v1/chat/completions` and `/v1/completions` (a list of prompts, `n`, `logprobs`
 top-k, `stop`, `max_tokens`, streaming as server-sent events) after a configurable latency
 (fixed, per output token, plus a seeded random draw), from a rules file or a seeded fallback,
-can inject faults (429 with `Retry-After`, 500, ...), and reports `/stats`: the request count
-and the peak number of requests in flight (`POST /stats/reset` clears them).
+can inject faults (429 with `Retry-After`, 500, silence, `content: null`, huge answers, and
+outages started by `POST /faults`), and reports `/stats`: the request count and the peak
+number of requests in flight (`POST /stats/reset` clears them).
 
 Tests start it in a thread with `running_sim_server(SimConfig(...))`, benchmarks in a separate
 process with `spawned_sim_server(...)` so that it does not share the client's interpreter lock.
@@ -19,27 +20,28 @@ import json
 import os
 import random
 import re
-import resource
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from epic_lang.llm.sim_http import (
+from epic_lang.llm.file_limit import raise_open_file_limit
+from epic_lang.testing.sim_http import (
     HTTPRequest,
     HTTPResponse,
+    HTTPServer,
     StreamResponse,
     json_response,
     start_http_server,
 )
-from epic_lang.llm.sim_rules import (
+from epic_lang.testing.sim_rules import (
     SimRule,
     SimRulesError,
     cut,
@@ -52,6 +54,7 @@ from epic_lang.llm.sim_rules import (
 )
 
 JITTERS = ("none", "uniform", "exponential", "normal")
+OUTAGE_MODES = ("refuse", "503")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,8 @@ class SimStats:
     prompts: int = 0
     in_flight: int = 0
     peak_in_flight: int = 0
+    prompt_tokens: int = 0  # the sums of the `usage` of every answer sent
+    completion_tokens: int = 0
     by_status: Counter[str] = field(default_factory=Counter)
     by_path: Counter[str] = field(default_factory=Counter)
 
@@ -84,6 +89,8 @@ class SimStats:
             "prompts": self.prompts,
             "in_flight": self.in_flight,
             "peak_in_flight": self.peak_in_flight,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
             "by_status": dict(self.by_status),
             "by_path": dict(self.by_path),
         }
@@ -120,6 +127,9 @@ class SimApp:
         self._rule_uses: Counter[int] = Counter()
         self._occurrences: Counter[str] = Counter()
         self._ids = 0
+        self.listener: HTTPServer | None = None  # set once listening, for refused connections
+        self._outage_until = 0.0  # an outage answering 503 lasts until this loop time
+        self._outages: set[asyncio.Task[None]] = set()
 
     async def __call__(self, request: HTTPRequest) -> HTTPResponse | StreamResponse:
         path = request.path.rstrip("/")
@@ -130,6 +140,8 @@ class SimApp:
             return await self._complete(
                 "chat" if path == "/chat/completions" else "completions", request
             )
+        if path == "/faults" and request.method == "POST":
+            return self._start_outage(request.body)
         if path == "/stats" and request.method == "GET":
             return json_response(200, self.stats.to_dict())
         if (path, request.method) in (("/stats/reset", "POST"), ("/stats", "DELETE")):
@@ -148,6 +160,25 @@ class SimApp:
             return json_response(200, {"status": "ok"})
         return _error(404, f"no route {request.method} {request.path}")
 
+    def _start_outage(self, raw: bytes) -> HTTPResponse:
+        """`{"outage_s": 3, "mode": "refuse"}`: refuse connections for 3 s (requests already
+        received are answered); mode "503" answers every request 503 instead."""
+        try:
+            body = json.loads(raw or b"{}")
+            seconds = float(body["outage_s"])
+            mode = body.get("mode", "refuse")
+        except (ValueError, TypeError, KeyError) as exc:
+            return _error(400, f'expected {{"outage_s": seconds, "mode": ...}}: {exc}')
+        if mode not in OUTAGE_MODES or not 0 <= seconds < float("inf"):
+            return _error(400, f"mode must be one of {OUTAGE_MODES}, outage_s 0 or more")
+        if mode == "503":
+            self._outage_until = asyncio.get_running_loop().time() + seconds
+        elif self.listener is not None:
+            task = asyncio.get_running_loop().create_task(self.listener.refuse_connections(seconds))
+            self._outages.add(task)
+            task.add_done_callback(self._outages.discard)
+        return json_response(200, {"outage_s": seconds, "mode": mode})
+
     async def _complete(self, route: str, request: HTTPRequest) -> HTTPResponse | StreamResponse:
         stats = self.stats
         stats.requests += 1
@@ -165,6 +196,8 @@ class SimApp:
                 stats.in_flight -= 1
 
     async def _answer(self, route: str, request: HTTPRequest) -> HTTPResponse | StreamResponse:
+        if asyncio.get_running_loop().time() < self._outage_until:
+            return _error(503, "simulated outage", "server_error")
         key = self.config.api_key
         if key is not None and request.headers.get("authorization") != f"Bearer {key}":
             return _error(401, "Incorrect API key provided.", "authentication_error")
@@ -175,6 +208,8 @@ class SimApp:
         self.stats.prompts += len(call.prompts)
         matches = [self._rule_for(call.route, prompt) for prompt in call.prompts]
         for found in matches:
+            if found is not None and found[0].silent:
+                await asyncio.Event().wait()  # read, never answered
             if found is not None and found[0].status is not None:
                 return await self._fault(found[0])
         choices: list[dict[str, Any]] = []
@@ -190,6 +225,11 @@ class SimApp:
             default=self.config.latency_ms,
         )
         body = self._envelope(call, choices)
+        self.stats.prompt_tokens += body["usage"]["prompt_tokens"]
+        self.stats.completion_tokens += body["usage"]["completion_tokens"]
+        padding = max((f[0].body_mb or 0.0 for f in matches if f is not None), default=0.0)
+        if padding:
+            body["padding"] = " " * int(padding * 2**20)
         if call.stream:
             return StreamResponse(200, self._stream(call, body, base))
         await asyncio.sleep(self._latency(base, output_tokens))
@@ -281,8 +321,11 @@ class SimApp:
         text, finish = cut(text, call.stop, call.max_tokens)
         choice: dict[str, Any] = {"finish_reason": finish, "_tokens": len(tokens(text))}
         if call.route == "chat":
-            choice["message"] = {"role": "assistant", "content": text}
+            null = found is not None and found[0].null_content
+            choice["message"] = {"role": "assistant", "content": None if null else text}
             choice["logprobs"] = None
+            if null:
+                choice["finish_reason"] = "content_filter"
         else:
             choice["text"] = text
             choice["logprobs"] = None
@@ -299,7 +342,7 @@ class SimApp:
         self._ids += 1
         prompt_tokens = sum(len(tokens(p)) for p in call.prompts)
         completion_tokens = sum(
-            len(tokens(c["message"]["content"] if call.route == "chat" else c["text"]))
+            len(tokens((c["message"]["content"] or "") if call.route == "chat" else c["text"]))
             for c in choices
         )
         return {
@@ -350,7 +393,7 @@ class SimApp:
                         "choices": [{"index": choice["index"], **delta, "finish_reason": None}],
                     }
                     yield b"data: " + json.dumps(event).encode() + b"\n\n"
-                end = {"delta": {}} if chat else {"text": ""}
+                end: dict[str, Any] = {"delta": {}} if chat else {"text": ""}
                 event = {
                     **head,
                     "choices": [
@@ -378,14 +421,10 @@ class SimServerHandle:
     def reset_stats(self) -> None:
         httpx.post(self.root + "/stats/reset", timeout=10).raise_for_status()
 
-
-def raise_open_file_limit() -> None:
-    """Allow as many sockets as the hard limit permits: 2,000 concurrent connections need
-    more than the common default of 1,024 descriptors."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        with suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    def start_outage(self, seconds: float, mode: str = "refuse") -> None:
+        """Make the server unavailable for `seconds` (see `SimApp._start_outage`)."""
+        body = {"outage_s": seconds, "mode": mode}
+        httpx.post(self.root + "/faults", json=body, timeout=10).raise_for_status()
 
 
 @contextmanager
@@ -398,8 +437,9 @@ def running_sim_server(
     box: dict[str, Any] = {}
 
     async def serve() -> None:
-        server = await start_http_server(SimApp(config or SimConfig()), host, 0)
-        box["port"] = server.sockets[0].getsockname()[1]
+        app = SimApp(config or SimConfig())
+        server = app.listener = await start_http_server(app, host, 0)
+        box["port"] = server.port
         box["loop"] = asyncio.get_running_loop()
         box["stop"] = stop = asyncio.Event()
         ready.set()
@@ -471,8 +511,9 @@ def _milliseconds(text: str) -> float:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=_port, default=8000, help="port (0: any free port)")
-    parser.add_argument("--latency-ms", type=_milliseconds, default=0.0,
-                        help="fixed latency per request")
+    parser.add_argument(
+        "--latency-ms", type=_milliseconds, default=0.0, help="fixed latency per request"
+    )
     parser.add_argument(
         "--per-token-ms", type=_milliseconds, default=0.0, help="extra latency per output token"
     )
@@ -510,8 +551,9 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
 
 
 async def _serve_forever(config: SimConfig, host: str, port: int) -> None:
-    server = await start_http_server(SimApp(config), host, port)
-    bound = server.sockets[0].getsockname()[1]
+    app = SimApp(config)
+    server = app.listener = await start_http_server(app, host, port)
+    bound = server.port
     print(
         f"epic sim-server: listening on http://{host}:{bound}/v1 "
         f"(latency {config.latency_ms:g} ms, {len(config.rules)} rules)",

@@ -129,40 +129,101 @@ async def _write(
     await writer.drain()
 
 
-async def _serve_connection(
-    handler: Handler, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> None:
-    try:
-        while True:
-            try:
-                request = await _read_request(reader)
-            except _BadRequest as exc:
-                await _write(writer, json_response(400, {"error": {"message": str(exc)}}), False)
-                return
-            if request is None:
-                return
-            keep_alive = request.headers.get("connection", "").lower() != "close"
-            try:
-                response = await handler(request)
-            except Exception as exc:  # a bug in a handler answers 500 instead of hanging up
-                response = json_response(
-                    500, {"error": {"message": f"{type(exc).__name__}: {exc}"}}
-                )
-            await _write(writer, response, keep_alive)
-            if not keep_alive:
-                return
-    except (ConnectionError, asyncio.IncompleteReadError):
-        return
-    finally:
-        writer.close()
+class HTTPServer:
+    """A listening server whose outages can be simulated: `refuse_connections(seconds)`
+    closes the listening socket (new connections are refused, as by a server that is down),
+    lets requests already received finish, closes idle keep-alive connections, and listens
+    again on the same port afterwards."""
+
+    def __init__(self, handler: Handler, host: str, backlog: int) -> None:
+        self._handler = handler
+        self._host = host
+        self._backlog = backlog
+        self._server: asyncio.Server | None = None
+        self._idle: set[asyncio.StreamWriter] = set()
+        self._refusing = False
+        self.port = 0
+
+    @property
+    def sockets(self) -> tuple[Any, ...]:
+        return tuple(self._server.sockets) if self._server is not None else ()
+
+    async def listen(self, port: int) -> None:
+        self._server = await asyncio.start_server(
+            self._serve_connection, self._host, port, backlog=self._backlog
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def refuse_connections(self, seconds: float) -> None:
+        if self._refusing or self._server is None:
+            return
+        self._refusing = True
+        self._server.close()
+        for writer in list(self._idle):
+            writer.close()
+        await asyncio.sleep(seconds)
+        self._refusing = False
+        await self.listen(self.port)
+
+    async def serve_forever(self) -> None:
+        await asyncio.Event().wait()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def __aenter__(self) -> HTTPServer:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def _serve_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        if self._refusing:
+            writer.close()  # accepted just before the listener closed
+            return
+        try:
+            while True:
+                self._idle.add(writer)
+                try:
+                    request = await _read_request(reader)
+                except _BadRequest as exc:
+                    await _write(
+                        writer, json_response(400, {"error": {"message": str(exc)}}), False
+                    )
+                    return
+                finally:
+                    self._idle.discard(writer)
+                if request is None:
+                    return
+                keep_alive = request.headers.get("connection", "").lower() != "close"
+                try:
+                    response = await self._handler(request)
+                except Exception as exc:  # a bug in a handler answers 500 instead of hanging up
+                    response = json_response(
+                        500, {"error": {"message": f"{type(exc).__name__}: {exc}"}}
+                    )
+                keep_alive = keep_alive and not self._refusing
+                await _write(writer, response, keep_alive)
+                if not keep_alive:
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        except asyncio.CancelledError:
+            # The loop is shutting down with this connection open. Nothing awaits this task,
+            # and Python 3.11's stream server logs a cancelled one as an error.
+            return
+        finally:
+            writer.close()
 
 
 async def start_http_server(
     handler: Handler, host: str, port: int, backlog: int = 4096
-) -> asyncio.Server:
-    """Listen on (host, port); port 0 picks a free one (see `server.sockets`)."""
-
-    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _serve_connection(handler, reader, writer)
-
-    return await asyncio.start_server(on_connection, host, port, backlog=backlog)
+) -> HTTPServer:
+    """Listen on (host, port); port 0 picks a free one (see `port`)."""
+    server = HTTPServer(handler, host, backlog)
+    await server.listen(port)
+    return server

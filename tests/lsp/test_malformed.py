@@ -1,0 +1,95 @@
+"""Malformed requests, written as raw JSON-RPC to the real server's stdin: each gets an
+InvalidParams error response (a client waiting for it would otherwise wait for ever), and the
+server goes on answering."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsp_harness import SERVER_ENV
+
+INVALID_PARAMS = -32602
+TEXT = "def main() = 1\n"
+
+
+class RawClient:
+    """JSON-RPC over the server's stdio, without any LSP library in between."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.replies: dict[Any, dict[str, Any]] = {}
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    async def reply(self, msg_id: Any) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        while msg_id not in self.replies:
+            length = 0
+            while (header := await self.process.stdout.readline()).strip():
+                if header.lower().startswith(b"content-length:"):
+                    length = int(header.split(b":")[1])
+            message = json.loads(await self.process.stdout.readexactly(length))
+            if "id" in message and "method" not in message:
+                self.replies[message["id"]] = message
+        return self.replies.pop(msg_id)
+
+    async def request(self, msg_id: Any, method: str, **rest: Any) -> dict[str, Any]:
+        self.send({"id": msg_id, "method": method, **rest})
+        return await asyncio.wait_for(self.reply(msg_id), 30)
+
+
+@pytest.fixture
+async def raw(tmp_path: Path) -> AsyncIterator[RawClient]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "lsp_server",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env=SERVER_ENV,
+    )
+    client = RawClient(process)
+    await client.request(
+        0,
+        "initialize",
+        params={"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}},
+    )
+    client.send({"method": "initialized", "params": {}})
+    uri = (tmp_path / "a.epic").as_uri()
+    document = {"uri": uri, "languageId": "epic", "version": 1, "text": TEXT}
+    client.send({"method": "textDocument/didOpen", "params": {"textDocument": document}})
+    client.uri = uri  # type: ignore[attr-defined]
+    yield client
+    process.kill()
+    await process.wait()
+
+
+def at(uri: str, line: Any, character: Any) -> dict[str, Any]:
+    return {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+
+
+async def test_each_malformed_request_gets_an_error(raw: RawClient) -> None:
+    uri = raw.uri  # type: ignore[attr-defined]
+    malformed = [
+        ("textDocument/hover", {}),
+        ("textDocument/hover", {"params": {"textDocument": 5, "position": "here"}}),
+        ("textDocument/hover", {"params": at(uri, -1, 0)}),
+        ("textDocument/hover", {"params": at(uri, 2**64, 2**64)}),
+        ("textDocument/prepareRename", {"params": at(uri, -1, -1)}),
+        ("textDocument/definition", {"params": [1, 2]}),
+        ("textDocument/formatting", {"params": {"textDocument": {"uri": 7}}}),
+    ]
+    for number, (method, rest) in enumerate(malformed, start=1):
+        answer = await raw.request(number, method, **rest)
+        assert answer["error"]["code"] == INVALID_PARAMS, (method, rest, answer)
+    found = await raw.request(99, "textDocument/hover", params=at(uri, 0, 5))
+    assert "def main()" in found["result"]["contents"]["value"]
