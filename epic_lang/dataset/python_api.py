@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from epic_lang.dataset.entry import find_entry
 from epic_lang.dataset.records import Record
 from epic_lang.dataset.runner import Outcome, amap, run_record
 
+if TYPE_CHECKING:
+    from epic_lang.eval.program import Program
+    from epic_lang.llm.interface import LLMBackend
+
 
 def map_program(
-    program: Any,
+    program: Program,
     records: Iterable[Any],
     entry: str = "main",
     concurrency: int = 16,
     whole_record: bool = False,
     mode: str = "opportunistic",
-    backend: Any = None,
+    backend: LLMBackend | None = None,
 ) -> Iterator[Outcome]:
     """Outcomes of `entry` on each of `records` (see `Program.map`)."""
     if concurrency < 1:
@@ -32,13 +36,19 @@ def map_program(
 
 
 def _outcomes(
-    program: Any, entry: Any, records: Iterable[Any], concurrency: int, mode: str, backend: Any
+    program: Program,
+    entry: Any,
+    records: Iterable[Any],
+    concurrency: int,
+    mode: str,
+    given: LLMBackend | None,
 ) -> Iterator[Outcome]:
-    own_backend = backend is None
-    if own_backend:
+    if given is None:
         from epic_lang.llm.config import backend_from_options
 
         backend = backend_from_options(program_path=program.path)
+    else:
+        backend = given
     wrapped = (Record(i, i + 1, value) for i, value in enumerate(records))
 
     def run_one(record: Record) -> Any:
@@ -55,6 +65,6 @@ def _outcomes(
             yield from batch
     finally:
         loop.run_until_complete(batches.aclose())
-        if own_backend and hasattr(backend, "aclose"):
+        if given is None:
             loop.run_until_complete(backend.aclose())
         loop.close()

@@ -514,7 +514,7 @@ class Program:
         concurrency: int = 16,
         whole_record: bool = False,
         mode: str = "opportunistic",
-        backend: Any = None,
+        backend: LLMBackend | None = None,
     ) -> Iterator[Any]:
         """`entry` on each record, up to `concurrency` at once: an iterator of outcomes
         (`.index`, `.value`, `.error`) in input order, as `epic map` writes them."""
