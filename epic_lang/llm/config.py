@@ -26,13 +26,17 @@ batch = true                      # optional: as `epic run --batch`
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from epic_lang.llm.client_settings import CLIENT_KEYS, ClientOptions, client_options
-from epic_lang.llm.credentials import LLMConfigError, choose_key, read_user_config
+from epic_lang.llm.credentials import (
+    LLMConfigError,
+    choose_key,
+    read_settings_toml,
+    read_user_config,
+)
 from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult, TokenUsage
 
 FILE_KEYS = {
@@ -65,21 +69,14 @@ class ResolvedConfig:
     config_file: Path | None = None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise LLMConfigError(f"{path}: cannot read the EPIC settings: {exc}") from exc
-
-
 def _validated(path: Path, values: Any) -> FileConfig:
     if not isinstance(values, dict):
         raise LLMConfigError(f"{path}: the EPIC settings must be a table")
     if "api_key" in values:
         raise LLMConfigError(
-            f"{path}: do not write API keys in files; set `api_key_env` to the name of an "
-            "environment variable that holds the key"
+            f"{path}: do not write API keys in files; set the key in your environment "
+            "(EPIC_LLM_API_KEY) or name its variable with `api_key_env` in your own settings "
+            "file, ~/.config/epic/config.toml"
         )
     if "api_key_env" in values:
         raise LLMConfigError(
@@ -103,11 +100,11 @@ def find_file_config(program_path: str | os.PathLike[str] | None) -> FileConfig 
     for directory in (start, *start.parents):
         epic_toml = directory / "epic.toml"
         if epic_toml.is_file():
-            data = _read_toml(epic_toml)
+            data = read_settings_toml(epic_toml)
             return _validated(epic_toml, data.get("tool", {}).get("epic", data))
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
-            data = _read_toml(pyproject)
+            data = read_settings_toml(pyproject)
             section = data.get("tool", {}).get("epic")
             if section is not None:
                 return _validated(pyproject, section)

@@ -80,16 +80,21 @@ def user_config_path(env: Mapping[str, str]) -> Path:
     return Path(base) / "epic" / "config.toml"
 
 
+def read_settings_toml(path: Path) -> dict[str, Any]:
+    """A settings file's TOML (the user's or a project's), or an error that names the file."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise LLMConfigError(f"{path}: cannot read the EPIC settings: {exc}") from exc
+
+
 def read_user_config(env: Mapping[str, str]) -> UserConfig:
     """The user settings file, or an empty one when there is none."""
     path = user_config_path(env)
     if not path.is_file():
         return UserConfig(path)
-    try:
-        with path.open("rb") as handle:
-            values = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise LLMConfigError(f"{path}: cannot read the EPIC settings: {exc}") from exc
+    values = read_settings_toml(path)
     if "api_key" in values:
         raise LLMConfigError(
             f"{path}: do not write API keys in files; set `api_key_env` to the name of an "
