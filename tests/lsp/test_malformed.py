@@ -93,3 +93,22 @@ async def test_each_malformed_request_gets_an_error(raw: RawClient) -> None:
         assert answer["error"]["code"] == INVALID_PARAMS, (method, rest, answer)
     found = await raw.request(99, "textDocument/hover", params=at(uri, 0, 5))
     assert "def main()" in found["result"]["contents"]["value"]
+
+
+async def test_hostile_file_change_notifications_leave_the_server_answering(
+    raw: RawClient, tmp_path: Path
+) -> None:
+    """`workspace/didChangeWatchedFiles` comes from the client, about any path: URIs that are
+    not files, point nowhere, hold a NUL or are not strings, and thousands of them at once, are
+    passed over; the open file is still checked and answered."""
+    uri = raw.uri  # type: ignore[attr-defined]
+    hostile: list[Any] = [
+        {"uri": "http://example.invalid/lib.epic", "type": 2},
+        {"uri": (tmp_path / "missing.epic").as_uri(), "type": 2},
+        {"uri": "file:///tmp/%00nul.epic", "type": 2},
+        {"uri": uri, "type": 99},
+    ] + [{"uri": (tmp_path / f"f{i}.epic").as_uri(), "type": 3} for i in range(5000)]
+    raw.send({"method": "workspace/didChangeWatchedFiles", "params": {"changes": hostile}})
+    raw.send({"method": "workspace/didChangeWatchedFiles", "params": {"changes": [{"uri": 5}]}})
+    found = await raw.request(1, "textDocument/hover", params=at(uri, 0, 5))
+    assert "def main()" in found["result"]["contents"]["value"]
