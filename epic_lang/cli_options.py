@@ -6,6 +6,7 @@ Written once so that a flag means the same thing, with the same help, wherever i
 from __future__ import annotations
 
 import argparse
+import math
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,3 +25,21 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="batch concurrent LLM requests where the backend allows it",
     )
+    parser.add_argument(
+        "--call-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="deadline of each LLM call, retries included, unless it sets timeout= "
+        '(a call past it fails with kind "timeout")',
+    )
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number of seconds; anything else is a usage error, not a traceback."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"a timeout must be above 0 seconds, got {text}")
+    return value

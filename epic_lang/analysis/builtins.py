@@ -8,8 +8,9 @@ Prelude functions are read from the `##` doc comments and parameter lists of
 `epic_lang/core/prelude.epic`, parsed on first use of `BUILTINS` (so that importing this
 module costs nothing and the prelude's own tooling can import it too).
 
-No built-in has a keyword-only parameter (the language has none): every parameter can be
-passed by position or by keyword, as for a `def`.
+Parameters can be passed by position or by keyword, as for a `def`, except the options of
+the LLM externals: their parameters after `positional` are keyword-only (`llm(p, 50)` is an
+error; `llm(p, max_tokens=50)` says what 50 is), shown as `*` in their signatures.
 """
 
 from __future__ import annotations
@@ -31,12 +32,20 @@ class BuiltinInfo:
     doc: str
     kind: BuiltinKind
     example: str | None = None
+    positional: int | None = None  # how many parameters may be passed by position; None: all
 
     @property
     def signature(self) -> str:
-        """`name(a, b=default)`, as hover and signature help print it."""
+        """`name(a, *, b=default)`, as hover and signature help print it."""
+        return f"{self.name}({', '.join(self.parameter_labels)})"
+
+    @property
+    def parameter_labels(self) -> tuple[str, ...]:
+        """Each parameter as the signature shows it, with `*` before the keyword-only ones."""
         parts = [p if d is None else f"{p}={d}" for p, d in self.params]
-        return f"{self.name}({', '.join(parts)})"
+        if self.positional is not None and self.positional < len(parts):
+            parts.insert(self.positional, "*")
+        return tuple(parts)
 
     @property
     def required(self) -> int:
@@ -161,45 +170,84 @@ PURE_BUILTINS: tuple[BuiltinInfo, ...] = (
     ),
 )
 
-_LLM_OPTIONS = "system=none, model=none, temperature=0.0, max_tokens=256, stop=[]"
+_LLM_OPTIONS = "system=none, model=none, temperature=0.0, max_tokens=256, stop=[], timeout=none"
 _LLM_OPTIONS_DOC = (
-    "\n\nOptions: `system` is a system prompt, `model` overrides the configured model, "
-    "`temperature` the sampling temperature, `max_tokens` the length limit of the answer, "
-    "`stop` a list of strings that end it."
+    "\n\nOptions (keyword-only): `system` is a system prompt, `model` overrides the configured "
+    "model, `temperature` the sampling temperature, `max_tokens` the length limit of the "
+    "answer, `stop` a list of strings that end it, `timeout` the call's deadline in seconds, "
+    "retries included (default: `--call-timeout`, else none); a call past it fails with kind "
+    '"timeout".'
 )
 
+
+def _llm(name: str, required: str, options: str, doc: str, example: str) -> BuiltinInfo:
+    """An LLM external: its required parameters may be given by position, its options only by
+    keyword."""
+    params = _params(f"{required}, {options}")
+    return BuiltinInfo(name, params, doc, "llm", example, len(_params(required)))
+
+
 LLM_BUILTINS: tuple[BuiltinInfo, ...] = (
-    BuiltinInfo(
+    _llm(
         "llm",
-        _params(f"prompt, {_LLM_OPTIONS}"),
+        "prompt",
+        f"regex=none, {_LLM_OPTIONS}",
         "Sends `prompt` to the configured language model and returns its answer as a string. "
-        "The call goes out as soon as its arguments are known." + _LLM_OPTIONS_DOC,
-        "llm",
-        'llm(f"Summarise: {text}", max_tokens=64)',
+        "The call goes out as soon as its arguments are known. With `regex`, the answer must "
+        "match it as a whole (Python syntax): the local model is constrained to it while it "
+        "decodes; a server's answer (the OpenAI API has no such constraint) is checked after, "
+        'and one that does not match fails with kind "json".' + _LLM_OPTIONS_DOC,
+        'llm(f"Summarise: {text}", max_tokens=64)\nllm("Rate it 1-5:", regex="[1-5]")',
     ),
-    BuiltinInfo(
+    _llm(
         "llm_chat",
-        _params(f"messages, {_LLM_OPTIONS}"),
+        "messages",
+        _LLM_OPTIONS,
         "Sends a conversation, a list of `{role: ..., content: ...}` records, to the model and "
         "returns the next assistant message as a string." + _LLM_OPTIONS_DOC,
-        "llm",
         'llm_chat([{role: "user", content: "Hi"}])',
     ),
-    BuiltinInfo(
+    _llm(
         "llm_sample",
-        _params("prompt, n, temperature=0.8, system=none, model=none, max_tokens=256, stop=[]"),
+        "prompt, n",
+        _LLM_OPTIONS.replace("temperature=0.0", "temperature=0.8"),
         "Samples `n` independent answers to `prompt` and returns them as a list of strings; "
         "the samples are requested at once." + _LLM_OPTIONS_DOC,
-        "llm",
         'llm_sample(f"Plan how to solve: {problem}", n=3)',
     ),
-    BuiltinInfo(
+    _llm(
         "llm_next",
-        _params("prompt, k=5"),
+        "prompt",
+        "k=5, timeout=none",
         "The `k` most likely next tokens after `prompt`, as a list of `(token, logprob)` "
-        "pairs, most likely first: the building block of constrained decoding in EPIC.",
-        "llm",
+        "pairs, most likely first: the building block of constrained decoding in EPIC. "
+        "`timeout` is the call's deadline in seconds (keyword-only, as `k`).",
         'llm_next("The capital of France is", k=3)',
+    ),
+    _llm(
+        "llm_json",
+        "prompt, schema",
+        _LLM_OPTIONS,
+        "Asks for JSON matching `schema` and returns it parsed (objects as records). The schema "
+        'is JSON Schema written as a record (`{type: "array", items: {type: "string"}}`) '
+        'or the shorthand `{name: "string", age: "integer", tags: ["string"]}` (a record with '
+        'no JSON Schema keyword among its keys; types `"string"`, `"integer"`, `"number"`, '
+        '`"boolean"`, a one-item list for an array, a record for an object; every field '
+        "required). Servers get it as OpenAI's `response_format` (`json_schema`), the local "
+        "model as a grammar; the answer is checked against the schema either way, and one "
+        'that is not JSON or does not match fails with kind "json", naming where and why.'
+        + _LLM_OPTIONS_DOC,
+        'llm_json(f"Extract the person: {text}", {name: "string", age: "integer"})',
+    ),
+    _llm(
+        "llm_choice",
+        "prompt, options",
+        _LLM_OPTIONS,
+        "Asks the model to pick one of `options` (a non-empty list of distinct strings) and "
+        "returns exactly that string. Servers get a `response_format` JSON Schema whose `enum` "
+        "is the options, the local model a grammar of them; an answer that is not one of "
+        'them fails with kind "json".' + _LLM_OPTIONS_DOC,
+        'llm_choice(f"Sentiment of: {review}", ["positive", "negative", "neutral"])',
     ),
 )
 

@@ -38,6 +38,8 @@ CODES: dict[str, str] = {
     "arity": "a call of a known function with too many or too few arguments",
     "unknown-keyword": "a keyword argument that the called function has no parameter for",
     "duplicate-argument": "a parameter given twice in one call (by position and keyword)",
+    "positional-option": "an option of an LLM external passed by position (options are "
+    "keyword-only: `llm(p, max_tokens=50)`)",
     "unused-let": "a local `let` whose name is never used (warning; `_name` silences it)",
     "missing-import": "an imported EPIC file, Python file or Python module that does not exist",
     "bad-import": "an imported Python file that cannot be read or parsed",
@@ -286,9 +288,31 @@ class _Checker:
                     pseudo = ast.Arg(None, call.left, call.left.span)
                     self.arguments(name, signature, (pseudo,), call.span)
             else:
+                if self.positional_options(call.func, call.args):
+                    continue  # the arguments are wrong in one way; say it once
                 found = self.signature_of(call.func)
                 if found is not None:
                     self.arguments(found[0], found[1], call.args, call.span)
+
+    def positional_options(self, func: ast.Expr, args: tuple[ast.Arg, ...]) -> bool:
+        """Reports the options of a built-in given by position where the table says they are
+        keyword-only, each with a hint naming the keyword; whether there were any."""
+        target = self.resolution.targets.get(func) if isinstance(func, ast.Var) else None
+        if not isinstance(target, BuiltinInfo) or target.positional is None:
+            return False
+        positional = [a for a in args if a.name is None]
+        extra = positional[target.positional :]
+        given = ", ".join(f"`{p}`" for p, _ in target.params[: target.positional])
+        for arg in extra:
+            self.report(
+                ERROR,
+                arg.span,
+                f"`{target.name}` takes {target.positional} positional argument"
+                f"{'s' if target.positional != 1 else ''} ({given}); its options are "
+                f"keyword-only: {_option_hint(target, arg.value)}",
+                "positional-option",
+            )
+        return bool(extra)
 
     def signature_of(self, func: ast.Expr) -> tuple[str, Signature] | None:
         """The name and parameters of a called function when they are statically known."""
@@ -366,6 +390,35 @@ class _Checker:
                 f"`{name}` is missing argument{plural} {names} (it takes {_count(signature)})",
                 "arity",
             )
+
+
+def _option_hint(info: BuiltinInfo, value: ast.Expr) -> str:
+    """`write `max_tokens=50`` when the argument's literal fits exactly one option's default
+    (an int, a float, a list), else the options it may be meant for."""
+    options = info.params[info.positional or 0 :]
+    fitting = [name for name, default in options if _same_kind(value, default)]
+    if len(fitting) == 1:
+        shown = value.raw if isinstance(value, ast.Literal) else "..."
+        return f"write `{fitting[0]}={shown}`"
+    return "one of " + ", ".join(
+        f"`{name}=`" for name, _ in ([(n, d) for n, d in options if n in fitting] or options)
+    )
+
+
+def _same_kind(value: ast.Expr, default: str | None) -> bool:
+    """Whether a literal argument is of the kind of an option's default (written as EPIC
+    source text in the built-in table); a `none` default fits only strings."""
+    if isinstance(value, ast.ListExpr):
+        return default is not None and default.startswith("[")
+    if not isinstance(value, ast.Literal) or isinstance(value.value, bool) or default is None:
+        return False
+    if isinstance(value.value, str):
+        return default == "none" or default.startswith('"')
+    if isinstance(value.value, int):
+        return default.lstrip("-").isdigit()
+    if isinstance(value.value, float):
+        return "." in default and default.replace(".", "", 1).lstrip("-").isdigit()
+    return False
 
 
 def _def_signature(node: ast.Def | ast.Lambda) -> Signature:

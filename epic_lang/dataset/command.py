@@ -130,7 +130,7 @@ async def _map_locally(
     )
 
     def run_one(record: Any) -> Any:
-        return run_record(program, entry, record, args.input, backend, args.mode)
+        return run_record(program, entry, record, args.input, backend, args.mode, args.call_timeout)
 
     def on_finish(outcome: Outcome, in_flight: int) -> None:
         progress.finished(outcome.ok, in_flight)

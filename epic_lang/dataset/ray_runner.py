@@ -66,6 +66,7 @@ class MapWorker:
         mode: str,
         options: dict[str, Any],
         concurrency: int,
+        call_timeout: float | None,
     ) -> None:
         from epic_lang.eval.program import load_source
         from epic_lang.llm.config import backend_from_options
@@ -76,6 +77,7 @@ class MapWorker:
         self.mode = mode
         self.backend = backend_from_options(**options)
         self.concurrency = concurrency
+        self.call_timeout = call_timeout
         self.limit: asyncio.Semaphore | None = None
         self.reported = TokenUsage()  # the backend's tally when the last batch returned
 
@@ -87,7 +89,13 @@ class MapWorker:
         async def one(record: Record) -> Outcome:
             async with limit:
                 return await run_record(
-                    self.program, self.entry, record, self.input_path, self.backend, self.mode
+                    self.program,
+                    self.entry,
+                    record,
+                    self.input_path,
+                    self.backend,
+                    self.mode,
+                    self.call_timeout,
                 )
 
         outcomes = list(await asyncio.gather(*(one(r) for r in records)))
@@ -135,6 +143,7 @@ def map_on_ray(
                 args.mode,
                 options,
                 args.concurrency,
+                args.call_timeout,
             )
             for _ in range(count)
         ]

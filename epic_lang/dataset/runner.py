@@ -44,9 +44,16 @@ def window_for(concurrency: int) -> int:
 
 
 async def run_record(
-    program: Any, entry: Entry, record: Record, source: str, backend: Any, mode: str
+    program: Any,
+    entry: Entry,
+    record: Record,
+    source: str,
+    backend: Any,
+    mode: str,
+    call_timeout: float | None = None,
 ) -> Outcome:
-    """Evaluates the entry function on one record; never raises for a bad record."""
+    """Evaluates the entry function on one record; never raises for a bad record.
+    `call_timeout`: the deadline of its LLM calls that set no `timeout=`."""
     from epic_lang.eval.errors import EpicRuntimeError
     from epic_lang.eval.values import to_display
 
@@ -54,7 +61,9 @@ async def run_record(
         return failed(record.index, record.error)
     try:
         args, kwargs = entry.arguments(record, f"{source}:{record.line}")
-        result = await program.arun(entry.name, *args, mode=mode, backend=backend, **kwargs)
+        result = await program.arun(
+            entry.name, *args, mode=mode, backend=backend, call_timeout=call_timeout, **kwargs
+        )
     except RecordError as e:
         return failed(record.index, str(e))
     except EpicRuntimeError as e:

@@ -134,6 +134,7 @@ async def _run(program: Any, args: argparse.Namespace, kwargs: dict[str, Any]) -
             mode=args.mode,
             backend=backend,
             max_concurrency=args.max_concurrency,
+            call_timeout=args.call_timeout,
             progress=default_progress_stream(),
             backend_factory=make_backend,
             trace=trace,

@@ -15,7 +15,9 @@ import functools
 import importlib
 import importlib.util
 import inspect
+import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -35,6 +37,13 @@ from epic_lang.eval.values import (
     type_name,
 )
 from epic_lang.llm.interface import LLMRequest
+from epic_lang.llm.structured import (
+    SchemaProblem,
+    canonical,
+    checked_answer,
+    choice_schema,
+    json_schema,
+)
 from epic_lang.modules.resolver import folder_of, resolve_import
 
 # -- LLM externals -------------------------------------------------------------------------
@@ -43,6 +52,8 @@ from epic_lang.modules.resolver import folder_of, resolve_import
 _LLM_PARAMETERS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
     info.name: table_parameters(info) for info in LLM_BUILTINS
 }
+# How many of them may be passed by position (the rest are keyword-only options).
+_LLM_POSITIONAL: dict[str, int | None] = {info.name: info.positional for info in LLM_BUILTINS}
 
 
 def bind_arguments(
@@ -51,8 +62,16 @@ def bind_arguments(
     defaults: dict[str, Any],
     args: list | tuple,
     kwargs: dict | None,
+    positional: int | None = None,
 ) -> dict[str, Any]:
-    """Positional and keyword arguments matched to parameter names, as a call of a `def`."""
+    """Positional and keyword arguments matched to parameter names, as a call of a `def`;
+    only the first `positional` parameters (all when None) can be given by position."""
+    if positional is not None and len(args) > positional:
+        raise EpicError(
+            f"`{name}` takes {positional} positional argument{'s' if positional != 1 else ''}"
+            f" ({', '.join(params[:positional])}); its options are keyword-only, as in "
+            f"`{params[positional]}=...`"
+        )
     if len(args) > len(params):
         raise EpicError(f"`{name}` takes at most {len(params)} arguments, got {len(args)}")
     bound = dict(zip(params, args, strict=False))
@@ -87,13 +106,45 @@ def _number(name: str, param: str, value: Any, kind: type) -> Any:
     return value
 
 
+def _timeout(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    seconds = _number(name, "timeout", value, float)
+    if not 0 < seconds < math.inf:
+        raise EpicError(f"`{name}` expects timeout to be a number of seconds above 0")
+    return float(seconds)
+
+
+def _options(name: str, value: Any) -> tuple[str, ...]:
+    if type(value) not in (list, tuple) or not value or any(type(o) is not str for o in value):
+        raise EpicError(f"`{name}` expects options to be a non-empty list of str")
+    if len(set(value)) != len(value):
+        raise EpicError(f"`{name}` expects distinct options")
+    return tuple(value)
+
+
+def _regex(name: str, value: Any) -> str | None:
+    pattern = _text(name, "regex", value, optional=True)
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problem = f"`{name}`: regex {pattern!r} is not a regular expression: {exc}"
+            raise EpicError(problem) from None
+    return pattern
+
+
 def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMRequest:
     """The normalised request of one LLM external call (raises `EpicError` on bad input)."""
     params, defaults = _LLM_PARAMETERS[name]
-    b = bind_arguments(name, params, defaults, args, kwargs)
+    b = bind_arguments(name, params, defaults, args, kwargs, _LLM_POSITIONAL[name])
+    timeout = _timeout(name, b["timeout"])
     if name == "llm_next":
         return LLMRequest(
-            "llm_next", prompt=_text(name, "prompt", b["prompt"]), k=_number(name, "k", b["k"], int)
+            "llm_next",
+            prompt=_text(name, "prompt", b["prompt"]),
+            k=_number(name, "k", b["k"], int),
+            timeout=timeout,
         )
     stop = b["stop"]
     if type(stop) not in (list, tuple) or any(type(s) is not str for s in stop):
@@ -104,6 +155,7 @@ def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMReques
         temperature=float(_number(name, "temperature", b["temperature"], float)),
         max_tokens=_number(name, "max_tokens", b["max_tokens"], int),
         stop=tuple(stop),
+        timeout=timeout,
     )
     if name == "llm_chat":
         messages = b["messages"]
@@ -118,7 +170,22 @@ def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMReques
     prompt = _text(name, "prompt", b["prompt"])
     if name == "llm_sample":
         return LLMRequest("llm_sample", prompt=prompt, n=_number(name, "n", b["n"], int), **common)
-    return LLMRequest("llm", prompt=prompt, **common)
+    if name == "llm_json":
+        try:
+            schema = json_schema(to_python(b["schema"]))
+        except SchemaProblem as exc:
+            raise EpicError(f"`llm_json`: {exc}") from None
+        return LLMRequest("llm_json", prompt=prompt, schema=canonical(schema), **common)
+    if name == "llm_choice":
+        options = _options(name, b["options"])
+        return LLMRequest(
+            "llm_choice",
+            prompt=prompt,
+            options=options,
+            schema=canonical(choice_schema(options)),
+            **common,
+        )
+    return LLMRequest("llm", prompt=prompt, regex=_regex(name, b["regex"]), **common)
 
 
 class CallRunner(Protocol):
@@ -146,7 +213,7 @@ def llm_result(request: LLMRequest, result: Any) -> Any:
         return [(str(tok), float(lp)) for tok, lp in result]
     if request.kind == "llm_sample":
         return [str(s) for s in result]
-    return str(result)
+    return checked_answer(request, str(result))
 
 
 # -- Python functions ------------------------------------------------------------------------

@@ -429,6 +429,7 @@ class Program:
         max_concurrency: int | None = None,
         progress: TextIO | None = None,
         trace: Trace | None = None,
+        call_timeout: float | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name` to completion; from inside an event loop use `arun`/`acall`."""
@@ -450,6 +451,7 @@ class Program:
                 max_concurrency=max_concurrency,
                 progress=progress,
                 trace=trace,
+                call_timeout=call_timeout,
                 **kwargs,
             )
         )
@@ -464,13 +466,15 @@ class Program:
         progress: TextIO | None = None,
         backend_factory: BackendFactory | None = None,
         trace: Trace | None = None,
+        call_timeout: float | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name(*args, **kwargs)` (or the value of a top-level `let` `name`) and
         returns the result with the trace; raises `EpicRuntimeError` on a runtime error.
         Without `backend`, one is made by `backend_factory` at the first LLM call and closed
         at the end. The calls are recorded in `trace` when given, so that a caller keeps
-        those of a run that fails (`epic run --trace`)."""
+        those of a run that fails (`epic run --trace`). `call_timeout` is the deadline in
+        seconds of every LLM call that sets no `timeout=` of its own."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         opportunistic = mode == "opportunistic"
@@ -486,6 +490,7 @@ class Program:
                 max_concurrency,
                 progress,
                 trace,
+                call_timeout,
             )
             target = unit.gvals[unit.gnames[name]]
             site = Site(self._span_of(name), self.path, None)

@@ -12,6 +12,7 @@ the run.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import sys
 import threading
@@ -27,7 +28,7 @@ from epic_lang.eval.machine import Machine, Thread, frame_sites
 from epic_lang.eval.prims import deep_all
 from epic_lang.eval.trace import CallRecord, Trace
 from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python
-from epic_lang.llm.interface import BackendFactory, LLMBackend, LLMRequest
+from epic_lang.llm.interface import BackendFactory, LLMBackend, LLMRequest, LLMTimeoutError
 
 SHORT = 80
 MAX_STACK = 12
@@ -55,8 +56,10 @@ class Run:
         max_concurrency: int | None = None,
         progress: TextIO | None = None,
         trace: Trace | None = None,
+        call_timeout: float | None = None,
     ) -> None:
         self.machine = Machine(sequential, self, FORK_POINTS)
+        self.call_timeout = call_timeout  # the deadline of LLM calls that set no `timeout=`
         self.trace = Trace() if trace is None else trace
         self.backend = backend
         self.backend_factory = backend_factory
@@ -163,13 +166,28 @@ class Run:
         return sem
 
     async def complete(self, request: LLMRequest) -> Any:
-        """An LLM request on the run's backend, created on first use if not given."""
+        """An LLM request on the run's backend, created on first use if not given.
+
+        The call's deadline (its `timeout=`, else the run's `call_timeout`) bounds the whole
+        call, waiting for a connection and retries included: past it the backend's work is
+        cancelled and the call fails with kind "timeout", never sent again."""
         if self.backend is None:
             if self.backend_factory is None:
                 raise EpicError("no LLM backend is configured")
             self.backend = self.backend_factory()
             self.owns_backend = True
-        return llm_result(request, await self.backend.complete(request))
+        if request.timeout is None and self.call_timeout is not None:
+            request = dataclasses.replace(request, timeout=self.call_timeout)
+        if request.timeout is None:
+            return llm_result(request, await self.backend.complete(request))
+        try:
+            async with asyncio.timeout(request.timeout):
+                answer = await self.backend.complete(request)
+        except TimeoutError:
+            raise LLMTimeoutError(
+                f"no answer within {request.timeout:g} s (the call's timeout, retries included)"
+            ) from None
+        return llm_result(request, answer)
 
     def finish(self, value: Any) -> None:
         """The main thread returned: `value` is the run's result."""

@@ -15,12 +15,14 @@ from epic_lang.syntax import ast
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    """`label` is `name(a, b=1)`; `params` are the parameter names with their (start, end)
-    character offsets inside `label`."""
+    """`label` is `name(a, b=1)` (`name(a, *, b=1)` when `b` is keyword-only); `params` are
+    the parameter names with their (start, end) character offsets inside `label`;
+    `positional` how many of them a call may pass by position (None: all)."""
 
     label: str
     params: tuple[tuple[str, int, int], ...]
     doc: str
+    positional: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +31,20 @@ class SignatureHelp:
     active_param: int | None
 
 
-def build(name: str, params: list[tuple[str, str | None]], doc: str) -> Signature:
+def build(
+    name: str, params: list[tuple[str, str | None]], doc: str, positional: int | None = None
+) -> Signature:
     label = f"{name}("
     spans = []
     for i, (param, default) in enumerate(params):
         if i:
             label += ", "
+        if i == positional:
+            label += "*, "
         part = param if default is None else f"{param}={default}"
         spans.append((param, len(label), len(label) + len(part)))
         label += part
-    return Signature(label + ")", tuple(spans), doc)
+    return Signature(label + ")", tuple(spans), doc, positional)
 
 
 def _def_signature(decl: ast.Def, text: str, name: str) -> Signature:
@@ -58,7 +64,7 @@ def callee_signature(
     target = analysis.resolution.names_in_scope(offset).get(head)
     if not member:
         if isinstance(target, BuiltinInfo):
-            return build(target.name, list(target.params), target.doc)
+            return build(target.name, list(target.params), target.doc, target.positional)
         if isinstance(target, Binding) and isinstance(target.node, ast.Def):
             return _def_signature(target.node, analysis.text, head)
         return None
@@ -99,4 +105,5 @@ def active_parameter(signature: Signature, call: CallContext) -> int | None:
     names = [name for name, _, _ in signature.params]
     if call.keyword is not None:
         return names.index(call.keyword) if call.keyword in names else None
-    return call.arg_index if call.arg_index < len(names) else None
+    limit = len(names) if signature.positional is None else signature.positional
+    return call.arg_index if call.arg_index < limit else None

@@ -62,6 +62,7 @@ def cache_dir(program_path: str | os.PathLike[str] | None = None) -> Path:
 
 def request_key(identity: str, request: LLMRequest) -> str:
     fields = dataclasses.asdict(request)
+    del fields["timeout"]  # how long to wait changes no answer
     fields["extra"] = [[name, value] for name, value in request.extra]
     text = json.dumps({"backend": identity, "request": fields}, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()

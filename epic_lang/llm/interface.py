@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-RequestKind = Literal["llm", "llm_chat", "llm_sample", "llm_next"]
+RequestKind = Literal["llm", "llm_chat", "llm_sample", "llm_next", "llm_json", "llm_choice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,13 @@ class LLMRequest:
     - `llm_chat`: `messages` (tuple of (role, content)) -> str
     - `llm_sample`: `prompt`, `n` -> list of n str
     - `llm_next`: `prompt`, `k` -> list of (token, logprob) pairs, most likely first
+    - `llm_json`: `prompt`, `schema` (JSON Schema as canonical JSON text) -> its answer's text
+    - `llm_choice`: `prompt`, `options`, `schema` (asking for one of them) -> the answer's text
+
+    `regex` constrains the text of an `llm` answer. Backends honour `schema` and `regex` as
+    far as they can; `structured.checked_answer` checks every answer against them. `timeout`
+    is the call's deadline in seconds, retries included (None: the run's default, if any);
+    it is kept by the evaluator, not sent.
     """
 
     kind: RequestKind
@@ -35,6 +42,10 @@ class LLMRequest:
     stop: tuple[str, ...] = ()
     n: int = 1
     k: int = 5
+    schema: str | None = None
+    options: tuple[str, ...] = ()
+    regex: str | None = None
+    timeout: float | None = field(default=None, compare=False)
     extra: tuple[tuple[str, object], ...] = field(default=())
 
     def chat_messages(self) -> list[dict[str, str]]:
@@ -113,7 +124,25 @@ def _compact(count: int) -> str:
 
 class LLMError(Exception):
     """A call that finally failed; the message is shown to the user with the call site, so
-    it must never contain an API key."""
+    it must never contain an API key. `kind` is what a program's failure handler sees as
+    `err.kind`: "llm" for a backend's own failure (the local model, a malformed answer);
+    subclasses say "http", "timeout" or "json"."""
+
+    kind = "llm"
+
+
+class LLMTimeoutError(LLMError):
+    """A call that did not finish within its deadline (`timeout=` or `--call-timeout`),
+    retries included; it is not sent again."""
+
+    kind = "timeout"
+
+
+class LLMOutputError(LLMError):
+    """An answer without the form the call asked for: not JSON, not matching the schema, not
+    one of the options, or not matching the regex."""
+
+    kind = "json"
 
 
 class LLMBackend(Protocol):

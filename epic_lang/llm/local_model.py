@@ -10,6 +10,13 @@ not thread-safe, so one worker thread owns it and calls queue there; the model l
 first call, not when the backend is made. Token usage is what llama.cpp reports in each
 completion's `usage`, else counted with the model's tokenizer (message contents and answer);
 `llm_next` costs its prompt's tokens and one completion token, as on a server.
+
+`llm_json`, `llm_choice` and `regex=` are decoded under a llama.cpp grammar, made by
+llama-cpp-python's own converters from the request's JSON Schema (`json_schema_to_gbnf`) or
+from the regex (its `SchemaConverter` with `raw_pattern`, which takes Python's syntax without
+lookarounds, backreferences or lazy quantifiers). A call past its deadline has already failed
+for the program; its generation is ended at the next token, so the worker is free for the
+calls queued behind it.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import asyncio
 import importlib.util
 import inspect
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -72,7 +80,8 @@ class LocalModelBackend:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="epic-local-model")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._answer, request)
+        deadline = None if request.timeout is None else time.monotonic() + request.timeout
+        return await loop.run_in_executor(self._executor, self._answer, request, deadline)
 
     def _model(self) -> Any:
         with self._load_lock:
@@ -93,23 +102,29 @@ class LocalModelBackend:
                 self._chat_params = frozenset(signature.parameters)
             return self._llama
 
-    def _answer(self, request: LLMRequest) -> LLMResult:
+    def _answer(self, request: LLMRequest, deadline: float | None) -> LLMResult:
         llama = self._model()
         try:
             if request.kind == "llm_next":
                 return self._next_tokens(llama, request)
-            return result_from_answer(request, "chat", self._chat(llama, request))
+            return result_from_answer(request, "chat", self._chat(llama, request, deadline))
         except LLMError:
             raise
         except Exception as exc:  # llama.cpp reports e.g. an over-long prompt as ValueError
             raise LLMError(f"the local model failed: {exc}") from exc
 
-    def _chat(self, llama: Any, request: LLMRequest) -> dict[str, Any]:
+    def _chat(self, llama: Any, request: LLMRequest, deadline: float | None) -> dict[str, Any]:
         """An OpenAI-shaped chat answer; llama.cpp has no `n`, so samples are drawn one by
         one and their choices joined."""
         body = chat_body(request, None)
         count = int(body.pop("n", 1))
+        body.pop("response_format", None)  # given as a grammar instead
         kwargs = {k: v for k, v in body.items() if k in self._chat_params and k != "model"}
+        grammar = _grammar(request)
+        if grammar is not None:
+            kwargs["grammar"] = grammar
+        if deadline is not None:
+            kwargs["logits_processor"] = _ends_at(deadline, llama)
         choices: list[dict[str, Any]] = []
         for index in range(count):
             answer = llama.create_chat_completion(**kwargs)
@@ -158,6 +173,46 @@ class LocalModelBackend:
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _grammar(request: LLMRequest) -> Any:
+    """The llama.cpp grammar of a constrained request (None for a free one)."""
+    if request.schema is None and request.regex is None:
+        return None
+    from llama_cpp.llama_grammar import LlamaGrammar, SchemaConverter, json_schema_to_gbnf
+
+    if request.schema is not None:
+        text = json_schema_to_gbnf(request.schema)
+    else:
+        converter = SchemaConverter(
+            prop_order={}, allow_fetch=False, dotall=False, raw_pattern=True
+        )
+        try:
+            converter.visit({"type": "string", "pattern": f"^{request.regex}$"}, "")
+        except (AssertionError, ValueError, KeyError, IndexError) as exc:
+            raise LLMError(
+                f"the local model cannot constrain its answer to regex {request.regex!r} "
+                f"(lookarounds, backreferences and lazy quantifiers are not supported): {exc}"
+            ) from None
+        text = converter.format_grammar()
+    return LlamaGrammar.from_string(text, verbose=False)
+
+
+def _ends_at(deadline: float, llama: Any) -> Any:
+    """A logits processor that leaves only the end-of-text token once `deadline` (monotonic
+    time) has passed, so that a call given up on stops generating."""
+    from llama_cpp import LogitsProcessorList
+
+    end = llama.token_eos()
+
+    def process(_tokens: Any, scores: Any) -> Any:
+        if time.monotonic() >= deadline:
+            kept = scores[end]
+            scores[:] = -float("inf")
+            scores[end] = kept
+        return scores
+
+    return LogitsProcessorList([process])
 
 
 def _token_count(llama: Any, text: str) -> int:

@@ -57,6 +57,8 @@ class LLMHTTPError(LLMError):
     """A call that failed at the HTTP level; `status` is None when no answer came back
     (connection error or timeout)."""
 
+    kind = "http"
+
     def __init__(self, message: str, status: int | None) -> None:
         super().__init__(message)
         self.status = status

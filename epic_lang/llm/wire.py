@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal, TypeGuard
 
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult
+from epic_lang.llm.structured import response_format
 
 Route = Literal["chat", "completions"]
 
@@ -25,7 +26,8 @@ def route_of(request: LLMRequest, batching: bool) -> Route:
 
     `llm_next` needs `logprobs` on the legacy completions endpoint. With batching on, single
     prompts without a system message also go there, because only `/v1/completions` accepts a
-    list of prompts in one request.
+    list of prompts in one request. `llm_json` and `llm_choice` need `response_format`, which
+    only chat takes.
     """
     if request.kind == "llm_next":
         return "completions"
@@ -45,6 +47,9 @@ def _common(request: LLMRequest, model: str | None) -> dict[str, Any]:
         body["stop"] = list(request.stop)
     if request.kind == "llm_sample":
         body["n"] = request.n
+    wanted = response_format(request)
+    if wanted is not None:
+        body["response_format"] = wanted
     body.update(dict(request.extra))
     return body
 

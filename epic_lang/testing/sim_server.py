@@ -2,7 +2,8 @@
 
 It speaks real HTTP on loopback, so the client code under test is the production code. It
 answers `/v1/chat/completions` and `/v1/completions` (a list of prompts, `n`, `logprobs`
-top-k, `stop`, `max_tokens`, streaming as server-sent events) after a configurable latency
+top-k, `stop`, `max_tokens`, `response_format` with a JSON schema (`sim_schema.py`),
+streaming as server-sent events) after a configurable latency
 (fixed, per output token, plus a seeded random draw), from a rules file or a seeded fallback,
 can inject faults (429 with `Retry-After`, 500, silence, `content: null`, huge answers, and
 outages started by `POST /faults`), and reports `/stats`: the request count and the peak
@@ -52,6 +53,7 @@ from epic_lang.testing.sim_rules import (
     token_logprobs,
     tokens,
 )
+from epic_lang.testing.sim_schema import response_schema, schema_answer
 
 JITTERS = ("none", "uniform", "exponential", "normal")
 OUTAGE_MODES = ("refuse", "503")
@@ -107,6 +109,7 @@ class _Call:
     logprobs: int | None
     stream: bool
     model: str
+    schema: dict[str, Any] | None = None  # from `response_format`: fallback answers follow it
 
 
 class _ClientError(Exception):
@@ -274,6 +277,7 @@ class SimApp:
                 logprobs=logprobs,
                 stream=bool(body.get("stream", False)),
                 model=str(body.get("model") or self.config.model),
+                schema=response_schema(body.get("response_format")),
             )
         except (TypeError, ValueError) as exc:
             raise _ClientError(f"bad parameter: {exc}") from exc
@@ -317,7 +321,7 @@ class SimApp:
                 self._occurrences[prompt] += 1
                 occurrence = self._occurrences[prompt]
                 rng = seeded_rng(self.config.seed, prompt, call.temperature, j, occurrence)
-            text = fallback_text(rng)
+            text = fallback_text(rng) if call.schema is None else schema_answer(call.schema, rng)
         text, finish = cut(text, call.stop, call.max_tokens)
         choice: dict[str, Any] = {"finish_reason": finish, "_tokens": len(tokens(text))}
         if call.route == "chat":
