@@ -191,7 +191,7 @@ LLM_BUILTINS: tuple[BuiltinInfo, ...] = (
     _llm(
         "llm",
         "prompt",
-        f"regex=none, {_LLM_OPTIONS}",
+        f"{_LLM_OPTIONS}, regex=none",
         "Sends `prompt` to the configured language model and returns its answer as a string. "
         "The call goes out as soon as its arguments are known. With `regex`, the answer must "
         "match it as a whole (Python syntax): the local model is constrained to it while it "

@@ -76,12 +76,25 @@ def test_llm_externals_have_their_keyword_parameters() -> None:
     llm = BUILTINS["llm"]
     assert llm.kind == "llm"
     assert llm.signature == (
-        "llm(prompt, system=none, model=none, temperature=0.0, max_tokens=256, stop=[])"
+        "llm(prompt, *, system=none, model=none, temperature=0.0, max_tokens=256, stop=[], "
+        "timeout=none, regex=none)"
     )
     assert dict(BUILTINS["llm_sample"].params)["temperature"] == "0.8"
     assert BUILTINS["llm_sample"].required == 2
-    assert BUILTINS["llm_next"].signature == "llm_next(prompt, k=5)"
+    assert BUILTINS["llm_sample"].positional == 2
+    assert BUILTINS["llm_next"].signature == "llm_next(prompt, *, k=5, timeout=none)"
     assert BUILTINS["llm_chat"].params[0] == ("messages", None)
+    assert BUILTINS["llm_json"].signature.startswith("llm_json(prompt, schema, *, system=none")
+    assert BUILTINS["llm_choice"].signature.startswith("llm_choice(prompt, options, *, ")
+
+
+def test_every_llm_external_takes_a_timeout_and_only_keyword_options() -> None:
+    for info in BUILTINS.values():
+        if info.kind == "llm":
+            assert info.positional == info.required, info.name
+            assert ("timeout", "none") in info.params, info.name
+        else:
+            assert info.positional is None, info.name
 
 
 def test_optional_second_argument_of_range() -> None:

@@ -17,7 +17,14 @@ from epic_lang.eval.errors import EpicError
 from epic_lang.eval.externals import llm_request
 from epic_lang.eval.program import EpicRuntimeError
 
-BINDING_WORDS = ("takes at most", "has no parameter", "missing argument", "two values for")
+BINDING_WORDS = (
+    "takes at most",
+    "has no parameter",
+    "missing argument",
+    "two values for",
+    "keyword-only",
+)
+BINDING_CODES = ("arity", "unknown-keyword", "duplicate-argument", "positional-option")
 
 
 def _shapes(info: BuiltinInfo) -> list[tuple[int, tuple[str, ...]]]:
@@ -36,6 +43,8 @@ def _binds(info: BuiltinInfo, positional: int, keywords: tuple[str, ...]) -> boo
     names = [name for name, _ in info.params]
     if positional > len(names) or any(k not in names for k in keywords):
         return False
+    if info.positional is not None and positional > info.positional:
+        return False  # an option given by position
     given = names[:positional] + list(keywords)
     required = [name for name, default in info.params if default is None]
     return len(given) == len(set(given)) and all(r in given for r in required)
@@ -63,9 +72,7 @@ def test_pure_builtins_bind_by_the_table(info: BuiltinInfo) -> None:
         shape = f"{info.name}({args})"
         assert _refused_by_evaluator(error) != _binds(info, positional, keywords), (shape, error)
         checked = check_source(f"def main() = {info.name}({args})\n")
-        statically = any(
-            d.code in ("arity", "unknown-keyword", "duplicate-argument") for d in checked
-        )
+        statically = any(d.code in BINDING_CODES for d in checked)
         assert statically != _binds(info, positional, keywords), (shape, checked)
 
 
@@ -79,6 +86,9 @@ def test_llm_externals_bind_by_the_table(info: BuiltinInfo) -> None:
             error = str(e)
         shape = f"{info.name}({_call(positional, keywords)})"
         assert _refused_by_evaluator(error) != _binds(info, positional, keywords), (shape, error)
+        checked = check_source(f"def main() = {shape}\n")
+        statically = any(d.code in BINDING_CODES for d in checked)
+        assert statically != _binds(info, positional, keywords), (shape, checked)
 
 
 def _default(name: str, param: str) -> str:

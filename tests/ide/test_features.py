@@ -142,6 +142,26 @@ def test_signature_help_with_keyword_argument() -> None:
     assert found.active_param == 1
 
 
+def test_signature_help_shows_keyword_only_llm_options() -> None:
+    analysis, offset = at('def main() = llm_json("p", {a: "string"}, max_tokens=$0')
+    found = signature_help(analysis, offset)
+    assert found.signature.label.startswith("llm_json(prompt, schema, *, system=none, ")
+    names = [name for name, _, _ in found.signature.params]
+    assert found.active_param == names.index("max_tokens")
+    start, end = found.signature.params[found.active_param][1:]
+    assert found.signature.label[start:end] == "max_tokens=256"
+    # A third argument by position is no parameter at all: none is highlighted.
+    analysis, offset = at('def main() = llm_json("p", {a: "string"}, $0')
+    assert signature_help(analysis, offset).active_param is None
+    analysis, offset = at('def main() = llm_json("p", $0')
+    assert signature_help(analysis, offset).active_param == 1
+
+
+def test_hover_shows_keyword_only_llm_options() -> None:
+    markdown = hover_text('def main() = ll$0m("p", timeout=2)\n')
+    assert "llm(prompt, *, system=none" in markdown and "timeout=none" in markdown
+
+
 def test_semantic_tokens_inside_fstring_holes() -> None:
     analysis = Analysis('def f(name) = f"hi {name}"\n')
     kinds = [(analysis.text[t.start : t.end], t.type) for t in semantic_tokens(analysis)]

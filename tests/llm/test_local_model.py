@@ -56,3 +56,40 @@ async def test_samples_and_chat_on_the_local_model():
     await backend.aclose()
     assert len(samples) == 2 and all(isinstance(s, str) for s in samples)
     assert isinstance(chat, str)
+
+
+def test_structured_output_on_the_local_model_is_decoded_under_a_grammar():
+    # The tiny model left alone answers in prose; the grammars make every answer fit.
+    source = (
+        "def main() =\n"
+        '  let person = llm_json("Ann is 31. As JSON:", {name: "string", age: "integer"},'
+        " max_tokens=24)\n"
+        '  let mood = llm_choice("Is \'I love it\' happy or sad?", ["happy", "sad"],'
+        " max_tokens=12)\n"
+        '  let n = llm("2+3=", regex="[0-9]{1,2}", max_tokens=4)\n'
+        "  (person, mood, n)\n"
+    )
+    person, mood, n = run_source(source, backend=LocalModelBackend()).value
+    assert list(person) == ["name", "age"]
+    assert isinstance(person["name"], str) and type(person["age"]) is int
+    assert mood in ("happy", "sad")
+    assert n.isdigit() and len(n) <= 2
+
+
+async def test_a_local_call_past_its_timeout_fails_and_frees_the_model():
+    from epic_lang.eval.externals import llm_request
+    from epic_lang.eval.runtime import Run
+    from epic_lang.llm.interface import LLMTimeoutError
+
+    backend = LocalModelBackend()
+    run = Run(False, backend)
+    try:
+        await run.complete(llm_request("llm", ["Hi"], {"max_tokens": 1}))  # loads the model
+        with pytest.raises(LLMTimeoutError) as info:
+            await run.complete(llm_request("llm", ["Count to 100."], {"timeout": 0.05}))
+        assert info.value.kind == "timeout"
+        # The generation given up on ends at its next token, so the next call is answered.
+        answer = await run.complete(llm_request("llm", ["Hi"], {"max_tokens": 2, "timeout": 60}))
+        assert isinstance(answer, str)
+    finally:
+        await backend.aclose()
