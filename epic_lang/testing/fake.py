@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import random
 from collections.abc import Callable
 
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
+from epic_lang.testing.sim_schema import schema_answer
 
 
 class FakeBackend:
     """`reply(request) -> str` decides `llm`/`llm_chat` answers (default: a short echo of the
     prompt); `rules` maps a substring of the prompt to a fixed answer and is tried first.
     `llm_sample` gives n distinct answers, `llm_next` k tokens with falling log-probabilities.
-    A prompt containing `fail` in `fail_on` raises `LLMError`. `requests` records every
-    request, in the order they were sent."""
+        `llm_json` and `llm_choice` get a value of their schema drawn from the prompt (as the
+    sim-server gives). A prompt containing `fail` in `fail_on` raises `LLMError`. `requests`
+    records every request, in the order they were sent."""
 
     def __init__(
         self,
@@ -83,6 +87,8 @@ class FakeBackend:
                 return answer + (f" {salt}" if salt else "")
         if self.reply is not None:
             return self.reply(request) + (f" {salt}" if salt else "")
+        if request.schema is not None:
+            return schema_answer(json.loads(request.schema), random.Random(_digest(text)))
         return f"fake:{_digest(text + salt + (request.system or ''))}:{text[:24]}"
 
 
