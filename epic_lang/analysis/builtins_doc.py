@@ -45,8 +45,9 @@ def render_builtins_markdown() -> str:
         "",
         "Every name here is an ordinary first-class value (`map(len, xs)` works) and can be "
         "shadowed by a definition of the same name. Any parameter can be passed by position "
-        'or by keyword (`split(s, sep=",")`). `epic check`, the evaluator and the editor all '
-        "read the signatures shown here.",
+        'or by keyword (`split(s, sep=",")`), except those after a `*`: the options of the '
+        "LLM externals are keyword-only (`llm(p, max_tokens=50)`). `epic check`, the "
+        "evaluator and the editor all read the signatures shown here.",
     ]
     for kind, title, intro in _SECTIONS:
         infos = sorted((i for i in table.values() if i.kind == kind), key=lambda i: i.name)
