@@ -12,6 +12,9 @@ max_retries = 5           # requests sent again after the first, per call
 retry_budget = 60         # seconds a call may spend retrying, from its first failure
 retry_unsafe = false      # send again a request the server may still be processing
 max_response_mb = 16      # larger answers are refused
+schema_format = "json_schema"  # how llm_json's schema is sent: OpenAI's `json_schema`, or
+                          # "json_object" (`{"type": "json_object", "schema": ...}`) for
+                          # llama-cpp-python's server
 ```
 """
 
@@ -35,8 +38,10 @@ CLIENT_KEYS = frozenset(
         "retry_budget",
         "retry_unsafe",
         "max_response_mb",
+        "schema_format",
     }
 )
+SCHEMA_FORMATS = ("json_schema", "json_object")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,7 @@ class ClientOptions:
     batch: bool = False
     batch_window: float = 0.005
     batch_max_prompts: int = 256
+    schema_format: str = "json_schema"  # one of SCHEMA_FORMATS (`structured.response_format`)
 
 
 def client_options(values: dict[str, Any], where: str) -> ClientOptions:
@@ -66,6 +72,11 @@ def client_options(values: dict[str, Any], where: str) -> ClientOptions:
     unsafe = values.get("retry_unsafe", retry.retry_unsafe)
     if not isinstance(unsafe, bool):
         raise LLMConfigError(f"{where}: `retry_unsafe` must be true or false")
+    schema_format = values.get("schema_format", defaults.schema_format)
+    if schema_format not in SCHEMA_FORMATS:
+        raise LLMConfigError(
+            f"{where}: `schema_format` must be one of {', '.join(map(repr, SCHEMA_FORMATS))}"
+        )
     max_retries = _number(values, "max_retries", where, 0, integer=True)
     response_mb = _number(values, "max_response_mb", where, 0.001)
     return ClientOptions(
@@ -83,6 +94,7 @@ def client_options(values: dict[str, Any], where: str) -> ClientOptions:
             budget=_or(_number(values, "retry_budget", where, 0), retry.budget),
             retry_unsafe=unsafe,
         ),
+        schema_format=schema_format,
     )
 
 

@@ -29,6 +29,7 @@ from epic_lang.llm.fast_transport import FastTransport, ResponseTooLarge, defaul
 from epic_lang.llm.file_limit import connection_budget
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
 from epic_lang.llm.retry import RETRYABLE_STATUS, parse_retry_after
+from epic_lang.llm.structured import schema_format_hint
 from epic_lang.llm.wire import (
     CHAT_PATH,
     COMPLETIONS_PATH,
@@ -158,7 +159,14 @@ class OpenAIBackend:
         if route == "chat":
             if request.kind == "llm_sample":
                 return await self._sample_chat(request)
-            answer = await self.post(CHAT_PATH, chat_body(request, self.model))
+            body = chat_body(request, self.model, self.options.schema_format)
+            try:
+                answer = await self.post(CHAT_PATH, body)
+            except LLMHTTPError as exc:
+                hint = schema_format_hint(str(exc), body)
+                if hint is None:
+                    raise
+                raise LLMHTTPError(f"{exc} ({hint})", exc.status) from None
             return result_from_answer(request, route, answer)
         if self.options.batch:
             choices = await self._state().batcher.submit(
@@ -174,7 +182,7 @@ class OpenAIBackend:
         """n samples; servers that ignore `n` (llama.cpp's) are asked again for the rest."""
         samples: list[str] = []
         while len(samples) < request.n:
-            body = chat_body(request, self.model)
+            body = chat_body(request, self.model, self.options.schema_format)
             body["n"] = request.n - len(samples)
             answer = await self.post(CHAT_PATH, body)
             got = result_from_answer(request, "chat", answer)

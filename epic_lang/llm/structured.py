@@ -139,16 +139,34 @@ def canonical(schema: dict[str, Any]) -> str:
     return json.dumps(schema, separators=(",", ":"), ensure_ascii=False)
 
 
-def response_format(request: LLMRequest) -> dict[str, Any] | None:
-    """OpenAI's `response_format` for a request with a schema (None without one). `strict`
-    is left out: OpenAI's strict mode refuses schemas with optional fields or open objects,
-    and the answer is validated here anyway."""
+def response_format(request: LLMRequest, dialect: str = "json_schema") -> dict[str, Any] | None:
+    """The `response_format` of a request with a schema (None without one): OpenAI's
+    `json_schema` form (OpenAI, vLLM, llama.cpp's `llama-server`), or with `dialect`
+    "json_object" the form llama-cpp-python's server takes (`{"type": "json_object",
+    "schema": ...}`; it answers the other with an HTTP 500). `strict` is left out: OpenAI's
+    strict mode refuses schemas with optional fields or open objects, and the answer is
+    validated here anyway."""
     if request.schema is None:
         return None
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": SCHEMA_NAME, "schema": json.loads(request.schema)},
-    }
+    schema = json.loads(request.schema)
+    if dialect == "json_object":
+        return {"type": "json_object", "schema": schema}
+    return {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME, "schema": schema}}
+
+
+def schema_format_hint(message: str, body: dict[str, Any]) -> str | None:
+    """What to do when a server refused the `json_schema` form of `response_format` in
+    favour of `json_object` (llama-cpp-python's server does, with an HTTP 500); None for any
+    other failure."""
+    sent = body.get("response_format")
+    if not isinstance(sent, dict) or sent.get("type") != "json_schema":
+        return None
+    if "response_format" not in message or "json_object" not in message:
+        return None
+    return (
+        'this server takes the schema as {"type": "json_object", "schema": ...}, as '
+        'llama-cpp-python\'s server does: set `schema_format = "json_object"` in epic.toml'
+    )
 
 
 def checked_answer(request: LLMRequest, text: str) -> Any:

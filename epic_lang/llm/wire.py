@@ -36,7 +36,9 @@ def route_of(request: LLMRequest, batching: bool) -> Route:
     return "chat"
 
 
-def _common(request: LLMRequest, model: str | None) -> dict[str, Any]:
+def _common(
+    request: LLMRequest, model: str | None, schema_format: str = "json_schema"
+) -> dict[str, Any]:
     body: dict[str, Any] = {}
     chosen = request.model or model
     if chosen:
@@ -47,16 +49,19 @@ def _common(request: LLMRequest, model: str | None) -> dict[str, Any]:
         body["stop"] = list(request.stop)
     if request.kind == "llm_sample":
         body["n"] = request.n
-    wanted = response_format(request)
+    wanted = response_format(request, schema_format)
     if wanted is not None:
         body["response_format"] = wanted
     body.update(dict(request.extra))
     return body
 
 
-def chat_body(request: LLMRequest, model: str | None) -> dict[str, Any]:
-    """The `/v1/chat/completions` body for `llm`, `llm_chat` and `llm_sample`."""
-    body = _common(request, model)
+def chat_body(
+    request: LLMRequest, model: str | None, schema_format: str = "json_schema"
+) -> dict[str, Any]:
+    """The `/v1/chat/completions` body for every kind but `llm_next`; `schema_format` says
+    how a schema is sent (`structured.response_format`)."""
+    body = _common(request, model, schema_format)
     body["messages"] = request.chat_messages()
     return body
 
