@@ -9,6 +9,12 @@ from the opportunistic run's trace (the longest chain of calls linked by "sent a
 prints one table. Goals: >= 5x over sequential on Tree-of-Thoughts with breadth 5, within
 1.05x of the bound and within 1.03x of asyncio.
 
+Then the constrained-decoding case study two ways, both EPIC opportunistic against the same
+sim-server: token by token with `llm_next` and a Python grammar
+(`examples/constrained_decoding.epic`), and one `llm_json` call per prompt with the schema
+sent as `response_format` (`examples/constrained_decoding_schema.epic`); it checks that they
+give the same records and prints their requests and wall times.
+
 Run: `python bench/case_studies.py` (about a minute; `--trace-dir DIR` also writes each
 opportunistic trace as Perfetto JSON and as the HTML timeline).
 """
@@ -107,13 +113,17 @@ def run_python(server: SimServerHandle, main: Callable[..., Any], kwargs: dict) 
 
 
 def run_epic(server: SimServerHandle, case: Case, mode: str) -> Measured:
-    program = load(ROOT / "examples" / f"{case.name}.epic")
+    return run_example(server, case.name, mode, case.kwargs)
+
+
+def run_example(server: SimServerHandle, name: str, mode: str, kwargs: dict[str, Any]) -> Measured:
+    program = load(ROOT / "examples" / f"{name}.epic")
 
     async def go() -> Any:
         backend = backend_from_options(llm_url=server.base_url)
         try:
             start = time.perf_counter()
-            result = await program.arun("main", mode=mode, backend=backend, **case.kwargs)
+            result = await program.arun("main", mode=mode, backend=backend, **kwargs)
             return result, time.perf_counter() - start
         finally:
             await backend.aclose()
@@ -159,6 +169,51 @@ def measure(case: Case, server_args: list[str], repeat: int, trace_dir: Path | N
         html = render_timeline_html(opportunistic.trace, title=f"main() in {case.name}.epic")
         (trace_dir / f"{case.name}.html").write_text(html, encoding="utf-8")
     return {"rows": rows, "bound": bound}
+
+
+# The constrained-decoding case study two ways: (example, label).
+VARIANTS = (
+    ("constrained_decoding", "llm_next + Python grammar"),
+    ("constrained_decoding_schema", "llm_json (schema as response_format)"),
+)
+
+
+def measure_variants(server_args: list[str], repeat: int) -> dict[str, Measured]:
+    """Both variants, opportunistic, median of `repeat`, against one sim-server; they must
+    give the same records (the token-by-token one as JSON texts)."""
+    rules = str(ROOT / "examples" / "rules" / "constrained_decoding.json")
+    with spawned_sim_server("--rules", rules, *server_args) as server:
+        rows = {
+            name: median_run(
+                repeat, lambda name=name: run_example(server, name, "opportunistic", {})
+            )
+            for name, _ in VARIANTS
+        }
+    by_tokens = [json.loads(item["json"]) for item in rows["constrained_decoding"].value]
+    if by_tokens != rows["constrained_decoding_schema"].value:
+        raise SystemExit(
+            f"the two constrained-decoding variants differ: {by_tokens} vs "
+            f"{rows['constrained_decoding_schema'].value}"
+        )
+    return rows
+
+
+def variants_table(rows: dict[str, Measured]) -> str:
+    lines = [
+        "| constrained decoding | requests | wall | vs llm_next |",
+        "| --- | --- | --- | --- |",
+    ]
+    base = rows[VARIANTS[0][0]]
+    for name, label in VARIANTS:
+        row = rows[name]
+        ratio = (
+            "-"
+            if row is base
+            else f"{base.requests / row.requests:.1f}x fewer requests, "
+            f"{base.wall / row.wall:.1f}x less wall time"
+        )
+        lines.append(f"| {label} | {row.requests} | {row.wall:.2f} s | {ratio} |")
+    return "\n".join(lines)
 
 
 def table(results: dict[str, dict]) -> str:
@@ -264,6 +319,9 @@ def main() -> int:
         "goals: "
         + ", ".join(f"{k} {'>=' if k.startswith('speed') else '<='} {v}" for k, v in GOALS.items())
     )
+    if not args.only or "constrained_decoding" in args.only:
+        print()
+        print(variants_table(measure_variants(server_args, args.repeat)))
     return 0
 
 

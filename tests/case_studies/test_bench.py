@@ -31,3 +31,6 @@ def test_the_benchmark_prints_one_row_per_case_study(tmp_path) -> None:
         assert any(row.startswith(f"| {name} | {calls} |") for row in rows), done.stdout
         assert (tmp_path / f"{name}.json").read_text().startswith("{")
         assert "<html" in (tmp_path / f"{name}.html").read_text().lower()
+    # The constrained-decoding case study two ways, which the script checks agree.
+    assert any(row.startswith("| llm_next + Python grammar | 32 |") for row in rows)
+    assert any(row.startswith("| llm_json (schema as response_format) | 4 |") for row in rows)
