@@ -17,6 +17,8 @@ from map_helpers import (
     write_jsonl,
 )
 
+from epic_lang.testing.sim_rules import rules_from_data
+
 
 def test_results_come_in_order_with_indices_and_bad_records_fail_alone(tmp_path: Path, start_sim):
     sim = start_sim(latency_ms=20, jitter="uniform", jitter_ms=40)
@@ -216,3 +218,29 @@ def test_usage_problems_are_clean_errors(tmp_path: Path):
         cwd=tmp_path,
     )
     assert run.returncode == 2 and "--concurrency must be at least 1" in run.stderr
+
+
+def test_call_timeout_fails_the_slow_records_alone(tmp_path: Path, start_sim):
+    slow = {"match": "Label: slow", "answer": "late", "latency_ms": 20_000}
+    sim = start_sim(rules=rules_from_data([slow]))
+    (tmp_path / "prog.epic").write_text(LABEL_PROGRAM, encoding="utf-8")
+    write_jsonl(tmp_path / "data.jsonl", [{"text": "fast"}, {"text": "slow"}, {"text": "ok"}])
+    run = epic_map(
+        "prog.epic",
+        "--input",
+        "data.jsonl",
+        "--output",
+        "out.jsonl",
+        "--entry",
+        "label",
+        "--call-timeout",
+        "0.3",
+        "--llm",
+        sim.base_url,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 1 and "1 failed" in run.stderr, run.stderr
+    lines = results(tmp_path / "out.jsonl")
+    assert [("result" in line) for line in lines] == [True, False, True]
+    assert "external call `llm` failed: no answer within 0.3 s" in lines[1]["error"]
+    assert sim.stats()["requests"] == 3
