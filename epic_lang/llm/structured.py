@@ -173,9 +173,11 @@ def checked_answer(request: LLMRequest, text: str) -> Any:
     """The program-facing value of a constrained request's answer text, or `LLMOutputError`
     saying what did not match. Requests without a constraint get their text back."""
     if request.regex is not None:
-        if re.fullmatch(request.regex, text, re.DOTALL) is None:
-            raise LLMOutputError(f"the answer {_cut(text)} does not match regex {request.regex!r}")
-        return text
+        # Whitespace around the answer (a server's trailing newline) is not held against it.
+        for candidate in (text, text.strip()):
+            if re.fullmatch(request.regex, candidate) is not None:
+                return candidate
+        raise LLMOutputError(f"the answer {_cut(text)} does not match regex {request.regex!r}")
     if request.schema is None:
         return text
     try:

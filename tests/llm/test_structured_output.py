@@ -253,3 +253,11 @@ def test_the_sim_server_refuses_a_malformed_response_format(start_sim):
     }
     answer = httpx.post(sim.base_url + "/chat/completions", json=body, timeout=10)
     assert answer.status_code == 400 and "`name`" in answer.json()["error"]["message"]
+
+
+def test_regex_forgives_the_whitespace_around_an_answer():
+    request = llm_request("llm", ["p"], {"regex": "[0-9]+"})
+    assert checked_answer(request, " 42\n") == "42"
+    assert checked_answer(llm_request("llm", ["p"], {"regex": " [0-9]+"}), " 42") == " 42"
+    with pytest.raises(LLMOutputError):
+        checked_answer(request, "4 2")
