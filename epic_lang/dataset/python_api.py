@@ -27,12 +27,13 @@ def map_program(
     whole_record: bool = False,
     mode: str = "opportunistic",
     backend: LLMBackend | None = None,
+    call_timeout: float | None = None,
 ) -> Iterator[Outcome]:
     """Outcomes of `entry` on each of `records` (see `Program.map`)."""
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     function = find_entry(program.module, entry, whole_record)
-    return _outcomes(program, function, records, concurrency, mode, backend)
+    return _outcomes(program, function, records, concurrency, mode, backend, call_timeout)
 
 
 def _outcomes(
@@ -42,6 +43,7 @@ def _outcomes(
     concurrency: int,
     mode: str,
     given: LLMBackend | None,
+    call_timeout: float | None,
 ) -> Iterator[Outcome]:
     if given is None:
         from epic_lang.llm.config import backend_from_options
@@ -52,7 +54,7 @@ def _outcomes(
     wrapped = (Record(i, i + 1, value) for i, value in enumerate(records))
 
     def run_one(record: Record) -> Any:
-        return run_record(program, entry, record, "<records>", backend, mode)
+        return run_record(program, entry, record, "<records>", backend, mode, call_timeout)
 
     loop = asyncio.new_event_loop()
     batches = amap(run_one, wrapped, concurrency)

@@ -520,12 +520,16 @@ class Program:
         whole_record: bool = False,
         mode: str = "opportunistic",
         backend: LLMBackend | None = None,
+        call_timeout: float | None = None,
     ) -> Iterator[Any]:
         """`entry` on each record, up to `concurrency` at once: an iterator of outcomes
-        (`.index`, `.value`, `.error`) in input order, as `epic map` writes them."""
+        (`.index`, `.value`, `.error`) in input order, as `epic map` writes them.
+        `call_timeout` is `--call-timeout`: the deadline of LLM calls without `timeout=`."""
         from epic_lang.dataset.python_api import map_program
 
-        return map_program(self, records, entry, concurrency, whole_record, mode, backend)
+        return map_program(
+            self, records, entry, concurrency, whole_record, mode, backend, call_timeout
+        )
 
     def _span_of(self, name: str) -> Span:
         for n, term in self.module.globals:

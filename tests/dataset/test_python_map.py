@@ -8,6 +8,7 @@ from map_helpers import LABEL_PROGRAM
 
 import epic_lang
 from epic_lang.llm.config import backend_from_options
+from epic_lang.testing.sim_rules import rules_from_data
 
 
 def test_program_map_yields_outcomes_in_order_with_errors(start_sim):
@@ -29,3 +30,14 @@ def test_program_map_takes_records_only_as_fast_as_it_runs_them():
     first = list(itertools.islice(program.map(endless, "double", concurrency=4), 5))
     assert [o.value for o in first] == [0, 2, 4, 6, 8]
     assert next(taken) < 50  # the rest of the endless input was never read
+
+
+def test_program_map_call_timeout_fails_slow_records_alone(start_sim):
+    slow = {"match": "Label: slow", "answer": "late", "latency_ms": 20_000}
+    sim = start_sim(rules=rules_from_data([slow]))
+    program = epic_lang.load_source(LABEL_PROGRAM)
+    backend = backend_from_options(llm_url=sim.base_url)
+    records = [{"text": "fast"}, {"text": "slow"}]
+    outcomes = list(program.map(records, "label", backend=backend, call_timeout=0.3))
+    assert outcomes[0].ok and not outcomes[1].ok
+    assert "no answer within 0.3 s" in (outcomes[1].error or "")
