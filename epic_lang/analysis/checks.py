@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from epic_lang.analysis.builtins import BuiltinInfo, builtins_table
 from epic_lang.analysis.epic_imports import load_epic_module
@@ -40,6 +41,7 @@ CODES: dict[str, str] = {
     "duplicate-argument": "a parameter given twice in one call (by position and keyword)",
     "positional-option": "an option of an LLM external passed by position (options are "
     "keyword-only: `llm(p, max_tokens=50)`)",
+    "bad-schema": "an `llm_json` schema written as a literal record that is not a valid schema",
     "unused-let": "a local `let` whose name is never used (warning; `_name` silences it)",
     "missing-import": "an imported EPIC file, Python file or Python module that does not exist",
     "bad-import": "an imported Python file that cannot be read or parsed",
@@ -290,6 +292,7 @@ class _Checker:
             else:
                 if self.positional_options(call.func, call.args):
                     continue  # the arguments are wrong in one way; say it once
+                self.literal_schema(call.func, call.args)
                 found = self.signature_of(call.func)
                 if found is not None:
                     self.arguments(found[0], found[1], call.args, call.span)
@@ -313,6 +316,27 @@ class _Checker:
                 "positional-option",
             )
         return bool(extra)
+
+    def literal_schema(self, func: ast.Expr, args: tuple[ast.Arg, ...]) -> None:
+        """An `llm_json` schema written out as a literal record is checked as the evaluator
+        will check it (`structured.json_schema`), so that a typo shows before the run."""
+        target = self.resolution.targets.get(func) if isinstance(func, ast.Var) else None
+        if not (isinstance(target, BuiltinInfo) and target.name == "llm_json"):
+            return
+        positional = [a for a in args if a.name is None]
+        named = [a for a in args if a.name is not None and a.name.text == "schema"]
+        given = positional[1:2] or named
+        if not given:
+            return
+        value = _literal_value(given[0].value)
+        if value is _NOT_LITERAL:
+            return
+        from epic_lang.llm.structured import SchemaProblem, json_schema
+
+        try:
+            json_schema(value)
+        except SchemaProblem as exc:
+            self.report(ERROR, given[0].value.span, f"`llm_json`: {exc}", "bad-schema")
 
     def signature_of(self, func: ast.Expr) -> tuple[str, Signature] | None:
         """The name and parameters of a called function when they are statically known."""
@@ -390,6 +414,33 @@ class _Checker:
                 f"`{name}` is missing argument{plural} {names} (it takes {_count(signature)})",
                 "arity",
             )
+
+
+_NOT_LITERAL = object()
+
+
+def _literal_value(node: ast.Expr) -> Any:
+    """The Python value of an expression made only of literals, lists and records (as
+    `to_python` would give it at run time), or `_NOT_LITERAL`."""
+    if isinstance(node, ast.Literal):
+        return node.value
+    if isinstance(node, ast.Neg) and isinstance(node.operand, ast.Literal):
+        operand = node.operand.value
+        if isinstance(operand, int | float) and not isinstance(operand, bool):
+            return -operand
+        return _NOT_LITERAL
+    if isinstance(node, ast.ListExpr):
+        items = [_literal_value(item) for item in node.items]
+        return _NOT_LITERAL if any(i is _NOT_LITERAL for i in items) else items
+    if isinstance(node, ast.RecordExpr):
+        record: dict[str, Any] = {}
+        for field in node.fields:
+            value = _literal_value(field.value) if isinstance(field, ast.RecordField) else None
+            if not isinstance(field, ast.RecordField) or value is _NOT_LITERAL:
+                return _NOT_LITERAL
+            record[field.key] = value
+        return record
+    return _NOT_LITERAL
 
 
 def _option_hint(info: BuiltinInfo, value: ast.Expr) -> str:

@@ -85,7 +85,7 @@ def json_schema(value: Any) -> dict[str, Any]:
     checked to be a valid schema. Raises `SchemaProblem`."""
     if not isinstance(value, dict):
         raise SchemaProblem(f"the schema must be a record, got {_kind(value)}")
-    schema = value if value.keys() & SCHEMA_KEYWORDS or not value else _shorthand(value, "")
+    schema = value if value.keys() & SCHEMA_KEYWORDS or not value else _shorthand(value, "$")
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
@@ -98,7 +98,7 @@ def _shorthand(value: Any, where: str) -> dict[str, Any]:
     if isinstance(value, str):
         if value not in SHORTHAND_TYPES:
             raise SchemaProblem(
-                f"unknown type {value!r} at {where or '$'}; the shorthand's types are "
+                f"unknown type {value!r} at {where}; the shorthand's types are "
                 + ", ".join(f'"{t}"' for t in SHORTHAND_TYPES)
                 + " (or write JSON Schema)"
             )
@@ -112,15 +112,13 @@ def _shorthand(value: Any, where: str) -> dict[str, Any]:
     if isinstance(value, dict) and value and not value.keys() & SCHEMA_KEYWORDS:
         return {
             "type": "object",
-            "properties": {
-                k: _shorthand(v, f"{where}.{k}" if where else k) for k, v in value.items()
-            },
+            "properties": {k: _shorthand(v, f"{where}.{k}") for k, v in value.items()},
             "required": list(value),
             "additionalProperties": False,
         }
     if isinstance(value, dict):
         return value  # JSON Schema nested in shorthand
-    raise SchemaProblem(f"the shorthand at {where or '$'} is {_kind(value)}, not a type name")
+    raise SchemaProblem(f"the shorthand at {where} is {_kind(value)}, not a type name")
 
 
 def choice_schema(options: tuple[str, ...]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from test_epic_run import epic_run
 
 from epic_lang.eval import run_source
 from epic_lang.eval.externals import llm_request
-from epic_lang.eval.program import EpicRuntimeError
+from epic_lang.eval.program import EpicLoadError, EpicRuntimeError
 from epic_lang.eval.runtime import Run
 from epic_lang.llm.interface import LLMOutputError, LLMTimeoutError
 from epic_lang.llm.openai_client import LLMHTTPError, OpenAIBackend
@@ -82,7 +82,7 @@ def test_a_record_with_a_json_schema_keyword_is_json_schema():
 @pytest.mark.parametrize(
     ("schema", "message"),
     [
-        ({"age": "int"}, "unknown type 'int' at age"),
+        ({"age": "int"}, "unknown type 'int' at $.age"),
         ({"a": {"b": ["string", "integer"]}}, "one item type"),
         ({"type": "strin"}, "not a valid JSON Schema at $.type"),
         ("string", "must be a record"),
@@ -90,11 +90,17 @@ def test_a_record_with_a_json_schema_keyword_is_json_schema():
 )
 def test_a_bad_schema_is_an_error_at_the_call(start_sim, schema, message):
     sim = start_sim()
-    source = f'def main() = llm_json("p", {json.dumps(schema)})\n'.replace('"age"', "age")
+    literal = json.dumps(schema).replace('"age"', "age")
+    # Computed at run time (through a parameter): the evaluator refuses it at the call.
+    source = f'def ask(s) = llm_json("p", s)\ndef main() = ask({literal})\n'
     with pytest.raises(EpicRuntimeError) as info:
         run_on(sim, source)
     assert message in str(info.value) and "<input>:1:14" in str(info.value)
     assert sim.stats()["requests"] == 0
+    # Written out in the call: `epic check` (and so loading) reports it first.
+    with pytest.raises(EpicLoadError) as loading:
+        run_on(sim, f'def main() = llm_json("p", {literal})\n')
+    assert message in str(loading.value) and "[bad-schema]" in str(loading.value)
 
 
 @pytest.mark.parametrize(
