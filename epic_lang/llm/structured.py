@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
-from jsonschema import Draft202012Validator, SchemaError
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from epic_lang.llm.interface import LLMOutputError, LLMRequest
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 SHORTHAND_TYPES = ("string", "integer", "number", "boolean")
 SCHEMA_NAME = "epic_output"
@@ -82,7 +82,11 @@ class SchemaProblem(ValueError):
 
 def json_schema(value: Any) -> dict[str, Any]:
     """The JSON Schema of an `llm_json` `schema=` argument (a record, as a Python dict),
-    checked to be a valid schema. Raises `SchemaProblem`."""
+    checked to be a valid schema. Raises `SchemaProblem`. (`jsonschema` is imported here and
+    in `checked_answer`, not with the module: it costs a quarter of a second of start-up,
+    which only programs that use a schema should pay.)"""
+    from jsonschema import Draft202012Validator, SchemaError
+
     if not isinstance(value, dict):
         raise SchemaProblem(f"the schema must be a record, got {_kind(value)}")
     schema = value if value.keys() & SCHEMA_KEYWORDS or not value else _shorthand(value, "$")
@@ -185,6 +189,9 @@ def checked_answer(request: LLMRequest, text: str) -> Any:
             f"the answer is not JSON ({exc.msg} at character {exc.pos}): {_cut(text)}"
             + _cut_hint(request, text, exc.pos)
         ) from None
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
     schema = json.loads(request.schema)
     error = best_match(Draft202012Validator(schema).iter_errors(value))
     if request.kind == "llm_choice":
