@@ -84,12 +84,13 @@ async def test_a_local_call_past_its_timeout_fails_and_frees_the_model():
     backend = LocalModelBackend()
     run = Run(False, backend)
     try:
-        await run.complete(llm_request("llm", ["Hi"], {"max_tokens": 1}))  # loads the model
+        long = llm_request("llm", ["Count from 1 to 100."], {"timeout": 0.05, "max_tokens": 200})
         with pytest.raises(LLMTimeoutError) as info:
-            await run.complete(llm_request("llm", ["Count to 100."], {"timeout": 0.05}))
+            await run.complete(long)  # the model's loading alone takes longer
         assert info.value.kind == "timeout"
-        # The generation given up on ends at its next token, so the next call is answered.
-        answer = await run.complete(llm_request("llm", ["Hi"], {"max_tokens": 2, "timeout": 60}))
+        answer = await run.complete(llm_request("llm", ["Hi"], {"max_tokens": 2}))
         assert isinstance(answer, str)
     finally:
         await backend.aclose()
+    # The generation given up on stopped at once instead of running to its 200 tokens.
+    assert backend.usage.answers == 2 and backend.usage.completion_tokens <= 4
