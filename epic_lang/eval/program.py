@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TextIO
@@ -19,6 +19,7 @@ from epic_lang.core import terms as core
 from epic_lang.diagnostics import Diagnostic, Severity
 from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
 from epic_lang.eval.compiler import Compiler, set_global_resume
+from epic_lang.eval.control import CONTROL_FUNCTIONS
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site
 from epic_lang.eval.externals import LLM_EXTERNALS, Externals, external_table, import_python
 from epic_lang.eval.machine import (
@@ -204,6 +205,8 @@ def builtin_value(name: str, prelude: Unit | None, externals: dict[str, External
         return BUILTIN_FUNCTIONS[name]
     if name in LLM_EXTERNALS:
         return LLM_EXTERNALS[name]
+    if name in CONTROL_FUNCTIONS:
+        return CONTROL_FUNCTIONS[name]
     return UNSET
 
 
@@ -429,6 +432,7 @@ class Program:
         max_concurrency: int | None = None,
         progress: TextIO | None = None,
         trace: Trace | None = None,
+        output: Callable[[str], None] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name` to completion; from inside an event loop use `arun`/`acall`."""
@@ -450,6 +454,7 @@ class Program:
                 max_concurrency=max_concurrency,
                 progress=progress,
                 trace=trace,
+                output=output,
                 **kwargs,
             )
         )
@@ -464,13 +469,15 @@ class Program:
         progress: TextIO | None = None,
         backend_factory: BackendFactory | None = None,
         trace: Trace | None = None,
+        output: Callable[[str], None] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name(*args, **kwargs)` (or the value of a top-level `let` `name`) and
         returns the result with the trace; raises `EpicRuntimeError` on a runtime error.
         Without `backend`, one is made by `backend_factory` at the first LLM call and closed
         at the end. The calls are recorded in `trace` when given, so that a caller keeps
-        those of a run that fails (`epic run --trace`)."""
+        those of a run that fails (`epic run --trace`). The lines the program prints
+        (`print`, `log`) go to `output`, one call per line, or to stderr."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         opportunistic = mode == "opportunistic"
@@ -486,6 +493,7 @@ class Program:
                 max_concurrency,
                 progress,
                 trace,
+                output,
             )
             target = unit.gvals[unit.gnames[name]]
             site = Site(self._span_of(name), self.path, None)
