@@ -29,7 +29,14 @@ from epic_lang.eval.prims import deep_all
 from epic_lang.eval.scopes import Scope
 from epic_lang.eval.trace import CallRecord, OutputEvent, Trace
 from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python, to_display
-from epic_lang.llm.interface import BackendFactory, LLMBackend, LLMError, LLMRequest
+from epic_lang.llm.interface import (
+    CALL_USAGE,
+    BackendFactory,
+    LLMBackend,
+    LLMError,
+    LLMRequest,
+    TokenUsage,
+)
 
 SHORT = 80
 MAX_STACK = 12
@@ -136,6 +143,8 @@ class Run:
         scope: Scope,
     ) -> None:
         sem = None if self.max_concurrency is None else self._semaphore(pool)
+        usage = TokenUsage()
+        CALL_USAGE.set(usage)  # this task's own context: the backend counts this call here
         try:
             if sem is not None:
                 async with sem:
@@ -152,7 +161,7 @@ class Run:
         # around it); `sys.exit()` or a `KeyboardInterrupt` raised by the user's own function
         # is a failure of that call too.
         except (Exception, SystemExit, KeyboardInterrupt) as e:
-            scope.tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
+            scope.tasks.discard(asyncio.current_task())
             record.status = "error"
             record.end = self.now()
             message = str(e) or type(e).__name__
@@ -169,9 +178,12 @@ class Run:
             )
             self.wake()
             return
-        scope.tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
+        scope.tasks.discard(asyncio.current_task())
         record.end = self.now()
         record.status = "ok"
+        if usage.answers:
+            record.prompt_tokens = usage.prompt_tokens
+            record.completion_tokens = usage.completion_tokens
         value = from_python(result)
         record.result = short(_brief(value))
         self.finished_calls += 1

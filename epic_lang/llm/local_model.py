@@ -15,6 +15,7 @@ completion's `usage`, else counted with the model's tokenizer (message contents 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib.util
 import inspect
 import threading
@@ -72,7 +73,9 @@ class LocalModelBackend:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="epic-local-model")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._answer, request)
+        # The worker thread counts tokens in the caller's context (`CALL_USAGE`).
+        answer = contextvars.copy_context().run
+        return await loop.run_in_executor(self._executor, answer, self._answer, request)
 
     def _model(self) -> Any:
         with self._load_lock:
