@@ -234,7 +234,7 @@ PURE_BUILTINS: tuple[BuiltinInfo, ...] = (
         "message",
         "Fails with `message` (of kind `user`): the nearest `try` around it handles it, "
         "otherwise the run stops with it, like any runtime error.",
-        'if score < 0 then fail(f"bad score {score}") else score',
+        '_try(fn() => fail("too long"), fn(err) => err.kind)  # "user"',
     ),
 )
 
