@@ -77,8 +77,6 @@ class _Try:
 
     def settled(self, scope: Scope) -> None:
         self.m.resolve(self.result, scope.value, None)
-        assert scope.parent is not None
-        scope.parent.leave()
 
     def failed(self, scope: Scope, error: EpicRuntimeError) -> None:
         parent = scope.parent
@@ -132,9 +130,8 @@ class _Race:
         for other in self.scopes:
             if other is not scope and not other.closed:
                 other.kill()
-                self.parent.leave()
+                self.parent.live -= 1  # never the last: the winner still counts
         self.m.resolve(self.result, scope.value, None)
-        self.parent.leave()
 
     def failed(self, scope: Scope, error: EpicRuntimeError) -> None:
         self.errors[self.scopes.index(scope)] = error

@@ -29,7 +29,8 @@ class ScopeOwner(Protocol):
     """What a scope reports to: the construct that made it."""
 
     def settled(self, scope: Scope) -> None:
-        """Everything in `scope` finished; its value is `scope.value`."""
+        """Everything in `scope` finished; its value is `scope.value`. The scope's parent
+        counts it as finished right after this returns."""
 
     def failed(self, scope: Scope, error: EpicRuntimeError) -> None:
         """Something in `scope` failed with `error`; the scope is already killed."""
@@ -54,15 +55,21 @@ class Scope:
             parent.live += 1
 
     def leave(self) -> None:
-        """One thread, call or inner scope of this scope has finished."""
-        self.live -= 1
-        if self.live == 0 and not self.closed:
-            self.closed = True
-            parent = self.parent
+        """One thread, call or inner scope of this scope has finished. A scope that settles
+        is itself one finished inner scope of its parent, and so on outwards: a loop, since a
+        recursion of a thousand nested `try`s can settle at once."""
+        scope: Scope | None = self
+        while scope is not None:
+            scope.live -= 1
+            if scope.live or scope.closed:
+                return
+            scope.closed = True
+            parent = scope.parent
             if parent is not None:
-                parent.children.discard(self)
-                parent.records.extend(self.records)
-            self.owner.settled(self)
+                parent.children.discard(scope)
+                parent.records.extend(scope.records)
+            scope.owner.settled(scope)
+            scope = parent
 
     def fail(self, error: EpicRuntimeError) -> None:
         """Kills the scope and tells its owner; a scope already over ignores later failures
@@ -75,16 +82,18 @@ class Scope:
     def kill(self) -> None:
         """Stops everything in the scope: calls in flight are cancelled, and every call it
         made is marked `discarded` in the trace."""
-        self.closed = True
         if self.parent is not None:
             self.parent.children.discard(self)
-        for record in self.records:
-            record.discarded = True
-        for task in self.tasks:
-            task.cancel()
-        for child in list(self.children):
-            child.kill()
-        self.children.clear()
+        stack = [self]  # a loop, not recursion: scopes may be nested thousands deep
+        while stack:
+            scope = stack.pop()
+            scope.closed = True
+            for record in scope.records:
+                record.discarded = True
+            for task in scope.tasks:
+                task.cancel()
+            stack.extend(scope.children)
+            scope.children.clear()
 
 
 def error_record(error: EpicRuntimeError) -> dict[str, Any]:
