@@ -202,4 +202,4 @@ def test_thousands_of_nested_handlers_settle_and_fail_without_python_recursion()
     settle = "def f(n) = if n == 0 then 0 else _try(fn() => f(n - 1), fn(e) => -1)\n"
     assert both(settle + "def main() = f(3000)") == 0
     rethrow = "def f(n) = if n == 0 then [][1] else _try(fn() => f(n - 1), fn(e) => fail(e.kind))\n"
-    assert both(rethrow + "def main() = _try(fn() => f(3000), fn(e) => e.message)") == "index"
+    assert both(rethrow + "def main() = _try(fn() => f(3000), fn(e) => e.message)") == "user"
