@@ -203,3 +203,14 @@ def test_thousands_of_nested_handlers_settle_and_fail_without_python_recursion()
     assert both(settle + "def main() = f(3000)") == 0
     rethrow = "def f(n) = if n == 0 then [][1] else _try(fn() => f(n - 1), fn(e) => fail(e.kind))\n"
     assert both(rethrow + "def main() = _try(fn() => f(3000), fn(e) => e.message)") == "user"
+
+
+def test_the_kinds_in_the_language_reference_are_the_evaluators() -> None:
+    import re
+    from pathlib import Path
+
+    reference = Path(__file__).parents[2] / "docs" / "language.md"
+    text = reference.read_text(encoding="utf-8").split("## 13.", 1)[1]
+    rows = re.findall(r"^\| `(\w+)` \| (.+) \|$", text, re.M)
+    fields = ("kind", "message", "site", "stack")  # the table of the error record's fields
+    assert {k: v for k, v in rows if k not in fields} == ERROR_KINDS
