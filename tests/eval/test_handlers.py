@@ -214,3 +214,22 @@ def test_the_kinds_in_the_language_reference_are_the_evaluators() -> None:
     rows = re.findall(r"^\| `(\w+)` \| (.+) \|$", text, re.M)
     fields = ("kind", "message", "site", "stack")  # the table of the error record's fields
     assert {k: v for k, v in rows if k not in fields} == ERROR_KINDS
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ("first(5)", "`first` expects a list of functions, got int"),
+        ("first([])", "`first` needs at least one alternative"),
+        ("first([1])", "`first` expects a list of functions (`fn() => ...`), found int"),
+        ('log(1, "x")', "`log` expects label to be a str, got int"),
+        ("id(_try)(fn() => 1)", "`_try` is missing argument 'handler'"),
+        ("after(1, 2)", "cannot call a value of type int"),
+    ],
+)
+def test_misuse_is_a_clear_error_at_the_call(call: str, message: str) -> None:
+    for mode in MODES:
+        with pytest.raises(EpicRuntimeError) as info:
+            run(f"def main() = id({call})\ndef id(x) = x\n", mode)
+        assert info.value.render().startswith("handlers.epic:1:")
+        assert message in info.value.message
