@@ -194,22 +194,3 @@ def test_each_call_in_the_trace_has_its_own_usage(start_sim, tmp_path, flags):
     if not flags:
         assert all(c["prompt_tokens"] > 0 for c in calls)
     assert [e["cat"] for e in events if e.get("ph") == "i"] == ["output"]
-
-
-@pytest.mark.model
-def test_the_local_model_counts_the_tokens_of_each_call():
-    from epic_lang.eval.program import load_source
-    from epic_lang.llm.local_model import LocalModelBackend
-
-    source = 'def main() = [llm("Say hello.", max_tokens=4), llm("Say bye, friend.", max_tokens=4)]'
-    backend = LocalModelBackend()
-    try:
-        result = load_source(source).run("main", backend=backend)
-    finally:
-        import asyncio
-
-        asyncio.run(backend.aclose())
-    calls = result.trace.calls
-    assert all(c.prompt_tokens and c.completion_tokens for c in calls)
-    assert calls[0].prompt_tokens < calls[1].prompt_tokens
-    assert sum(c.prompt_tokens for c in calls) == backend.usage.prompt_tokens
