@@ -1,12 +1,13 @@
 """One run of a program: drives the machine from asyncio, dispatches external calls, traces
-them, and stops everything cleanly on the first error.
+them, and stops everything cleanly on the first error that no handler catches.
 
 The machine runs every ready thread in a tight loop; when none is ready the run awaits the
 next completed external call. External calls are asyncio tasks (LLM backends and `async def`
 Python functions) or thread-pool jobs (synchronous Python functions), each bounded by the
-run's per-backend concurrency limit. On an error, on Ctrl-C or when the run ends, every call
-still in flight is cancelled and awaited and the thread pool is shut down, so nothing outlives
-the run.
+run's per-backend concurrency limit. Every call and thread belongs to a handler scope
+(`scopes.py`): a failure fails its scope, and the run's root scope is this run, whose failure
+is the run's. On such an error, on Ctrl-C or when the run ends, every call still in flight is
+cancelled and awaited and the thread pool is shut down, so nothing outlives the run.
 """
 
 from __future__ import annotations
