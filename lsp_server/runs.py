@@ -182,7 +182,7 @@ async def run(ls: RunHost, params: Any, token: types.ProgressToken | None = None
     if refused is not None:
         outcome = RunOutcome(None, refused, None)
     else:
-        outcome = await _evaluate(ls, request, Progress(ls, token))
+        outcome = await _evaluate(ls, request, Progress(ls, token), uri)
     if outcome.trace is not None:
         ls.protocol.notify(
             "epic/trace", {"uri": uri, "entry": entry, "mode": mode, "trace": outcome.trace}
@@ -190,12 +190,18 @@ async def run(ls: RunHost, params: Any, token: types.ProgressToken | None = None
     return _answer(ls, uri, outcome, want_trace)
 
 
-async def _evaluate(ls: RunHost, request: RunRequest, progress: Progress) -> RunOutcome:
-    """Runs in a worker process with progress reports; cancelling the request (or the
-    progress) kills the worker, and the run answers with the error `CANCELLED`."""
+async def _evaluate(ls: RunHost, request: RunRequest, progress: Progress, uri: str) -> RunOutcome:
+    """Runs in a worker process with progress reports, and each line the program prints
+    (`print`, `log`) sent as it comes as the `epic/output` notification; cancelling the
+    request (or the progress) kills the worker, and the run answers with the error
+    `CANCELLED`."""
     progress.begin(f"EPIC: running {request.entry}")
     started = time.monotonic()
-    job = asyncio.ensure_future(ls.workers.run(request, progress.report))
+
+    def output(text: str) -> None:
+        ls.protocol.notify("epic/output", {"uri": uri, "entry": request.entry, "text": text})
+
+    job = asyncio.ensure_future(ls.workers.run(request, progress.report, output))
     ending = "failed"  # unless the run gives an outcome: an error in the server itself
     try:
         with ls.run_cancels.watching(progress.token, job):

@@ -8,6 +8,11 @@ Prelude functions are read from the `##` doc comments and parameter lists of
 `epic_lang/core/prelude.epic`, parsed on first use of `BUILTINS` (so that importing this
 module costs nothing and the prelude's own tooling can import it too).
 
+The `control` built-ins (`_try`, `first`, `after`, `print`, `log`) steer evaluation: they
+start work in handler scopes, wait for values to be complete or write output
+(docs/language.md §13). `_try` is what `try ... catch` means; its name starts with `_`
+because programs normally write the syntax, but it can be called like any built-in.
+
 Parameters can be passed by position or by keyword, as for a `def`, except the options of
 the LLM externals: their parameters after `positional` are keyword-only (`llm(p, 50)` is an
 error; `llm(p, max_tokens=50)` says what 50 is), shown as `*` in their signatures.
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-BuiltinKind = Literal["builtin", "prelude", "llm"]
+BuiltinKind = Literal["builtin", "prelude", "llm", "control"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +173,126 @@ PURE_BUILTINS: tuple[BuiltinInfo, ...] = (
         "The value of `key` in record `r`, or `default` when `r` has no such key.",
         'get({a: 1}, "b", default=0)  # 0',
     ),
+    _b(
+        "regex_groups",
+        "pattern, s",
+        "The groups of the first match of `pattern` in `s`, as a list of strings (`none` for "
+        "a group that took no part in the match), or `none` when `pattern` does not occur; a "
+        "pattern without groups gives the whole match as its one group.",
+        'regex_groups("([a-z]+)=([0-9]+)", "x: n=42")  # ["n", "42"]',
+    ),
+    _b(
+        "regex_find_groups",
+        "pattern, s",
+        "The groups of every non-overlapping match of `pattern` in `s`, as a list of lists "
+        "(as in `regex_groups`).",
+        'regex_find_groups("([a-z])([0-9])", "a1 b2")  # [["a", "1"], ["b", "2"]]',
+    ),
+    _b("abs", "x", "The absolute value of a number.", "abs(-3)  # 3"),
+    _b(
+        "round",
+        "x, digits=0",
+        "`x` rounded to `digits` decimal places, halves to even as in Python; with "
+        "`digits=0` the result is an int, otherwise a number of `x`'s type. A negative "
+        "`digits` rounds to tens, hundreds, ...",
+        "round(2.675, digits=2)  # 2.67\nround(3.5)  # 4",
+    ),
+    _b(
+        "unique",
+        "xs",
+        "The elements of `xs` without repeats, each where it first occurs. Elements are "
+        "compared with `==`, so `1` and `1.0` are one element. The set-like built-ins "
+        "(`unique`, `union`, `intersection`, `difference`) take and give such lists.",
+        "unique([3, 1, 3, 2, 1])  # [3, 1, 2]",
+    ),
+    _b(
+        "union",
+        "xs, ys",
+        "The elements of `xs` and then those of `ys`, without repeats.",
+        "union([1, 2], [2, 3])  # [1, 2, 3]",
+    ),
+    _b(
+        "intersection",
+        "xs, ys",
+        "The elements of `xs` that are also in `ys`, without repeats, in `xs`'s order.",
+        "intersection([1, 2, 3], [3, 1])  # [1, 3]",
+    ),
+    _b(
+        "difference",
+        "xs, ys",
+        "The elements of `xs` that are not in `ys`, without repeats, in `xs`'s order.",
+        "difference([1, 2, 3], [2])  # [1, 3]",
+    ),
+    _b(
+        "counter",
+        "xs",
+        "How often each element of `xs` occurs, as a list of `(element, count)` pairs, most "
+        "frequent first; elements that occur equally often keep the order in which they "
+        "first occur.",
+        'counter(["b", "a", "b"])  # [("b", 2), ("a", 1)]',
+    ),
+    _b(
+        "most_common",
+        "xs",
+        "The element that occurs most often in `xs` (the one that occurs first among those "
+        "that tie): a majority vote. An empty `xs` is an error.",
+        'most_common(["4", "5", "4"])  # "4"',
+    ),
+    _b(
+        "fail",
+        "message",
+        "Fails with `message` (of kind `user`): the nearest `try` around it handles it, "
+        "otherwise the run stops with it, like any runtime error.",
+        '_try(fn() => fail("too long"), fn(err) => err.kind)  # "user"',
+    ),
+)
+
+CONTROL_BUILTINS: tuple[BuiltinInfo, ...] = (
+    BuiltinInfo(
+        "_try",
+        _params("body, handler"),
+        "What `try body catch err => handler` means: `body()`, or, when anything it started "
+        "fails, `handler(err)` with `err` the record `{kind, message, site, stack}`. The "
+        "target of the `try` syntax; callable directly too. Under opportunistic evaluation "
+        "it catches the failures of everything `body` started, and it is over only when all "
+        "of that has finished (docs/language.md §13).",
+        "control",
+        "_try(fn() => json_parse(text), fn(err) => {error: err.message})",
+    ),
+    BuiltinInfo(
+        "first",
+        _params("alternatives"),
+        "The value of the first of the zero-argument functions `alternatives` to succeed: "
+        "all start at once and, once one has its value, the others are cancelled (their "
+        "calls in flight too). One that fails does not win; when all fail, `first` fails "
+        "with the first one's error. In `--mode sequential` they run one after another.",
+        "control",
+        'first([fn() => llm(prompt), fn() => llm(prompt, model="backup")])',
+    ),
+    BuiltinInfo(
+        "after",
+        _params("x, f"),
+        "`f()`, called only once `x` is complete (every part of it known): orders two "
+        "effects, such as a write before a read, that have no data dependency.",
+        "control",
+        "after(db.write(key, value), fn() => db.read(key))",
+    ),
+    BuiltinInfo(
+        "print",
+        _params("x"),
+        "Writes `x` (a string as it is, anything else as an EPIC literal) on stderr, in the "
+        "editor's run output and in the trace, once `x` is complete; returns `x`, so it can "
+        "wrap any expression.",
+        "control",
+        'print(llm(f"Summarise: {text}"))',
+    ),
+    BuiltinInfo(
+        "log",
+        _params("label, x"),
+        "Like `print`, with a label: writes `label: x` and returns `x`.",
+        "control",
+        'log("draft", llm(prompt))',
+    ),
 )
 
 _LLM_OPTIONS = "system=none, model=none, temperature=0.0, max_tokens=256, stop=[], timeout=none"
@@ -258,7 +383,7 @@ def builtins_table() -> dict[str, BuiltinInfo]:
 
     A prelude def that has the name of a pure built-in does not replace it; names starting
     with `_` are the prelude's private helpers and are left out."""
-    table = {info.name: info for info in (*PURE_BUILTINS, *LLM_BUILTINS)}
+    table = {info.name: info for info in (*PURE_BUILTINS, *LLM_BUILTINS, *CONTROL_BUILTINS)}
     for info in prelude_builtins():
         table.setdefault(info.name, info)
     return table

@@ -26,6 +26,13 @@ _SECTIONS: tuple[tuple[BuiltinKind, str, str], ...] = (
         "Written in EPIC itself (`epic_lang/core/prelude.epic`) and available in every module.",
     ),
     (
+        "control",
+        "Control built-ins",
+        "They steer evaluation rather than compute a value: handle failures (`_try`, the "
+        "meaning of `try ... catch`), race alternatives (`first`), order effects (`after`) and "
+        "show values while the program runs (`print`, `log`). See docs/language.md §13 and §14.",
+    ),
+    (
         "llm",
         "LLM externals",
         "Sent to the configured model backend as soon as their arguments are known; they run "

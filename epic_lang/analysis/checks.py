@@ -50,6 +50,14 @@ CODES: dict[str, str] = {
     "too-deep": "a declaration nested too deeply to check completely (warning)",
 }
 
+
+def _closest(word: str, candidates: list[str]) -> list[str]:
+    """The best "did you mean" for `word`: difflib's closest names, where one with the same
+    letters as `word` (two letters swapped: `mpa` for `map`) beats another as close (`max`)."""
+    close = difflib.get_close_matches(word, candidates, n=3)
+    return sorted(close, key=lambda name: sorted(name) != sorted(word))[:1]
+
+
 # How many distinct unknown words of one file get a "did you mean" from the global names.
 SUGGESTION_BUDGET = 50
 
@@ -180,7 +188,7 @@ class _Checker:
                     difflib.get_close_matches(word, self.global_names, n=3) if in_budget else []
                 )
             candidates = [*cache[word], *unresolved.local_names]
-            best = difflib.get_close_matches(word, candidates, n=1)
+            best = _closest(word, candidates)
             hint = f"; did you mean `{best[0]}`?" if best else ""
             self.report(ERROR, unresolved.var.span, f"unknown name `{word}`{hint}", "unknown-name")
 

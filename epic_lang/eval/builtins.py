@@ -32,7 +32,7 @@ from epic_lang.syntax.parser import parse
 def _want(name: str, value: Any, *types: type) -> Any:
     if type(value) not in types:
         expected = " or ".join(_TYPE_WORDS[t] for t in types)
-        raise EpicError(f"{name} expects {expected}, got {type_name(value)}")
+        raise EpicError(f"{name} expects {expected}, got {type_name(value)}", kind="type")
     return value
 
 
@@ -58,15 +58,15 @@ def _int(x: Any) -> int:
         try:
             return int(x)
         except (OverflowError, ValueError):
-            raise EpicError(f"cannot convert {x!r} to int") from None
+            raise EpicError(f"cannot convert {x!r} to int", kind="value") from None
     if t is str:
         try:
             return int(x.strip().replace("_", ""))
         except ValueError:
             if x.strip().isdigit():  # more digits than Python's `int()` accepts
                 return int(decimal.Decimal(x.strip()))
-            raise EpicError(f"cannot convert {x!r} to int") from None
-    raise EpicError(f"int expects a number or a str, got {type_name(x)}")
+            raise EpicError(f"cannot convert {x!r} to int", kind="value") from None
+    raise EpicError(f"int expects a number or a str, got {type_name(x)}", kind="type")
 
 
 def _float(x: Any) -> float:
@@ -77,8 +77,8 @@ def _float(x: Any) -> float:
         try:
             return float(x.strip())
         except ValueError:
-            raise EpicError(f"cannot convert {x!r} to float") from None
-    raise EpicError(f"float expects a number or a str, got {type_name(x)}")
+            raise EpicError(f"cannot convert {x!r} to float", kind="value") from None
+    raise EpicError(f"float expects a number or a str, got {type_name(x)}", kind="type")
 
 
 def _range(a: Any, b: Any = None) -> list[int]:
@@ -93,7 +93,7 @@ def _split(s: Any, sep: Any = None) -> list[str]:
     if sep is not None:
         _want("split", sep, str)
         if sep == "":
-            raise EpicError("split separator must not be empty")
+            raise EpicError("split separator must not be empty", kind="value")
     return s.split(sep)
 
 
@@ -102,7 +102,7 @@ def _join(xs: Any, sep: Any = "") -> str:
     _want("join", sep, str)
     for x in xs:
         if type(x) is not str:
-            raise EpicError(f"join expects a list of str, found {type_name(x)}")
+            raise EpicError(f"join expects a list of str, found {type_name(x)}", kind="type")
     return sep.join(xs)
 
 
@@ -122,15 +122,19 @@ def _json_parse(s: Any) -> Any:
     try:
         return from_python(json.loads(s))
     except json.JSONDecodeError as e:
-        raise EpicError(f"json_parse: invalid JSON ({e.msg} at position {e.pos})") from None
+        raise EpicError(
+            f"json_parse: invalid JSON ({e.msg} at position {e.pos})", kind="json"
+        ) from None
     except ValueError:  # the only other failure: a number over Python's digit limit
-        raise EpicError("json_parse: a number in the JSON has more than 4300 digits") from None
+        raise EpicError(
+            "json_parse: a number in the JSON has more than 4300 digits", kind="json"
+        ) from None
 
 
 def _json_dump(x: Any) -> str:
     def check(v: Any) -> None:
         if type(v) in FUNCTION_TYPES and type(v) is not ChurchBool:
-            raise EpicError("json_dump cannot encode a function")
+            raise EpicError("json_dump cannot encode a function", kind="type")
         if type(v) in (list, tuple):
             for item in v:
                 check(item)
@@ -142,7 +146,7 @@ def _json_dump(x: Any) -> str:
     try:
         return json.dumps(to_python(x), separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as e:
-        raise EpicError(f"json_dump: {e}") from None
+        raise EpicError(f"json_dump: {e}", kind="value") from None
 
 
 def _compile(name: str, pattern: Any) -> re.Pattern[str]:
@@ -150,7 +154,7 @@ def _compile(name: str, pattern: Any) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as e:
-        raise EpicError(f"{name}: bad regular expression {pattern!r} ({e})") from None
+        raise EpicError(f"{name}: bad regular expression {pattern!r} ({e})", kind="value") from None
 
 
 def _regex_match(pattern: Any, s: Any) -> Any:
@@ -166,6 +170,100 @@ def _regex_search(pattern: Any, s: Any) -> Any:
 
 def _regex_findall(pattern: Any, s: Any) -> Any:
     return from_python(_compile("regex_findall", pattern).findall(_want("regex_findall", s, str)))
+
+
+def _groups(m: re.Match[str]) -> list[Any]:
+    return list(m.groups()) if m.re.groups else [m.group(0)]
+
+
+def _regex_groups(pattern: Any, s: Any) -> Any:
+    m = _compile("regex_groups", pattern).search(_want("regex_groups", s, str))
+    return None if m is None else _groups(m)
+
+
+def _regex_find_groups(pattern: Any, s: Any) -> Any:
+    compiled = _compile("regex_find_groups", pattern)
+    return [_groups(m) for m in compiled.finditer(_want("regex_find_groups", s, str))]
+
+
+def _abs(x: Any) -> Any:
+    return abs(_want("abs", x, int, float))
+
+
+def _round(x: Any, digits: Any = 0) -> Any:
+    _want("round", x, int, float)
+    _want("round", digits, int)
+    try:
+        return round(x) if digits == 0 else round(x, digits)
+    except (OverflowError, ValueError):
+        raise EpicError(f"cannot round {x!r}", kind="value") from None
+
+
+def _key(v: Any) -> Any:
+    """A hashable stand-in for a resolved value, equal for values that `==` calls equal
+    (records ignore key order), so that the set-like built-ins take linear time."""
+    t = type(v)
+    if t is list or t is tuple:
+        return (t.__name__, tuple(_key(x) for x in v))
+    if t is dict:
+        return ("record", frozenset((k, _key(x)) for k, x in v.items()))
+    try:
+        hash(v)
+    except TypeError:  # an opaque Python object that cannot be hashed
+        return ("object", id(v))
+    return v
+
+
+def _unique_keys(name: str, xs: Any) -> dict[Any, Any]:
+    """The elements of `xs` by their keys, first occurrence first."""
+    found: dict[Any, Any] = {}
+    for x in _want(name, xs, list, tuple):
+        found.setdefault(_key(x), x)
+    return found
+
+
+def _unique(xs: Any) -> list[Any]:
+    return list(_unique_keys("unique", xs).values())
+
+
+def _union(xs: Any, ys: Any) -> list[Any]:
+    found = _unique_keys("union", xs)
+    for k, y in _unique_keys("union", ys).items():
+        found.setdefault(k, y)
+    return list(found.values())
+
+
+def _intersection(xs: Any, ys: Any) -> list[Any]:
+    others = _unique_keys("intersection", ys)
+    return [x for k, x in _unique_keys("intersection", xs).items() if k in others]
+
+
+def _difference(xs: Any, ys: Any) -> list[Any]:
+    others = _unique_keys("difference", ys)
+    return [x for k, x in _unique_keys("difference", xs).items() if k not in others]
+
+
+def _counter(xs: Any) -> list[tuple[Any, int]]:
+    counts: dict[Any, list[Any]] = {}
+    for x in _want("counter", xs, list, tuple):
+        entry = counts.get(k := _key(x))
+        if entry is None:
+            counts[k] = [x, 1]
+        else:
+            entry[1] += 1
+    pairs = sorted(counts.values(), key=lambda e: -e[1])  # stable: first seen first on ties
+    return [(x, n) for x, n in pairs]
+
+
+def _most_common(xs: Any) -> Any:
+    pairs = _counter(xs) if type(xs) in (list, tuple) else _want("most_common", xs, list)
+    if not pairs:
+        raise EpicError("most_common of an empty list", kind="value")
+    return pairs[0][0]
+
+
+def _fail(message: Any) -> Any:
+    raise EpicError(to_display(message), kind="user")
 
 
 def _keys(r: Any) -> list[str]:
@@ -228,6 +326,17 @@ _IMPLEMENTATIONS: dict[str, tuple[Callable[..., Any], bool]] = {
     "keys": (_keys, False),
     "values": (_values, False),
     "get": (_get, False),
+    "regex_groups": (_regex_groups, False),
+    "regex_find_groups": (_regex_find_groups, False),
+    "abs": (_abs, False),
+    "round": (_round, False),
+    "unique": (_unique, True),
+    "union": (_union, True),
+    "intersection": (_intersection, True),
+    "difference": (_difference, True),
+    "counter": (_counter, True),
+    "most_common": (_most_common, True),
+    "fail": (_fail, True),
 }
 
 

@@ -12,6 +12,25 @@ from dataclasses import dataclass
 from epic_lang.eval.values import Pending
 from epic_lang.source import Span
 
+ERROR_KINDS: dict[str, str] = {
+    "http": "an LLM server answered with an error, or could not be reached, after the retries "
+    "the client settings allow (a `read_timeout` is one of these)",
+    "timeout": "an external call ran out of time (an LLM call's `timeout=` or `--call-timeout`)",
+    "json": "text that is not JSON given to `json_parse`, or an LLM answer without the form "
+    "asked for (`llm_json`, `llm_choice`, `regex=`)",
+    "llm": "any other failure of an LLM backend, such as the local model's",
+    "python": "a Python external raised an exception",
+    "index": "an index out of range, or a record key that is not there",
+    "type": "a value of the wrong type, or a call with the wrong arguments",
+    "value": 'a value of the right type that cannot be used: `int("x")`, a division by '
+    "zero, a bad regular expression",
+    "match": "no `case` of a `match` matched",
+    "user": "`fail(message)` in the program",
+    "runtime": "anything else: a value nested too deeply, out of memory",
+}
+"""The `kind` of an error record (docs/language.md §13), each with when it happens: the one
+list that handlers, the docs and the tests read."""
+
 
 @dataclass(frozen=True, slots=True)
 class Site:
@@ -26,12 +45,14 @@ class Site:
 class EpicError(Exception):
     """A runtime error raised inside the machine; `site` is filled in by whoever knows the
     position (the primitive's code, or the machine from the frame being run). `trail` holds
-    the call sites of functions that were run inline (innermost first), for the stack."""
+    the call sites of functions that were run inline (innermost first), for the stack.
+    `kind` is one of `ERROR_KINDS`, what a handler (`try`) sees as `err.kind`."""
 
-    def __init__(self, message: str, site: Site | None = None) -> None:
+    def __init__(self, message: str, site: Site | None = None, kind: str = "runtime") -> None:
         super().__init__(message)
         self.message = message
         self.site = site
+        self.kind = kind
         self.trail: list[Site] = []
 
 
@@ -59,17 +80,25 @@ class EpicRuntimeError(Exception):
         span: Span | None = None,
         path: str | None = None,
         stack: tuple[StackEntry, ...] = (),
+        kind: str = "runtime",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.span = span
         self.path = path
         self.stack = stack
+        self.kind = kind
 
-    def render(self) -> str:
+    @property
+    def where(self) -> str:
+        """`file:line:col` of the error (`<input>` for a program given as text)."""
         where = self.path or "<input>"
         if self.span is not None:
             where = f"{where}:{self.span.line}:{self.span.col}"
+        return where
+
+    def render(self) -> str:
+        where = self.where
         lines = [f"{where}: error: {self.message}"]
         if self.stack:
             lines.append("EPIC call stack (innermost first):")

@@ -73,18 +73,20 @@ def bind_arguments(
             f"`{params[positional]}=...`"
         )
     if len(args) > len(params):
-        raise EpicError(f"`{name}` takes at most {len(params)} arguments, got {len(args)}")
+        raise EpicError(
+            f"`{name}` takes at most {len(params)} arguments, got {len(args)}", kind="type"
+        )
     bound = dict(zip(params, args, strict=False))
     for key, value in (kwargs or {}).items():
         if key not in params:
-            raise EpicError(f"`{name}` has no parameter {key!r}")
+            raise EpicError(f"`{name}` has no parameter {key!r}", kind="type")
         if key in bound:
-            raise EpicError(f"`{name}` got two values for parameter {key!r}")
+            raise EpicError(f"`{name}` got two values for parameter {key!r}", kind="type")
         bound[key] = value
     for p in params:
         if p not in bound:
             if p not in defaults:
-                raise EpicError(f"`{name}` is missing argument {p!r}")
+                raise EpicError(f"`{name}` is missing argument {p!r}", kind="type")
             bound[p] = defaults[p]
     return bound
 
@@ -93,7 +95,9 @@ def _text(name: str, param: str, value: Any, optional: bool = False) -> Any:
     if value is None and optional:
         return None
     if type(value) is not str:
-        raise EpicError(f"`{name}` expects {param} to be a str, got {type_name(value)}")
+        raise EpicError(
+            f"`{name}` expects {param} to be a str, got {type_name(value)}", kind="type"
+        )
     return value
 
 
@@ -101,7 +105,8 @@ def _number(name: str, param: str, value: Any, kind: type) -> Any:
     if type(value) not in (int, float) or (kind is int and type(value) is not int):
         raise EpicError(
             f"`{name}` expects {param} to be {'an int' if kind is int else 'a number'}"
-            f", got {type_name(value)}"
+            f", got {type_name(value)}",
+            kind="type",
         )
     return value
 
@@ -148,7 +153,7 @@ def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMReques
         )
     stop = b["stop"]
     if type(stop) not in (list, tuple) or any(type(s) is not str for s in stop):
-        raise EpicError(f"`{name}` expects stop to be a list of str")
+        raise EpicError(f"`{name}` expects stop to be a list of str", kind="type")
     common = dict(
         system=_text(name, "system", b["system"], optional=True),
         model=_text(name, "model", b["model"], optional=True),
@@ -160,11 +165,15 @@ def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMReques
     if name == "llm_chat":
         messages = b["messages"]
         if type(messages) not in (list, tuple):
-            raise EpicError(f"`llm_chat` expects a list of messages, got {type_name(messages)}")
+            raise EpicError(
+                f"`llm_chat` expects a list of messages, got {type_name(messages)}", kind="type"
+            )
         pairs = []
         for m in messages:
             if type(m) is not dict or "role" not in m or "content" not in m:
-                raise EpicError("`llm_chat` messages must be records {role: ..., content: ...}")
+                raise EpicError(
+                    "`llm_chat` messages must be records {role: ..., content: ...}", kind="type"
+                )
             pairs.append((_text(name, "role", m["role"]), _text(name, "content", m["content"])))
         return LLMRequest("llm_chat", messages=tuple(pairs), **common)
     prompt = _text(name, "prompt", b["prompt"])
@@ -244,7 +253,9 @@ def _check_crossable(name: str, v: Any) -> None:
         for x in v.values():
             _check_crossable(name, x)
     elif t is not ChurchBool and type_name(v) == "function":
-        raise EpicError(f"cannot pass an EPIC function to the Python function `{name}`")
+        raise EpicError(
+            f"cannot pass an EPIC function to the Python function `{name}`", kind="type"
+        )
 
 
 def python_attribute(module_name: str, attr: str, obj: Any) -> Any:

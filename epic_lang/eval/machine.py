@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
 from epic_lang.eval.prims import deep, deep_all, force
@@ -36,12 +36,16 @@ from epic_lang.eval.values import (
     Builtin,
     ChurchBool,
     Closure,
+    Control,
     Countdown,
     EnvThunk,
     ExternalFn,
     Pending,
     type_name,
 )
+
+if TYPE_CHECKING:
+    from epic_lang.eval.scopes import Scope
 
 PUSHED: Any = type("Pushed", (), {"__repr__": lambda self: "PUSHED"})()
 """Returned by code that pushed a frame to run next instead of producing a value."""
@@ -53,19 +57,29 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 
 class Thread:
     """A light-weight thread: its continuation stack, the value to return into the top
-    frame, the external call whose completion last resumed it (for the trace), and the
-    frames it was split from (`context`, innermost first, for the call stack of an error)."""
+    frame, the external call whose completion last resumed it (for the trace), the frames
+    it was split from (`context`, innermost first, for the call stack of an error) and the
+    handler scope it belongs to (`scopes.py`; the run's root scope unless given), which
+    counts it as alive until its stack is empty."""
 
-    __slots__ = ("stack", "val", "cause", "m", "context")
+    __slots__ = ("stack", "val", "cause", "m", "context", "scope")
 
     def __init__(
-        self, stack: list, val: Any, cause: int | None, m: Machine, context: tuple = ()
+        self,
+        stack: list,
+        val: Any,
+        cause: int | None,
+        m: Machine,
+        context: tuple = (),
+        scope: Scope | None = None,
     ) -> None:
         self.stack = stack
         self.val = val
         self.cause = cause
         self.m = m
         self.context = context
+        self.scope = m.root if scope is None else scope
+        self.scope.live += 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,19 +167,21 @@ def bind(lam: CompiledLam, captured: tuple, args: tuple | list, kwargs: dict | N
     wrong number: MISSING marks slots the entry code fills from defaults."""
     n = lam.nparams
     if len(args) > n:
-        raise EpicError(f"{lam.label()} takes {n} argument{'s' * (n != 1)}, got {len(args)}")
+        raise EpicError(
+            f"{lam.label()} takes {n} argument{'s' * (n != 1)}, got {len(args)}", kind="type"
+        )
     env = [captured, *args, *([MISSING] * (n - len(args))), *lam.pad]
     if kwargs:
         for key, value in kwargs.items():
             i = lam.kwindex.get(key)
             if i is None:
-                raise EpicError(f"{lam.label()} has no parameter {key!r}")
+                raise EpicError(f"{lam.label()} has no parameter {key!r}", kind="type")
             if env[1 + i] is not MISSING:
-                raise EpicError(f"{lam.label()} got two values for parameter {key!r}")
+                raise EpicError(f"{lam.label()} got two values for parameter {key!r}", kind="type")
             env[1 + i] = value
     for i, p in enumerate(lam.params):
         if env[1 + i] is MISSING and p in lam.required:
-            raise EpicError(f"{lam.label()} is missing argument {p!r}")
+            raise EpicError(f"{lam.label()} is missing argument {p!r}", kind="type")
     return env
 
 
@@ -192,7 +208,9 @@ def apply(f: Any, args: tuple | list, kwargs: dict | None, site: Site, th: Threa
             return PUSHED
         if t is ChurchBool:
             if len(args) != 2 or kwargs:
-                raise EpicError(f"a boolean takes 2 arguments (two functions), got {len(args)}")
+                raise EpicError(
+                    f"a boolean takes 2 arguments (two functions), got {len(args)}", kind="type"
+                )
             return apply(args[0] if f.truth else args[1], (), None, site, th)
         if t is Pending:
             if f.done:
@@ -202,12 +220,16 @@ def apply(f: Any, args: tuple | list, kwargs: dict | None, site: Site, th: Threa
             return call_builtin(f, args, kwargs)
         if t is ExternalFn:
             return th.m.call_external(f, args, kwargs, site, th)
+        if t is Control:
+            return f.fn(f, args, kwargs, site, th)
         if t is EnvThunk:
             if args or kwargs:
-                raise EpicError(f"the branch function takes no arguments, got {len(args)}")
+                raise EpicError(
+                    f"the branch function takes no arguments, got {len(args)}", kind="type"
+                )
             th.stack.append((eval_resume, site, f.code, list(f.env)))
             return PUSHED
-        raise EpicError(f"cannot call a value of type {type_name(f)}")
+        raise EpicError(f"cannot call a value of type {type_name(f)}", kind="type")
     except EpicError as e:
         if e.site is None:
             e.site = site
@@ -227,23 +249,25 @@ def unexpected(e: Exception) -> str:
 def call_builtin(b: Builtin, args: tuple | list, kwargs: dict | None) -> Any:
     params = b.params
     if len(args) > len(params):
-        raise EpicError(f"`{b.name}` takes at most {len(params)} arguments, got {len(args)}")
+        raise EpicError(
+            f"`{b.name}` takes at most {len(params)} arguments, got {len(args)}", kind="type"
+        )
     values = list(args)
     if kwargs or len(values) < len(params):
         kwargs = kwargs or {}
         for key in kwargs:
             if key not in params:
-                raise EpicError(f"`{b.name}` has no parameter {key!r}")
+                raise EpicError(f"`{b.name}` has no parameter {key!r}", kind="type")
         for p in params[len(values) :]:
             if p in kwargs:
                 values.append(kwargs[p])
             elif p in b.defaults:
                 values.append(b.defaults[p])
             else:
-                raise EpicError(f"`{b.name}` is missing argument {p!r}")
+                raise EpicError(f"`{b.name}` is missing argument {p!r}", kind="type")
         for key in kwargs:
             if params.index(key) < len(args):
-                raise EpicError(f"`{b.name}` got two values for parameter {key!r}")
+                raise EpicError(f"`{b.name}` got two values for parameter {key!r}", kind="type")
     resolve = deep if b.deep else force
     values = [resolve(v) for v in values]
     try:
@@ -267,10 +291,10 @@ def call_if(
             return then_code(env, th)
         if cond is FALSE:
             return else_code(env, th)
-    if type(cond) in (Closure, EnvThunk, Builtin, ExternalFn):
+    if type(cond) in (Closure, EnvThunk, Builtin, ExternalFn, Control):
         branches = (EnvThunk(then_code, env, None), EnvThunk(else_code, env, None))
         return apply(cond, branches, None, site, th)
-    raise EpicError(f"{kind} must be a boolean, got {type_name(cond)}", site)
+    raise EpicError(f"{kind} must be a boolean, got {type_name(cond)}", site, kind="type")
 
 
 def frame_sites(stack: list, top: int, context: tuple, limit: int = 48) -> tuple:
@@ -302,17 +326,25 @@ class Runtime(Protocol):
 
     def finish(self, value: Any) -> None: ...
 
+    def output(self, label: str | None, value: Any, site: Site, th: Thread) -> None: ...
+
 
 class Machine:
     """One run: the ready queue, the split/suspend logic and the resolution of pending
-    values. External dispatch is delegated to the runtime (`runtime.py`)."""
+    values. External dispatch is delegated to the runtime (`runtime.py`); `root` is the
+    run's handler scope, the one whose failure fails the run."""
 
     def __init__(
-        self, sequential: bool, runtime: Runtime, fork_points: frozenset[Callable[..., Any]]
+        self,
+        sequential: bool,
+        runtime: Runtime,
+        fork_points: frozenset[Callable[..., Any]],
+        root: Scope,
     ) -> None:
         self.sequential = sequential
         self.fork_points = fork_points
         self.runtime = runtime
+        self.root = root
         self.ready: deque[Thread] = deque()
         self.steps = 0
 
@@ -324,12 +356,18 @@ class Machine:
         return p
 
     def spawn(
-        self, waiting_on: Pending, frames: list, val: Any, cause: int | None, context: tuple = ()
+        self,
+        waiting_on: Pending,
+        frames: list,
+        val: Any,
+        cause: int | None,
+        context: tuple,
+        scope: Scope,
     ) -> Pending:
-        """A new thread that resolves a fresh pending with the value of `frames` once
-        `waiting_on` is known."""
+        """A new thread in `scope` that resolves a fresh pending with the value of `frames`
+        once `waiting_on` is known."""
         p = Pending()
-        th = Thread([(resolve_resume, None, p), *frames], val, cause, self, context)
+        th = Thread([(resolve_resume, None, p), *frames], val, cause, self, context, scope)
         waiting_on.waiters.append(th)
         return p
 
@@ -337,7 +375,12 @@ class Machine:
         """Forks a short pure expression that met a pending value, so that its siblings go
         on; used for arguments and `let` values that compile to inline code."""
         return self.spawn(
-            waiting_on, [(eval_simple_resume, None, code, env)], None, th.cause, th.context
+            waiting_on,
+            [(eval_simple_resume, None, code, env)],
+            None,
+            th.cause,
+            th.context,
+            th.scope,
         )
 
     def resolve(self, p: Pending, v: Any, cause: int | None) -> None:
@@ -372,7 +415,9 @@ class Machine:
         """Runs every ready thread until each finishes or waits."""
         ready = self.ready
         while ready:
-            self.run_thread(ready.popleft())
+            th = ready.popleft()
+            if not th.scope.closed:  # else a failure stopped its scope
+                self.run_thread(th)
 
     def run_thread(self, th: Thread) -> None:
         stack = th.stack
@@ -386,6 +431,7 @@ class Machine:
                     frame = pop()
                     depth = len(stack)
                     val = frame[0](frame, val, th)
+                th.scope.leave()
                 return
             except NeedWait as w:
                 del stack[depth:]
@@ -429,6 +475,8 @@ class Machine:
             th.val = val
             p.waiters.append(th)
             return SUSPENDED
-        result = self.spawn(p, stack[i + 1 :], val, th.cause, frame_sites(stack, i, th.context))
+        result = self.spawn(
+            p, stack[i + 1 :], val, th.cause, frame_sites(stack, i, th.context), th.scope
+        )
         del stack[i + 1 :]
         return result

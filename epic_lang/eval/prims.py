@@ -120,12 +120,14 @@ def _arith(symbol: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], A
         try:
             return op(a, b)
         except ZeroDivisionError:
-            raise EpicError("division by zero") from None
+            raise EpicError("division by zero", kind="value") from None
         except OverflowError:
-            raise EpicError(f"the result of `{symbol}` is too large for a float") from None
+            raise EpicError(
+                f"the result of `{symbol}` is too large for a float", kind="value"
+            ) from None
         except (TypeError, ValueError):
             raise EpicError(
-                f"cannot apply `{symbol}` to {type_name(a)} and {type_name(b)}"
+                f"cannot apply `{symbol}` to {type_name(a)} and {type_name(b)}", kind="type"
             ) from None
 
     return run
@@ -135,7 +137,7 @@ def _add(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if (ta is tb and ta in (int, float, str, list, tuple)) or (_num(a) and _num(b)):
         return a + b
-    raise EpicError(f"cannot apply `+` to {type_name(a)} and {type_name(b)}")
+    raise EpicError(f"cannot apply `+` to {type_name(a)} and {type_name(b)}", kind="type")
 
 
 MAX_REPEAT = 100_000_000
@@ -148,9 +150,9 @@ def _mul(a: Any, b: Any) -> Any:
         a, b = b, a
     if type(a) in (str, list) and type(b) is int:
         if len(a) * b > MAX_REPEAT:  # Python would try to allocate it all
-            raise EpicError(f"the result of `*` would be longer than {MAX_REPEAT}")
+            raise EpicError(f"the result of `*` would be longer than {MAX_REPEAT}", kind="value")
         return a * b
-    raise EpicError(f"cannot apply `*` to {type_name(a)} and {type_name(b)}")
+    raise EpicError(f"cannot apply `*` to {type_name(a)} and {type_name(b)}", kind="type")
 
 
 def _numeric(symbol: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
@@ -159,7 +161,9 @@ def _numeric(symbol: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any],
     def run(a: Any, b: Any) -> Any:
         if _num(a) and _num(b):
             return checked(a, b)
-        raise EpicError(f"cannot apply `{symbol}` to {type_name(a)} and {type_name(b)}")
+        raise EpicError(
+            f"cannot apply `{symbol}` to {type_name(a)} and {type_name(b)}", kind="type"
+        )
 
     return run
 
@@ -177,23 +181,27 @@ def _power(a: Any, b: Any) -> Any:
         and abs(a) > 1
         and a.bit_length() * b > MAX_POWER_BITS
     ):
-        raise EpicError(f"the result of `**` would have more than {MAX_POWER_BITS} bits")
+        raise EpicError(
+            f"the result of `**` would have more than {MAX_POWER_BITS} bits", kind="value"
+        )
     result = a**b
     if type(result) is complex:
-        raise EpicError("`**` of a negative number to a fractional power has no real result")
+        raise EpicError(
+            "`**` of a negative number to a fractional power has no real result", kind="value"
+        )
     return result
 
 
 def _mod(a: Any, b: Any) -> Any:
     if _num(a) and _num(b):
         return _arith("%", lambda x, y: x % y)(a, b)
-    raise EpicError(f"cannot apply `%` to {type_name(a)} and {type_name(b)}")
+    raise EpicError(f"cannot apply `%` to {type_name(a)} and {type_name(b)}", kind="type")
 
 
 def _neg(a: Any) -> Any:
     if _num(a):
         return -a
-    raise EpicError(f"cannot negate {type_name(a)}")
+    raise EpicError(f"cannot negate {type_name(a)}", kind="type")
 
 
 def equal(a: Any, b: Any) -> bool:
@@ -226,7 +234,9 @@ def _order(symbol: str, op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], 
                 return TRUE if op(a, b) else FALSE
             except TypeError:
                 pass
-        raise EpicError(f"cannot compare {type_name(a)} and {type_name(b)} with `{symbol}`")
+        raise EpicError(
+            f"cannot compare {type_name(a)} and {type_name(b)} with `{symbol}`", kind="type"
+        )
 
     return run
 
@@ -235,18 +245,20 @@ def contains(item: Any, container: Any) -> bool:
     t = type(container)
     if t is str:
         if type(item) is not str:
-            raise EpicError(f"`in` a string needs a string on the left, got {type_name(item)}")
+            raise EpicError(
+                f"`in` a string needs a string on the left, got {type_name(item)}", kind="type"
+            )
         return item in container
     if t is list or t is tuple:
         return any(equal(item, x) for x in container)
     if t is dict:
         return type(item) is str and item in container
-    raise EpicError(f"cannot test membership in {type_name(container)}")
+    raise EpicError(f"cannot test membership in {type_name(container)}", kind="type")
 
 
 def _int_index(i: Any, what: str) -> int:
     if type(i) is not int:
-        raise EpicError(f"{what} index must be an int, got {type_name(i)}")
+        raise EpicError(f"{what} index must be an int, got {type_name(i)}", kind="type")
     return i
 
 
@@ -258,16 +270,16 @@ def index(obj: Any, i: Any) -> Any:
             v = obj[n]
         except IndexError:
             raise EpicError(
-                f"index {n} out of range for {type_name(obj)} of length {len(obj)}"
+                f"index {n} out of range for {type_name(obj)} of length {len(obj)}", kind="index"
             ) from None
         if type(v) is Pending and v.done:
             v = v.value
         return v
     if t is dict:
         if type(i) is not str:
-            raise EpicError(f"record keys are strings, got {type_name(i)}")
+            raise EpicError(f"record keys are strings, got {type_name(i)}", kind="type")
         return _record_get(obj, i)
-    raise EpicError(f"cannot index {type_name(obj)}")
+    raise EpicError(f"cannot index {type_name(obj)}", kind="type")
 
 
 def _record_get(obj: dict, key: str) -> Any:
@@ -275,7 +287,7 @@ def _record_get(obj: dict, key: str) -> Any:
         v = obj[key]
     except KeyError:
         known = ", ".join(sorted(obj)) or "none"
-        raise EpicError(f"record has no key {key!r} (keys: {known})") from None
+        raise EpicError(f"record has no key {key!r} (keys: {known})", kind="index") from None
     if type(v) is Pending and v.done:
         v = v.value
     return v
@@ -283,10 +295,10 @@ def _record_get(obj: dict, key: str) -> Any:
 
 def slice_(obj: Any, start: Any, stop: Any) -> Any:
     if type(obj) not in (list, tuple, str):
-        raise EpicError(f"cannot slice {type_name(obj)}")
+        raise EpicError(f"cannot slice {type_name(obj)}", kind="type")
     for bound in (start, stop):
         if bound is not None and type(bound) is not int:
-            raise EpicError(f"slice bounds must be ints, got {type_name(bound)}")
+            raise EpicError(f"slice bounds must be ints, got {type_name(bound)}", kind="type")
     return obj[start:stop]
 
 
@@ -297,11 +309,11 @@ def field(obj: Any, name: str) -> Any:
     if t is ModuleValue:
         return module_field(obj, name)
     if t in FUNCTION_TYPES or obj is None or t in (int, float, str, list, tuple, ChurchBool):
-        raise EpicError(f"{type_name(obj)} has no field {name!r}")
+        raise EpicError(f"{type_name(obj)} has no field {name!r}", kind="type")
     try:
         attribute = getattr(obj, name)
     except AttributeError:
-        raise EpicError(f"{type_name(obj)} has no attribute {name!r}") from None
+        raise EpicError(f"{type_name(obj)} has no attribute {name!r}", kind="type") from None
     from epic_lang.eval.externals import python_attribute
 
     return python_attribute(type(obj).__name__, name, attribute)
@@ -331,7 +343,9 @@ def format_hole(value: Any, spec: Any) -> str:
         try:
             return format(value, spec)
         except (ValueError, TypeError):
-            raise EpicError(f"bad format spec {spec!r} for {type_name(value)}") from None
+            raise EpicError(
+                f"bad format spec {spec!r} for {type_name(value)}", kind="value"
+            ) from None
     return format(to_display(value), spec)
 
 
@@ -361,7 +375,7 @@ def _length(v: Any) -> int:
 
 
 def match_fail(value: Any) -> Any:
-    raise EpicError(f"no case matched {format_value(value)}")
+    raise EpicError(f"no case matched {format_value(value)}", kind="match")
 
 
 # op -> (implementation over forced operands, whether operands are forced deeply)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TextIO
@@ -19,6 +19,7 @@ from epic_lang.core import terms as core
 from epic_lang.diagnostics import Diagnostic, Severity
 from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
 from epic_lang.eval.compiler import Compiler, set_global_resume
+from epic_lang.eval.control import CONTROL_FUNCTIONS
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site
 from epic_lang.eval.externals import LLM_EXTERNALS, Externals, external_table, import_python
 from epic_lang.eval.machine import (
@@ -204,6 +205,8 @@ def builtin_value(name: str, prelude: Unit | None, externals: dict[str, External
         return BUILTIN_FUNCTIONS[name]
     if name in LLM_EXTERNALS:
         return LLM_EXTERNALS[name]
+    if name in CONTROL_FUNCTIONS:
+        return CONTROL_FUNCTIONS[name]
     return UNSET
 
 
@@ -430,6 +433,7 @@ class Program:
         progress: TextIO | None = None,
         trace: Trace | None = None,
         call_timeout: float | None = None,
+        output: Callable[[str], None] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name` to completion; from inside an event loop use `arun`/`acall`."""
@@ -452,6 +456,7 @@ class Program:
                 progress=progress,
                 trace=trace,
                 call_timeout=call_timeout,
+                output=output,
                 **kwargs,
             )
         )
@@ -467,6 +472,7 @@ class Program:
         backend_factory: BackendFactory | None = None,
         trace: Trace | None = None,
         call_timeout: float | None = None,
+        output: Callable[[str], None] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name(*args, **kwargs)` (or the value of a top-level `let` `name`) and
@@ -474,7 +480,8 @@ class Program:
         Without `backend`, one is made by `backend_factory` at the first LLM call and closed
         at the end. The calls are recorded in `trace` when given, so that a caller keeps
         those of a run that fails (`epic run --trace`). `call_timeout` is the deadline in
-        seconds of every LLM call that sets no `timeout=` of its own."""
+        seconds of every LLM call that sets no `timeout=` of its own. The lines the program
+        prints (`print`, `log`) go to `output`, one call per line, or to stderr."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         opportunistic = mode == "opportunistic"
@@ -491,6 +498,7 @@ class Program:
                 progress,
                 trace,
                 call_timeout,
+                output,
             )
             target = unit.gvals[unit.gnames[name]]
             site = Site(self._span_of(name), self.path, None)

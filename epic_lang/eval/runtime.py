@@ -1,12 +1,13 @@
 """One run of a program: drives the machine from asyncio, dispatches external calls, traces
-them, and stops everything cleanly on the first error.
+them, and stops everything cleanly on the first error that no handler catches.
 
 The machine runs every ready thread in a tight loop; when none is ready the run awaits the
 next completed external call. External calls are asyncio tasks (LLM backends and `async def`
 Python functions) or thread-pool jobs (synchronous Python functions), each bounded by the
-run's per-backend concurrency limit. On an error, on Ctrl-C or when the run ends, every call
-still in flight is cancelled and awaited and the thread pool is shut down, so nothing outlives
-the run.
+run's per-backend concurrency limit. Every call and thread belongs to a handler scope
+(`scopes.py`): a failure fails its scope, and the run's root scope is this run, whose failure
+is the run's. On such an error, on Ctrl-C or when the run ends, every call still in flight is
+cancelled and awaited and the thread pool is shut down, so nothing outlives the run.
 """
 
 from __future__ import annotations
@@ -21,17 +22,28 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TextIO
 
+from epic_lang.core.prelude import prelude_path
 from epic_lang.eval.compiler import FORK_POINTS
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site, StackEntry
 from epic_lang.eval.externals import llm_result
 from epic_lang.eval.machine import Machine, Thread, frame_sites
 from epic_lang.eval.prims import deep_all
-from epic_lang.eval.trace import CallRecord, Trace
-from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python
-from epic_lang.llm.interface import BackendFactory, LLMBackend, LLMRequest, LLMTimeoutError
+from epic_lang.eval.scopes import Scope
+from epic_lang.eval.trace import CallRecord, OutputEvent, Trace
+from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python, to_display
+from epic_lang.llm.interface import (
+    CALL_USAGE,
+    BackendFactory,
+    LLMBackend,
+    LLMError,
+    LLMRequest,
+    LLMTimeoutError,
+    TokenUsage,
+)
 
 SHORT = 80
 MAX_STACK = 12
+_PRELUDE = prelude_path()
 
 
 def short(text: str) -> str:
@@ -57,8 +69,10 @@ class Run:
         progress: TextIO | None = None,
         trace: Trace | None = None,
         call_timeout: float | None = None,
+        output: Callable[[str], None] | None = None,
     ) -> None:
-        self.machine = Machine(sequential, self, FORK_POINTS)
+        self.root = Scope(None, self)
+        self.machine = Machine(sequential, self, FORK_POINTS, self.root)
         self.call_timeout = call_timeout  # the deadline of LLM calls that set no `timeout=`
         self.trace = Trace() if trace is None else trace
         self.backend = backend
@@ -77,6 +91,7 @@ class Run:
         self.progress = progress
         self.finished_calls = 0
         self.in_machine = False
+        self.write_output = output or self._to_stderr
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
@@ -92,13 +107,16 @@ class Run:
         shown = ", ".join(
             [*(_brief(a) for a in args), *(f"{k}={_brief(v)}" for k, v in (kwargs or {}).items())]
         )
+        # The stack is taken now: by the time the call fails, this thread has moved on.
+        sites = user_sites(site, (), frame_sites(th.stack, len(th.stack) - 1, th.context))
+        where = sites[0] if sites else site
         record = CallRecord(
             id=len(self.trace.calls),
             name=f.name,
             kind=f.kind,
-            path=site.path,
-            line=site.span.line,
-            col=site.span.col,
+            path=where.path,
+            line=where.span.line,
+            col=where.span.col,
             start=self.now(),
             args=short(shown),
             after=th.cause,
@@ -106,8 +124,12 @@ class Run:
         self.trace.calls.append(record)
         p = Pending()
         assert self.loop is not None
-        task = self.loop.create_task(self._call(record, start, p, f.pool, site))
+        scope = th.scope
+        task = self.loop.create_task(self._call(record, start, p, f.pool, sites, scope))
         self.inflight.add(task)
+        scope.tasks.add(task)
+        scope.live += 1
+        scope.records.append(record)
         task.add_done_callback(self._call_done)
         return p
 
@@ -117,9 +139,17 @@ class Run:
             self.wake()
 
     async def _call(
-        self, record: CallRecord, start: Callable[[], Any], p: Pending, pool: str, site: Site
+        self,
+        record: CallRecord,
+        start: Callable[[], Any],
+        p: Pending,
+        pool: str,
+        sites: tuple[Site, ...],
+        scope: Scope,
     ) -> None:
         sem = None if self.max_concurrency is None else self._semaphore(pool)
+        usage = TokenUsage()
+        CALL_USAGE.set(usage)  # this task's own context: the backend counts this call here
         try:
             if sem is not None:
                 async with sem:
@@ -132,29 +162,40 @@ class Run:
             record.status = "cancelled"
             record.end = self.now()
             raise
-        # A failed external stops the program with its message; `sys.exit()` or a
-        # `KeyboardInterrupt` raised by the user's own function is a failure of that call too.
+        # A failed external fails its handler scope (the whole program when no `try` is
+        # around it); `sys.exit()` or a `KeyboardInterrupt` raised by the user's own function
+        # is a failure of that call too.
         except (Exception, SystemExit, KeyboardInterrupt) as e:
+            scope.tasks.discard(asyncio.current_task())
             record.status = "error"
             record.end = self.now()
             message = str(e) or type(e).__name__
             if record.kind != "llm" and str(e):
                 message = f"{type(e).__name__}: {message}"
-            self.fail(
+            scope.fail(
                 EpicRuntimeError(
                     f"external call `{record.name}` failed: {message}",
-                    site.span,
-                    site.path,
-                    self._stack_of_waiters(p, site),
+                    sites[0].span,
+                    sites[0].path,
+                    stack_entries(sites),
+                    _failure_kind(e),
                 )
             )
+            self.wake()
             return
+        scope.tasks.discard(asyncio.current_task())
         record.end = self.now()
         record.status = "ok"
+        if usage.answers:
+            record.prompt_tokens = usage.prompt_tokens
+            record.completion_tokens = usage.completion_tokens
         value = from_python(result)
         record.result = short(_brief(value))
         self.finished_calls += 1
+        if scope.closed:  # a failure elsewhere in its scope made the result useless
+            return
         self.machine.resolve(p, value, record.id)
+        scope.leave()
         self.wake()
 
     def _semaphore(self, pool: str) -> asyncio.Semaphore | None:
@@ -194,6 +235,31 @@ class Run:
         self.result = value
         self.done = True
 
+    def output(self, label: str | None, value: Any, site: Site, th: Thread) -> None:
+        """`print(value)` or `log(label, value)`: a line for the user, and an event in the
+        trace at the user's code that printed it."""
+        text = to_display(value) if label is None else f"{label}: {to_display(value)}"
+        sites = user_sites(site, (), frame_sites(th.stack, len(th.stack) - 1, th.context))
+        where = sites[0] if sites else site
+        self.trace.events.append(
+            OutputEvent(self.now(), text, label, where.path, where.span.line, where.span.col)
+        )
+        if self.progress is not None:
+            self._clear_progress()
+        self.write_output(text)
+
+    @staticmethod
+    def _to_stderr(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    # -- the root scope: its failure is the run's ------------------------------------------
+
+    def settled(self, scope: Scope) -> None:
+        """Everything the program started has finished; `execute` sees that by itself."""
+
+    def failed(self, scope: Scope, error: EpicRuntimeError) -> None:
+        self.fail(error)
+
     def run_sync(self, job: Callable[[], Any]) -> asyncio.Future[Any]:
         if self.pool is None:
             self.pool = ThreadPoolExecutor(
@@ -215,21 +281,20 @@ class Run:
         self.wake()
 
     def fail_from_thread(self, e: EpicError, th: Thread) -> None:
-        site = e.site
-        self.fail(
+        """An error in a thread fails the handler scope the thread belongs to."""
+        sites = user_sites(
+            e.site, e.trail, frame_sites(th.stack, len(th.stack) - 1, th.context, 4 * MAX_STACK)
+        )
+        where = sites[0] if sites else None
+        th.scope.fail(
             EpicRuntimeError(
                 e.message,
-                site.span if site else None,
-                site.path if site else None,
-                call_stack(th.stack, site, e.trail, th.context),
+                where.span if where else None,
+                where.path if where else None,
+                stack_entries(sites),
+                e.kind,
             )
         )
-
-    def _stack_of_waiters(self, p: Pending, site: Site) -> tuple[StackEntry, ...]:
-        for w in p.waiters:
-            if type(w) is Thread:
-                return call_stack(w.stack, site, (), w.context)
-        return call_stack([], site)
 
     # -- driving -----------------------------------------------------------------------------
 
@@ -328,17 +393,25 @@ def done_resume(frame: tuple, val: Any, th: Thread) -> Any:
     return None
 
 
-def call_stack(
-    stack: list, site: Site | None, trail: list[Site] | tuple = (), context: tuple = ()
-) -> tuple[StackEntry, ...]:
-    """The EPIC call stack of a thread, innermost first: the error's own position, the call
-    sites of functions run inline, then each frame waiting inside a function (frames about
-    to start a body say nothing and are skipped) and those of the thread it was split from,
-    consecutive repeats of one place merged."""
-    entries: list[StackEntry] = []
+def user_sites(
+    site: Site | None, trail: list[Site] | tuple, frames: tuple[Site, ...]
+) -> tuple[Site, ...]:
+    """The places of an EPIC call stack, innermost first: the error's own position, the call
+    sites of functions run inline, then each frame waiting inside a function (`frame_sites`).
+    The prelude's places are left out when the user's code is among them, so that an error
+    in `map(shop.calculate, xs)` is reported at the user's line, with the same stack in both
+    modes (the prelude's recursion is split differently by each)."""
     sites = [site] if site is not None else []
     sites.extend(s for s in trail if s.function is not None)
-    sites.extend(frame_sites(stack, len(stack) - 1, context, 4 * MAX_STACK))
+    sites.extend(frames)
+    users = [s for s in sites if s.path != _PRELUDE]
+    return tuple(users) if users else tuple(sites)
+
+
+def stack_entries(sites: tuple[Site, ...]) -> tuple[StackEntry, ...]:
+    """The call stack as printed: consecutive repeats of one place merged, at most
+    `MAX_STACK` entries."""
+    entries: list[StackEntry] = []
     for s in sites:
         entry = StackEntry(s.function, s.path, s.span.line, s.span.col)
         if not entries or entries[-1] != entry:
@@ -346,6 +419,15 @@ def call_stack(
         if len(entries) >= MAX_STACK:
             break
     return tuple(entries)
+
+
+def _failure_kind(e: BaseException) -> str:
+    """The `kind` of an external call's failure (see `ERROR_KINDS`)."""
+    if isinstance(e, TimeoutError):
+        return "timeout"
+    if isinstance(e, LLMError):
+        return e.kind  # "llm", "http", "timeout" or "json" (epic_lang/llm/interface.py)
+    return "python"
 
 
 def default_progress_stream() -> TextIO | None:

@@ -30,6 +30,9 @@ class CallRecord:
     args: str = ""
     result: str = ""
     after: int | None = None
+    discarded: bool = False
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,24 +48,58 @@ class CallRecord:
             "args": self.args,
             "result": self.result,
             "after": self.after,
+            "discarded": self.discarded,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OutputEvent:
+    """A line the program printed (`print`, or `log` with its `label`), at `time` seconds
+    from the start of the run, from the user's code at `path:line:col`."""
+
+    time: float
+    text: str
+    label: str | None
+    path: str | None
+    line: int
+    col: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "text": self.text,
+            "label": self.label,
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
         }
 
 
 @dataclass(slots=True)
 class Trace:
-    """All external calls of one run, in the order they were sent."""
+    """All external calls of one run, in the order they were sent, and the lines it printed."""
 
     calls: list[CallRecord] = field(default_factory=list)
     wall: float = 0.0
+    events: list[OutputEvent] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"wall": self.wall, "calls": [c.to_dict() for c in self.calls]}
+        return {
+            "wall": self.wall,
+            "calls": [c.to_dict() for c in self.calls],
+            "events": [e.to_dict() for e in self.events],
+        }
 
     def to_chrome(self) -> dict[str, Any]:
         return chrome_trace(self.to_dict())
 
     def summary(self) -> str:
         return summary_line(self.to_dict())
+
+
+SHORT_EVENT = 80
 
 
 def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +128,23 @@ def chrome_trace(trace: dict[str, Any]) -> dict[str, Any]:
                     "args": call["args"],
                     "result": call["result"],
                     "after": call["after"],
+                    "discarded": call.get("discarded", False),
+                    "prompt_tokens": call.get("prompt_tokens"),
+                    "completion_tokens": call.get("completion_tokens"),
                 },
+            }
+        )
+    for event in trace.get("events", ()):
+        events.append(
+            {
+                "name": event["text"][:SHORT_EVENT],
+                "cat": "output",
+                "ph": "i",
+                "s": "g",
+                "pid": 1,
+                "tid": 0,
+                "ts": event["time"] * 1e6,
+                "args": {"site": f"{event['path'] or '<input>'}:{event['line']}:{event['col']}"},
             }
         )
     for lane in sorted(set(lanes)):

@@ -102,6 +102,26 @@ class Builtin:
         self.deep = deep
 
 
+class Control:
+    """A built-in that needs the machine rather than only values: `_try`, `first`, `after`,
+    `print` and `log` (`control.py`). `fn(args, site, th)` receives the arguments bound by
+    the table's parameters (not forced) and returns a value or `PUSHED`, like `apply`."""
+
+    __slots__ = ("name", "fn", "params", "defaults")
+
+    def __init__(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        params: tuple[str, ...],
+        defaults: dict[str, Any],
+    ) -> None:
+        self.name = name
+        self.fn = fn
+        self.params = params
+        self.defaults = defaults
+
+
 class ExternalFn:
     """A black-box function whose calls are dispatched, traced and possibly overlapped: an
     LLM external, a function of an `import python` module or an `@external` callable.
@@ -130,7 +150,7 @@ class ModuleValue:
         self.cache: dict[str, Any] = {}
 
 
-FUNCTION_TYPES = (Closure, EnvThunk, ChurchBool, Builtin, ExternalFn)
+FUNCTION_TYPES = (Closure, EnvThunk, ChurchBool, Builtin, ExternalFn, Control)
 
 
 def type_name(v: Any) -> str:
@@ -193,7 +213,7 @@ def format_value(v: Any) -> str:
         return format_value(v.value) if v.done else "<pending>"
     if t is Closure:
         return f"<function {v.lam.name or 'fn'}>"
-    if t is Builtin or t is ExternalFn:
+    if t is Builtin or t is ExternalFn or t is Control:
         return f"<function {v.name}>"
     if t is EnvThunk:
         return "<function fn>"

@@ -6,7 +6,12 @@ from epic_lang.analysis.builtins import BuiltinInfo
 from epic_lang.analysis.scope import Binding
 from epic_lang.syntax import ast
 
-_BUILTIN_KIND = {"builtin": "built-in", "prelude": "prelude function", "llm": "LLM external"}
+_BUILTIN_KIND = {
+    "builtin": "built-in",
+    "prelude": "prelude function",
+    "llm": "LLM external",
+    "control": "control built-in",
+}
 
 _LOCAL_KIND = {
     "param": "parameter",

@@ -8,6 +8,7 @@ through an imported EPIC module) is refused before anything is evaluated.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,10 +145,14 @@ def refusal(request: RunRequest, loader: ModuleLoader = load_from_disk) -> RunEr
 
 
 async def run_program(
-    request: RunRequest, counter: CallCounter, loader: ModuleLoader = load_from_disk
+    request: RunRequest,
+    counter: CallCounter,
+    loader: ModuleLoader = load_from_disk,
+    output: Callable[[str], None] | None = None,
 ) -> RunOutcome:
-    """Runs the request unless `refusal` objects. Cancelling the awaiting task cancels the
-    run (and every call in flight) and ends it with the error `CANCELLED`."""
+    """Runs the request unless `refusal` objects; the lines the program prints go to
+    `output` (stderr without it). Cancelling the awaiting task cancels the run (and every
+    call in flight) and ends it with the error `CANCELLED`."""
     # The evaluator and the LLM clients are imported on the first run only, so that an
     # editor session that never runs anything does not pay for them.
     from epic_lang.eval import EpicLoadError, EpicRuntimeError, load_source
@@ -174,7 +179,11 @@ async def run_program(
     try:
         program = load_source(analysis.text, analysis.path)
         result = await program.arun(
-            request.entry, mode=request.mode, backend_factory=make_backend, trace=trace
+            request.entry,
+            mode=request.mode,
+            backend_factory=make_backend,
+            trace=trace,
+            output=output,
         )
     except EpicLoadError as failure:
         first = failure.diagnostics[0]

@@ -44,9 +44,15 @@ class RunWorkers:
         if self._spare is None and not self._closed:
             self._spare = asyncio.ensure_future(_start())
 
-    async def run(self, request: RunRequest, on_progress: Callable[[str], None]) -> RunOutcome:
-        """Runs the request in a worker. Cancelling the awaiting task kills the worker and
-        answers with the error `CANCELLED`, as do `close` and the server ending."""
+    async def run(
+        self,
+        request: RunRequest,
+        on_progress: Callable[[str], None],
+        on_output: Callable[[str], None] | None = None,
+    ) -> RunOutcome:
+        """Runs the request in a worker; `on_output` receives each line the program prints
+        (`print`, `log`). Cancelling the awaiting task kills the worker and answers with the
+        error `CANCELLED`, as do `close` and the server ending."""
         try:
             process = await self._take()
         except asyncio.CancelledError:
@@ -57,7 +63,7 @@ class RunWorkers:
             assert process.stdin is not None
             process.stdin.write(encode_request(request))
             await process.stdin.drain()
-            return await self._outcome(process, on_progress)
+            return await self._outcome(process, on_progress, on_output)
         except asyncio.CancelledError:
             return RunOutcome(None, CANCELLED, None)
         except (ConnectionError, json.JSONDecodeError, KeyError, TypeError) as error:
@@ -79,13 +85,20 @@ class RunWorkers:
             raise
 
     async def _outcome(
-        self, process: asyncio.subprocess.Process, on_progress: Callable[[str], None]
+        self,
+        process: asyncio.subprocess.Process,
+        on_progress: Callable[[str], None],
+        on_output: Callable[[str], None] | None,
     ) -> RunOutcome:
         assert process.stdout is not None
         while line := await process.stdout.readline():
             message = json.loads(line)
             if "outcome" in message:
                 return decode_outcome(message["outcome"])
+            if "output" in message:
+                if on_output is not None:
+                    on_output(str(message["output"]))
+                continue
             on_progress(str(message.get("progress", "")))
         await process.wait()
         return self._ended(f"the run's process ended (exit code {process.returncode})")

@@ -8,7 +8,8 @@ exits. `run_process.py` is the server's side, `run_wire.py` the messages.
 
 The wire is JSON lines. The server writes one request line on stdin; it carries the LLM
 settings, the API key included, which so never appear in argv, the environment or a file. The
-worker writes `{"progress": "..."}` lines (at most ten a second) and ends with one
+worker writes `{"progress": "..."}` lines (at most ten a second), an `{"output": "..."}` line
+for each line the program prints with `print` or `log`, and ends with one
 `{"outcome": {...}}` line. The program's own output goes to stderr, so a Python tool that
 prints cannot garble the stream.
 """
@@ -77,7 +78,9 @@ async def _run(request: RunRequest, wire: IO[bytes]) -> RunOutcome:
 
     reporter = asyncio.ensure_future(report())
     try:
-        return await run_program(request, counter)
+        return await run_program(
+            request, counter, output=lambda text: _write(wire, {"output": text})
+        )
     finally:
         reporter.cancel()
 

@@ -9,6 +9,7 @@ unit tests) implement this protocol.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -82,9 +83,16 @@ class TokenUsage:
         return self.prompt_tokens + self.completion_tokens
 
     def add(self, prompt_tokens: int, completion_tokens: int) -> None:
+        """Counts one answer, here and in the tally of the call being answered, if any
+        (`CALL_USAGE`)."""
         self.prompt_tokens += prompt_tokens
         self.completion_tokens += completion_tokens
         self.answers += 1
+        call = CALL_USAGE.get()
+        if call is not None and call is not self:
+            call.prompt_tokens += prompt_tokens
+            call.completion_tokens += completion_tokens
+            call.answers += 1
 
     def add_all(self, other: TokenUsage) -> None:
         """Sums another tally into this one (Ray workers' tallies in the driver)."""
@@ -113,6 +121,17 @@ class TokenUsage:
             f"{self.total} tokens ({self.prompt_tokens} prompt + "
             f"{self.completion_tokens} completion)"
         )
+
+
+CALL_USAGE: ContextVar[TokenUsage | None] = ContextVar("epic_call_usage", default=None)
+"""The tally of the one call that the current asyncio task (or a worker thread given its
+context) is answering; the evaluator sets it in the task of each LLM call, for the trace.
+
+A context variable rather than a field of the answer, because the layer that reads the usage
+(the HTTP client, the local model, the batcher) is several wrappers below the evaluator, and
+the backend protocol they all implement returns only the answer. Each task has its own value,
+so concurrent calls never count each other's tokens; a batched request, answered in the task
+of the call that sent it, counts its whole usage on that call."""
 
 
 def _compact(count: int) -> str:

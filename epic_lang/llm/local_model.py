@@ -22,6 +22,7 @@ calls queued behind it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib.util
 import inspect
 import threading
@@ -81,7 +82,9 @@ class LocalModelBackend:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="epic-local-model")
         loop = asyncio.get_running_loop()
         deadline = None if request.timeout is None else time.monotonic() + request.timeout
-        return await loop.run_in_executor(self._executor, self._answer, request, deadline)
+        # The worker thread counts tokens in the caller's context (`CALL_USAGE`).
+        answer = contextvars.copy_context().run
+        return await loop.run_in_executor(self._executor, answer, self._answer, request, deadline)
 
     def _model(self) -> Any:
         with self._load_lock:

@@ -48,6 +48,9 @@ def test_run_source_gives_value_and_trace() -> None:
         "args",
         "result",
         "after",
+        "discarded",
+        "prompt_tokens",
+        "completion_tokens",
     }
     chrome = result.trace.to_chrome()
     assert sum(1 for e in chrome["traceEvents"] if e["ph"] == "X") == 2

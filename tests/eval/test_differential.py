@@ -1,7 +1,13 @@
 """Differential tests: the two strategies give the same result and make the same multiset of
 external calls, on the shipped examples and on hypothesis-generated programs whose external
 has a deterministic result but a random latency (so completion order varies). The default
-400 generated programs keep the suite quick; `EPIC_DIFF_EXAMPLES=3000` runs a longer search."""
+400 generated programs keep the suite quick; `EPIC_DIFF_EXAMPLES=3000` runs a longer search.
+
+The generated programs also handle failures (`_try` around a `risky` external that fails for
+some arguments), race identical alternatives (`first`), order effects (`after`), print, and
+use the pure built-ins. The calls compared are those whose results were not discarded: a
+failing `try` body or a losing `first` alternative may have made different calls in each
+mode before it was stopped (docs/language.md §13), everything else is made in both."""
 
 from __future__ import annotations
 
@@ -32,6 +38,15 @@ async def scrambled(x: int) -> int:
     return (x * 7 + 3) % 101
 
 
+@external(name="risky")
+async def risky(x: int) -> int:
+    for _ in range(_rng.randrange(3)):
+        await asyncio.sleep(0)
+    if x % 4 == 0:
+        raise ValueError("risky input")  # one message, so any failure reads the same
+    return x + 1
+
+
 NAMES = ("p", "q")
 
 
@@ -41,7 +56,7 @@ def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES)
     if depth >= 4:
         return draw(leaf)
     sub = lambda: draw(expressions(depth + 1, names))  # noqa: E731 - local shorthand
-    kind = draw(st.integers(0, 10))
+    kind = draw(st.integers(0, 15))
     if kind == 0:
         return draw(leaf)
     if kind == 1:
@@ -65,6 +80,33 @@ def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES)
         return f"fold(fn(a, b) => a - b, {sub()}, [{sub()}, ext({sub()})])"
     if kind == 9:
         return f"(match [{sub()}, {sub()}] with case [a, b] => a * 2 + b case _ => 0)"
+    if kind == 11:
+        body = sub() if draw(st.booleans()) else f"[{sub()}, risky({sub()})][1] + {sub()}"
+        return f"_try(fn() => {body}, fn(err) => {sub()})"
+    if kind == 12:
+        return f"risky({sub()})"
+    if kind == 13:
+        alternative = sub()
+        return f"first([fn() => {alternative}, fn() => {alternative}])"
+    if kind == 14:
+        return f"after({sub()}, fn() => {sub()})"
+    if kind == 15:
+        a, b, c = sub(), sub(), sub()
+        return draw(
+            st.sampled_from(
+                [
+                    f"abs({a} - {b})",
+                    f"round({a} / 3, digits=1) * 0 + {b}",
+                    f"most_common([{a}, {b}, {c}])",
+                    f"len(unique([{a}, {b}, {c}]))",
+                    f"min([{a}, {b}])",
+                    f"max([{a}, {b}, {c}], key=fn(v) => 0 - v)",
+                    f"sorted([{a}, {b}, {c}], reverse=true)[0]",
+                    f"len(union([{a}], intersection([{b}], [{c}])))",
+                    f"print({a})",
+                ]
+            )
+        )
     return f"({sub()} - ext({sub()}))"
 
 
@@ -79,11 +121,12 @@ def main(p, q) = {body}
 
 
 def outcome(program, mode: str, p: int, q: int) -> tuple:
+    printed: list[str] = []
     try:
-        result = program.run("main", p, q, mode=mode, backend=FakeBackend())
+        result = program.run("main", p, q, mode=mode, backend=FakeBackend(), output=printed.append)
     except EpicRuntimeError as e:
         return ("error", e.message, None)
-    calls = sorted((c.name, c.args) for c in result.trace.calls)
+    calls = sorted((c.name, c.args) for c in result.trace.calls if not c.discarded)
     return ("ok", result.value, calls)
 
 
@@ -98,7 +141,7 @@ def test_generated_programs_agree(body: str, p: int, q: int) -> None:
         program = load_source(
             PROGRAM.format(body=body.replace(" case ", "\n        case ")),
             "gen.epic",
-            externals=[scrambled],
+            externals=[scrambled, risky],
         )
     except EpicLoadError:
         return  # the generator may build a program the front end rejects; nothing to compare
@@ -123,7 +166,8 @@ def test_examples_agree(path: Path) -> None:
     for mode in ("opportunistic", "sequential"):
         try:
             r = program.run("main", mode=mode, backend=FakeBackend(latency=0.001))
-            results.append(("ok", r.value, sorted((c.name, c.args) for c in r.trace.calls)))
+            calls = sorted((c.name, c.args) for c in r.trace.calls if not c.discarded)
+            results.append(("ok", r.value, calls))
         except EpicRuntimeError as e:
             results.append(("error", e.message, None))
     assert results[0] == results[1]

@@ -133,3 +133,27 @@ def test_chromium_screenshot(case_study_trace: dict[str, Any], tmp_path: Path) -
     _chromium("--window-size=1200,900", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri())
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 10_000
+
+
+@needs_chromium
+def test_chromium_shows_printed_lines_tokens_and_discarded_calls(tmp_path: Path) -> None:
+    source = """
+def main() =
+    let a = log("first", llm("one two three"))
+    let b = _try(fn() => [llm("slow words here"), llm("FAIL now")], fn(e) => e.kind)
+    [a, b]
+"""
+    from epic_lang.eval import load_source
+
+    backend = FakeBackend(latency=0.02, fail_on=("FAIL",))
+    trace = load_source(source, "t.epic").run("main", backend=backend, output=lambda _: None)
+    data = trace.trace.to_dict()
+    tokens = sum((c["prompt_tokens"] or 0) + (c["completion_tokens"] or 0) for c in data["calls"])
+    assert tokens > 0 and data["events"]
+    page = tmp_path / "timeline.html"
+    page.write_text(render_timeline_html(data, title="printing"), "utf-8")
+    dom = _chromium("--window-size=1200,900", "--dump-dom", page.as_uri()).stdout
+    assert re.search(r'<line class="event"', dom)
+    assert "printed" in dom and "t.epic:3" in dom and "first: " in dom
+    assert re.search(rf">tokens<.*?>{tokens}<", dom, re.S)
+    assert ">discarded<" in dom

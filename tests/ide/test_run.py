@@ -30,7 +30,7 @@ async def test_value_is_printed_as_epic_run_prints_it(tmp_path: Path) -> None:
     assert outcome.error is None and outcome.value == '{a: [1, 2], b: "x"}'
     outcome = await run_program(request(text, tmp_path / "m.epic", "name"), CallCounter())
     assert outcome.value == "raw"
-    assert outcome.trace == {"wall": outcome.trace["wall"], "calls": []}
+    assert outcome.trace == {"wall": outcome.trace["wall"], "calls": [], "events": []}
 
 
 async def test_runtime_error_has_position_and_trace(tmp_path: Path) -> None:

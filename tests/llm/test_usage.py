@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from test_epic_run import PROGRAM, RULES, epic_run
+from test_epic_run import EXPECTED, PROGRAM, RULES, epic_run
 
 from epic_lang.llm.cache import CachedBackend, CallCache
 from epic_lang.llm.interface import LLMRequest, TokenUsage
@@ -169,3 +169,28 @@ async def test_the_local_model_counts_its_tokens():
     usage = backend.usage
     assert usage.answers == 2
     assert usage.prompt_tokens > 5 and 1 < usage.completion_tokens <= 8 + 1
+
+
+@pytest.mark.parametrize("flags", [(), ("--batch",)])
+def test_each_call_in_the_trace_has_its_own_usage(start_sim, tmp_path, flags):
+    """Per call in the trace, adding up to the server's tally (a batched request counts on
+    the call that sent it); `print` writes to stderr, never into the result on stdout."""
+    sim = start_sim(RULES)
+    program = tmp_path / "capitals.epic"
+    program.write_text(PROGRAM.replace("  map(", "  print(map(") + ")\n")
+    trace_file = tmp_path / "trace.json"
+    done = epic_run(program, sim.base_url, "--trace", str(trace_file), *flags)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == EXPECTED
+    assert '["Peru-city", "Chad-city", "Fiji-city", "Oman-city"]' in done.stderr
+    events = json.loads(trace_file.read_text())["traceEvents"]
+    calls = [e["args"] for e in events if e.get("ph") == "X"]
+    assert len(calls) == 4
+    prompt = sum(c["prompt_tokens"] or 0 for c in calls)
+    completion = sum(c["completion_tokens"] or 0 for c in calls)
+    stats = sim.stats()
+    assert (prompt, completion) == (stats["prompt_tokens"], stats["completion_tokens"])
+    assert summary_tokens(done.stderr) == (prompt + completion, prompt, completion)
+    if not flags:
+        assert all(c["prompt_tokens"] > 0 for c in calls)
+    assert [e["cat"] for e in events if e.get("ph") == "i"] == ["output"]

@@ -93,6 +93,26 @@ async def test_run_through_the_lens_against_sim_server(
     assert len(trace["trace"]["calls"]) == 2
 
 
+async def test_printed_lines_and_token_usage_reach_the_editor(
+    editor: Editor, sim: SimServerHandle
+) -> None:
+    editor.configure(trustedPython=False, llm={"baseUrl": sim.base_url, "model": "sim"})
+    text = PROGRAM + '\ndef chatty() =\n    let a = print(ask("one"))\n    log("length", len(a))\n'
+    await editor.open("run.epic", text)
+    result = as_dict(await send_run(editor, run_params(editor, entry="chatty")))
+    assert result["error"] is None
+    outputs = editor.client.outputs
+    lines = await editor.wait_for(lambda: outputs if len(outputs) == 2 else None)
+    printed = [as_dict(line) for line in lines]
+    assert all(p["uri"] == editor.uri("run.epic") and p["entry"] == "chatty" for p in printed)
+    assert printed[1]["text"] == f"length: {result['value']}"
+    events = result["trace"]["events"]
+    assert [e["text"] for e in events] == [p["text"] for p in printed]
+    assert [e["line"] for e in events] == [13, 14]
+    (call,) = result["trace"]["calls"]
+    assert call["prompt_tokens"] > 0 and call["completion_tokens"] > 0
+
+
 async def test_sequential_run_gives_the_same_value(editor: Editor, sim: SimServerHandle) -> None:
     editor.configure(trustedPython=False, llm={"baseUrl": sim.base_url, "model": "sim"})
     await editor.open("run.epic", PROGRAM)

@@ -32,6 +32,7 @@ export interface LensArguments {
 
 export const RUN_METHOD = "epic/run";
 export const TRACE_NOTIFICATION = "epic/trace";
+export const OUTPUT_NOTIFICATION = "epic/output";
 
 export interface RunParams {
   uri: string;
@@ -64,6 +65,13 @@ export interface TraceNotificationParams {
   entry: string;
   mode: RunMode;
   trace: TraceDict;
+}
+
+/** A line a running program printed with `print` or `log` (PROTOCOL.md section 5b). */
+export interface OutputNotificationParams {
+  uri: string;
+  entry: string;
+  text: string;
 }
 
 /** The answer to `workspace/configuration` for the section `epic`. */

@@ -43,6 +43,7 @@ export class RunController implements vscode.Disposable {
     this.status.name = "EPIC run";
     this.status.command = "epic.cancelRun";
     this.status.tooltip = "EPIC program running: click to cancel";
+    server.onOutput((params) => this.output.appendLine(params.text));
     server.onTrace((params) => {
       this.setTrace(params.trace, `${params.entry}() in ${path.basename(vscode.Uri.parse(params.uri).fsPath)}`);
     });

@@ -22,13 +22,19 @@ import {
   pythonLaunch,
   serverLaunch,
 } from "./interpreter";
-import { TRACE_NOTIFICATION, type TraceNotificationParams } from "./protocol";
+import {
+  OUTPUT_NOTIFICATION,
+  type OutputNotificationParams,
+  TRACE_NOTIFICATION,
+  type TraceNotificationParams,
+} from "./protocol";
 import { pythonExtensionInterpreter } from "./pythonExtension";
 
 export class EpicServer implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly traceListeners: ((params: TraceNotificationParams) => void)[] = [];
+  private readonly outputListeners: ((params: OutputNotificationParams) => void)[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -53,6 +59,11 @@ export class EpicServer implements vscode.Disposable {
 
   onTrace(listener: (params: TraceNotificationParams) => void): void {
     this.traceListeners.push(listener);
+  }
+
+  /** Lines printed by the program of a run in progress (`print`, `log`). */
+  onOutput(listener: (params: OutputNotificationParams) => void): void {
+    this.outputListeners.push(listener);
   }
 
   async interpreter(): Promise<Interpreter> {
@@ -102,6 +113,9 @@ export class EpicServer implements vscode.Disposable {
     const client = new LanguageClient("epic", "EPIC Language Server", serverOptions, clientOptions);
     client.onNotification(TRACE_NOTIFICATION, (params: TraceNotificationParams) => {
       for (const listener of this.traceListeners) listener(params);
+    });
+    client.onNotification(OUTPUT_NOTIFICATION, (params: OutputNotificationParams) => {
+      for (const listener of this.outputListeners) listener(params);
     });
     this.client = client;
     try {
