@@ -1,0 +1,172 @@
+"""Native versions of the prelude's list loops, written by hand in Python.
+
+`prelude.epic` builds lists by halves so that under opportunistic evaluation every element
+starts at once; compiled to Python (native.py) that recursion still costs a few calls per
+element. When the function given to `map`, `filter`, `fold`, ... has native code and the
+list holds ready values, nothing can start or wait, so a plain Python loop gives the same list.
+Each function here has the contract of native code: it returns the value the prelude's own
+definition would return, or raises, and then the machine runs the prelude's definition from
+the start (which starts every element's calls at once, as before).
+
+`install` gives these to the standard prelude's closures, by the name of the `def` they
+replace; a program's own definition of the same name is its own code and is not touched.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
+from epic_lang.eval.native import DEOPT, call1, call2, ready, truth
+from epic_lang.eval.prims import PRIM_IMPLS
+from epic_lang.eval.values import FALSE, TRUE, Closure, Pending
+
+_add = PRIM_IMPLS["add"][0]
+
+
+def _seq(xs: Any) -> Any:
+    """`xs` if the prelude's loops index it like a list (a list, tuple or str)."""
+    xs = ready(xs)
+    t = type(xs)
+    if t is list or t is tuple or t is str:
+        return xs
+    raise DEOPT
+
+
+def _unary(f: Any) -> Callable[..., Any] | None:
+    """The native code of a one-parameter closure, called directly in the loops below."""
+    if type(f) is Closure and f.lam.nparams == 1:
+        native: Callable[..., Any] | None = f.lam.native
+        return native
+    return None
+
+
+def _values(f: Any, xs: Any) -> list:
+    """`[f(x) for x in xs]` natively."""
+    native = _unary(f)
+    if native is None:
+        return [call1(f, x if type(x) is not Pending else ready(x)) for x in xs]
+    c = f.captured
+    return [native(c, x if type(x) is not Pending else ready(x)) for x in xs]
+
+
+def native_map(c: Any, f: Any, xs: Any) -> Any:
+    return _values(f, _seq(xs))
+
+
+def native_filter(c: Any, f: Any, xs: Any) -> Any:
+    xs = _seq(xs)
+    native = _unary(f)
+    out = []
+    for x in xs:
+        if type(x) is Pending:
+            x = ready(x)
+        k = call1(f, x) if native is None else native(f.captured, x)
+        if k is TRUE or (k is not FALSE and truth(k)):
+            out.append(x)
+    return out
+
+
+def native_build(c: Any, g: Any, n: Any) -> Any:
+    if type(n) is not int:
+        raise DEOPT
+    return _values(g, range(n)) if n > 0 else []
+
+
+def native_flatten(c: Any, xss: Any) -> Any:
+    xss = _seq(xss)
+    out: list = []
+    for xs in xss:
+        xs = ready(xs)
+        if type(xs) is not list:
+            raise DEOPT  # `+` of tuples or strs, or a type error: the prelude's own code
+        out.extend(xs)
+    return out
+
+
+def native_fold_from(c: Any, f: Any, acc: Any, xs: Any, i: Any, n: Any) -> Any:
+    xs = _seq(xs)
+    if type(i) is not int or type(n) is not int or not 0 <= i <= n <= len(xs):
+        raise DEOPT
+    for k in range(i, n):
+        x = xs[k]
+        acc = call2(f, acc, x if type(x) is not Pending else ready(x))
+    return acc
+
+
+def native_sum_from(c: Any, acc: Any, xs: Any, i: Any, n: Any) -> Any:
+    xs = _seq(xs)
+    if type(i) is not int or type(n) is not int or not 0 <= i <= n <= len(xs):
+        raise DEOPT
+    acc = ready(acc)
+    for k in range(i, n):
+        x = xs[k]
+        if type(x) is int and type(acc) is int:
+            acc += x
+        else:
+            acc = _add(acc, ready(x))
+    return acc
+
+
+def native_best(c: Any, better: Any, keys: Any, i: Any, n: Any, best: Any) -> Any:
+    keys = _seq(keys)
+    if type(i) is not int or type(n) is not int or type(best) is not int:
+        raise DEOPT
+    if i < 0 or n > len(keys) or not 0 <= best < len(keys):
+        raise DEOPT
+    for k in range(i, n):
+        if truth(call2(better, ready(keys[k]), ready(keys[best]))):
+            best = k
+    return best
+
+
+def native_merge_sort(c: Any, ps: Any, lo: Any, hi: Any) -> Any:
+    """`sort_by`'s stable merge sort of `(key, value)` pairs, as Python's stable sort: the
+    same order whenever the keys are totally ordered (all numbers without NaN, or all strs);
+    other keys are left to the prelude's code, which reports what cannot be compared."""
+    ps = ready(ps)
+    if type(ps) is not list or type(lo) is not int or type(hi) is not int:
+        raise DEOPT
+    part = ps[lo:hi]
+    if len(part) <= 1:
+        return part
+    kinds = set()
+    for p in part:
+        if type(p) is not tuple or len(p) < 1:
+            raise DEOPT
+        k = p[0]
+        t = type(k)
+        if t is float:
+            if math.isnan(k):
+                raise DEOPT
+            t = int
+        kinds.add(t)
+    if len(kinds) != 1 or not kinds <= {int, str}:
+        raise DEOPT
+    return sorted(part, key=itemgetter(0))
+
+
+LOOPS: dict[str, Callable[..., Any]] = {
+    "map": native_map,
+    "filter": native_filter,
+    "_build": native_build,
+    "flatten": native_flatten,
+    "_fold_from": native_fold_from,
+    "_sum_from": native_sum_from,
+    "_best": native_best,
+    "_merge_sort": native_merge_sort,
+}
+"""The prelude `def`s with a hand-written native version, by name."""
+
+
+def install(gnames: dict[str, int], gvals: list) -> None:
+    """Gives the standard prelude's closures their hand-written native code. These never
+    lose it: they give up at once when the function they call has no native code."""
+    for name, native in LOOPS.items():
+        f = gvals[gnames[name]]
+        assert type(f) is Closure, name
+        f.lam.native = native
+        f.lam.max_misses = sys.maxsize
