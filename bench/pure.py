@@ -130,9 +130,7 @@ def measure(w: Workload, mode: str, rounds: int) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--mode", choices=("opportunistic", "sequential", "both"), default="both"
-    )
+    parser.add_argument("--mode", choices=("opportunistic", "sequential", "both"), default="both")
     parser.add_argument("--only", default="", help="run the workloads whose name has this")
     options = parser.parse_args()
     modes = ("opportunistic", "sequential") if options.mode == "both" else (options.mode,)

@@ -172,6 +172,7 @@ _COMPARE = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="
 NAMESPACE: dict[str, Any] = {
     "TRUE": TRUE,
     "Pending": Pending,
+    "SEQ": frozenset((list, tuple)),
     "FALSE": FALSE,
     "Closure": Closure,
     "truth": truth,
@@ -265,11 +266,11 @@ class Gen:
             out.append(f"{ind}else:")
             self.tail(else_lam.body, scope, out, ind + "    ")
             return
-        if type(t) is core.App and self.is_self_call(t, scope):
+        if type(t) is core.App and type(t.func) is core.Var and self.is_self_call(t, scope):
             f = self.fresh("f")
             args = [self.expr(a, scope) for a in t.args]
             params = [f"p{i}" for i in range(len(args))]
-            out.append(f"{ind}{f} = {self.global_(t.func.name)}")  # type: ignore[attr-defined]
+            out.append(f"{ind}{f} = {self.global_(t.func.name)}")
             out.append(f"{ind}if type({f}) is not Closure or {f}.lam is not SELF:")
             out.append(f"{ind}    return call({f}, {', '.join(args)})")
             out.append(f"{ind}{', '.join(params)}, = {', '.join(args)},")
@@ -396,7 +397,7 @@ class Gen:
             return "(" + " + ".join(args) + ")" if args else "''"
         if op == "index":
             ta, tb, tv = self.fresh("t"), self.fresh("t"), self.fresh("t")
-            guard = f"(type({ta} := {args[0]}) is list) & (type({tb} := {args[1]}) is int)"
+            guard = f"(type({ta} := {args[0]}) in SEQ) & (type({tb} := {args[1]}) is int)"
             fast = f"({tv} if type({tv} := {ta}[{tb}]) is not Pending else P_index({ta}, {tb}))"
             return f"({fast} if {guard} else P_index({ta}, {tb}))"
         return f"P_{op}({', '.join(args)})"

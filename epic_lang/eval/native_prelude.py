@@ -14,7 +14,6 @@ replace; a program's own definition of the same name is its own code and is not 
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable
 from operator import itemgetter
@@ -133,18 +132,12 @@ def native_merge_sort(c: Any, ps: Any, lo: Any, hi: Any) -> Any:
     part = ps[lo:hi]
     if len(part) <= 1:
         return part
-    kinds = set()
-    for p in part:
-        if type(p) is not tuple or len(p) < 1:
+    keys = [p[0] for p in part]  # a pair that is not a sequence leaves native code
+    kinds = set(map(type, keys))
+    if kinds <= {int, float}:
+        if float in kinds and any(k != k for k in keys):  # NaN is not ordered
             raise DEOPT
-        k = p[0]
-        t = type(k)
-        if t is float:
-            if math.isnan(k):
-                raise DEOPT
-            t = int
-        kinds.add(t)
-    if len(kinds) != 1 or not kinds <= {int, str}:
+    elif kinds != {str}:
         raise DEOPT
     return sorted(part, key=itemgetter(0))
 

@@ -18,10 +18,9 @@ from typing import Any, TextIO
 
 from epic_lang.core import terms as core
 from epic_lang.diagnostics import Diagnostic, Severity
+from epic_lang.eval import native_prelude
 from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
 from epic_lang.eval.compiler import Compiler, set_global_resume
-from epic_lang.eval import native_prelude
-from epic_lang.eval.native import NativeLinker
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site
 from epic_lang.eval.externals import LLM_EXTERNALS, Externals, external_table, import_python
 from epic_lang.eval.machine import (
@@ -31,6 +30,7 @@ from epic_lang.eval.machine import (
     deep_resume,
     eval_resume,
 )
+from epic_lang.eval.native import NativeLinker
 from epic_lang.eval.runtime import Run, done_resume
 from epic_lang.eval.trace import Trace
 from epic_lang.eval.values import FALSE, TRUE, ExternalFn, ModuleValue, from_python, to_python
