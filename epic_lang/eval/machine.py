@@ -200,8 +200,8 @@ def apply(f: Any, args: tuple | list, kwargs: dict | None, site: Site, th: Threa
                 else:
                     try:
                         return native(f.captured, *args)
-                    except Exception:  # it cannot go on: the machine runs the call again
-                        missed(lam)
+                    except Exception as e:  # it cannot go on: the machine runs the call again
+                        missed(lam, e)
             env = [f.captured, *args, *lam.pad]
             if lam.simple_body is not None:
                 try:

@@ -45,12 +45,17 @@ if TYPE_CHECKING:
 MAX_MISSES = 64
 """How many times a function's native code may give up before it is dropped."""
 
+COMPILE_AT_CALL = 2
+"""The call of a function at which its native code is generated."""
+
 
 class Deopt(Exception):  # noqa: N818 - a control signal, not an error
     """Native code cannot go on; the machine runs the call instead."""
 
 
 DEOPT = Deopt()
+NOT_YET = Deopt()
+"""Raised by a function not compiled yet; not counted against its native code."""
 
 
 def give_up(*_: Any) -> Any:
@@ -442,10 +447,16 @@ class NativeLinker:
         return self.defs.get(name) is term
 
     def stub(self, term: core.Lam, lam: CompiledLam) -> Callable[..., Any]:
-        """The first native call compiles the function (later ones run it), so that loading a
-        program generates no code for functions it never calls."""
+        """The second call compiles the function (later ones run it): loading a program
+        generates no code, and a function run once (`main`, a step between LLM calls) is
+        not worth compiling."""
+        calls = 0
 
         def compile_then_run(c: Any, *args: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls < COMPILE_AT_CALL:
+                raise NOT_YET
             native = self.compile(term, lam)
             lam.native = native
             if native is None:
@@ -469,8 +480,10 @@ class NativeLinker:
         return native
 
 
-def missed(lam: CompiledLam) -> None:
-    """The native code of `lam` gave up once; after `MAX_MISSES` it is dropped for good."""
+def missed(lam: CompiledLam, e: Exception) -> None:
+    """The native code of `lam` gave up (raised `e`); after `MAX_MISSES` it is dropped."""
+    if e is NOT_YET:
+        return
     lam.misses += 1
     if lam.misses >= lam.max_misses:
         lam.native = None

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from operator import itemgetter
 from typing import Any
 
 from epic_lang.eval.native import DEOPT, call1, call2, ready, truth
-from epic_lang.eval.prims import PRIM_IMPLS
+from epic_lang.eval.prims import PRIM_IMPLS, deep
 from epic_lang.eval.values import FALSE, TRUE, Closure, Pending
 
 _add = PRIM_IMPLS["add"][0]
@@ -86,23 +85,16 @@ def native_flatten(c: Any, xss: Any) -> Any:
     return out
 
 
-def native_fold_from(c: Any, f: Any, acc: Any, xs: Any, i: Any, n: Any) -> Any:
-    xs = _seq(xs)
-    if type(i) is not int or type(n) is not int or not 0 <= i <= n <= len(xs):
-        raise DEOPT
-    for k in range(i, n):
-        x = xs[k]
+def native_fold(c: Any, f: Any, init: Any, xs: Any) -> Any:
+    acc = init
+    for x in _seq(xs):
         acc = call2(f, acc, x if type(x) is not Pending else ready(x))
     return acc
 
 
-def native_sum_from(c: Any, acc: Any, xs: Any, i: Any, n: Any) -> Any:
-    xs = _seq(xs)
-    if type(i) is not int or type(n) is not int or not 0 <= i <= n <= len(xs):
-        raise DEOPT
-    acc = ready(acc)
-    for k in range(i, n):
-        x = xs[k]
+def native_sum(c: Any, xs: Any) -> Any:
+    acc: Any = 0
+    for x in _seq(xs):
         if type(x) is int and type(acc) is int:
             acc += x
         else:
@@ -110,36 +102,42 @@ def native_sum_from(c: Any, acc: Any, xs: Any, i: Any, n: Any) -> Any:
     return acc
 
 
-def native_best(c: Any, better: Any, keys: Any, i: Any, n: Any, best: Any) -> Any:
-    keys = _seq(keys)
-    if type(i) is not int or type(n) is not int or type(best) is not int:
-        raise DEOPT
-    if i < 0 or n > len(keys) or not 0 <= best < len(keys):
-        raise DEOPT
-    for k in range(i, n):
-        if truth(call2(better, ready(keys[k]), ready(keys[best]))):
-            best = k
-    return best
+def _best_by(better: Callable[[Any, Any], Any], f: Any, xs: Any) -> Any:
+    """`max_by` and `min_by`: the first element whose key no later key is `better` than."""
+    xs = _seq(xs)
+    keys = _values(f, xs)
+    if not keys:
+        raise DEOPT  # the prelude's code reports the empty list
+    best = 0
+    for i in range(1, len(keys)):
+        if truth(better(deep(keys[i]), deep(keys[best]))):
+            best = i
+    x = xs[best]
+    return x if type(x) is not Pending else ready(x)
 
 
-def native_merge_sort(c: Any, ps: Any, lo: Any, hi: Any) -> Any:
-    """`sort_by`'s stable merge sort of `(key, value)` pairs, as Python's stable sort: the
-    same order whenever the keys are totally ordered (all numbers without NaN, or all strs);
-    other keys are left to the prelude's code, which reports what cannot be compared."""
-    ps = ready(ps)
-    if type(ps) is not list or type(lo) is not int or type(hi) is not int:
-        raise DEOPT
-    part = ps[lo:hi]
-    if len(part) <= 1:
-        return part
-    keys = [p[0] for p in part]  # a pair that is not a sequence leaves native code
+def native_max_by(c: Any, f: Any, xs: Any) -> Any:
+    return _best_by(PRIM_IMPLS["gt"][0], f, xs)
+
+
+def native_min_by(c: Any, f: Any, xs: Any) -> Any:
+    return _best_by(PRIM_IMPLS["lt"][0], f, xs)
+
+
+def native_sort_by(c: Any, f: Any, xs: Any) -> Any:
+    """`sort_by`'s stable merge sort as Python's stable sort: the same order whenever the
+    keys are totally ordered (all numbers without NaN, or all strs); other keys are left to
+    the prelude's code, which reports what cannot be compared."""
+    xs = _seq(xs)
+    keys = _values(f, xs)
     kinds = set(map(type, keys))
     if kinds <= {int, float}:
         if float in kinds and any(k != k for k in keys):  # NaN is not ordered
             raise DEOPT
     elif kinds != {str}:
         raise DEOPT
-    return sorted(part, key=itemgetter(0))
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return [x if type(x := xs[i]) is not Pending else ready(x) for i in order]
 
 
 LOOPS: dict[str, Callable[..., Any]] = {
@@ -147,17 +145,20 @@ LOOPS: dict[str, Callable[..., Any]] = {
     "filter": native_filter,
     "_build": native_build,
     "flatten": native_flatten,
-    "_fold_from": native_fold_from,
-    "_sum_from": native_sum_from,
-    "_best": native_best,
-    "_merge_sort": native_merge_sort,
+    "fold": native_fold,
+    "sum": native_sum,
+    "max_by": native_max_by,
+    "min_by": native_min_by,
+    "sort_by": native_sort_by,
 }
 """The prelude `def`s with a hand-written native version, by name."""
 
 
 def install(gnames: dict[str, int], gvals: list) -> None:
     """Gives the standard prelude's closures their hand-written native code. These never
-    lose it: they give up at once when the function they call has no native code."""
+    lose it: they give up at once when the function they call has no native code, and none
+    of them is called again by its own prelude definition (a helper that recursed through
+    itself, such as `_fold_from`, would retry the same list once per element)."""
     for name, native in LOOPS.items():
         f = gvals[gnames[name]]
         assert type(f) is Closure, name
