@@ -102,26 +102,36 @@ def native_sum(c: Any, xs: Any) -> Any:
     return acc
 
 
-def _best_by(better: Callable[[Any, Any], Any], f: Any, xs: Any) -> Any:
-    """`max_by` and `min_by`: the first element whose key no later key is `better` than."""
+def _best_by(order: str, f: Any, xs: Any) -> Any:
+    """`max_by` (`order` "gt") and `min_by` ("lt"): the first element whose key no later
+    key is better than, comparing ints directly and other keys with the primitive."""
     xs = _seq(xs)
     keys = _values(f, xs)
     if not keys:
         raise DEOPT  # the prelude's code reports the empty list
+    compare = PRIM_IMPLS[order][0]
+    greater = order == "gt"
     best = 0
+    b = keys[0]
     for i in range(1, len(keys)):
-        if truth(better(deep(keys[i]), deep(keys[best]))):
+        k = keys[i]
+        if type(k) is int and type(b) is int:
+            better = k > b if greater else k < b
+        else:
+            better = truth(compare(deep(k), deep(b)))
+        if better:
             best = i
+            b = k
     x = xs[best]
     return x if type(x) is not Pending else ready(x)
 
 
 def native_max_by(c: Any, f: Any, xs: Any) -> Any:
-    return _best_by(PRIM_IMPLS["gt"][0], f, xs)
+    return _best_by("gt", f, xs)
 
 
 def native_min_by(c: Any, f: Any, xs: Any) -> Any:
-    return _best_by(PRIM_IMPLS["lt"][0], f, xs)
+    return _best_by("lt", f, xs)
 
 
 def native_sort_by(c: Any, f: Any, xs: Any) -> Any:
