@@ -33,6 +33,7 @@ from epic_lang.eval.machine import (
     call_if,
     eval_resume,
 )
+from epic_lang.eval.native import NativeLinker
 from epic_lang.eval.prims import PRIM_IMPLS, deep, force
 from epic_lang.eval.values import Closure, Pending
 
@@ -82,7 +83,9 @@ class Compiler:
         global_slot: Callable[[str, Any], int],
         path: str | None,
         source: str | None,
+        native: NativeLinker | None = None,
     ) -> None:
+        self.native = native
         self.opp = opportunistic
         self.gvals = gvals
         self.global_slot = global_slot
@@ -162,6 +165,9 @@ class Compiler:
             p for i, p in enumerate(t.params) if i >= len(t.defaults) or t.defaults[i] is None
         )
         lam.nslots = inner.nslots
+        lam.free = tuple(inner.free)
+        if self.native is not None:
+            self.native.register(t, lam)
         lam.pad = (None,) * (inner.nslots - 1 - len(t.params))
         getters = tuple(self.var(core.Var(n, t.span), fn, local) for n in inner.free)
         if not getters:

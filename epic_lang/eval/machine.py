@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
+from epic_lang.eval.native import MAX_MISSES, missed
 from epic_lang.eval.prims import deep, deep_all, force
 from epic_lang.eval.values import (
     FALSE,
@@ -141,6 +142,10 @@ class CompiledLam:
         "kwindex",
         "getters",
         "required",
+        "free",
+        "native",
+        "misses",
+        "max_misses",
     )
 
     def __init__(self, name: str | None, params: tuple[str, ...], site: Site) -> None:
@@ -157,6 +162,12 @@ class CompiledLam:
         self.has_defaults = False
         self.getters: tuple = ()
         self.required: frozenset[str] = frozenset()
+        self.free: tuple[str, ...] = ()
+        # The function compiled to Python (native.py), tried before the machine; None once
+        # it has given up `max_misses` times.
+        self.native: Callable[..., Any] | None = None
+        self.misses = 0
+        self.max_misses = MAX_MISSES
 
     def label(self) -> str:
         return f"`{self.name}`" if self.name else "the function"
@@ -197,6 +208,16 @@ def apply(f: Any, args: tuple | list, kwargs: dict | None, site: Site, th: Threa
                 env = bind(lam, f.captured, args, kwargs)
                 th.stack.append((eval_resume, lam.site, lam.entry, env))
                 return PUSHED
+            native = lam.native
+            if native is not None:
+                for a in args:
+                    if type(a) is Pending:
+                        break
+                else:
+                    try:
+                        return native(f.captured, *args)
+                    except Exception as e:  # it cannot go on: the machine runs the call again
+                        missed(lam, e)
             env = [f.captured, *args, *lam.pad]
             if lam.simple_body is not None:
                 try:

@@ -256,16 +256,16 @@ def contains(item: Any, container: Any) -> bool:
     raise EpicError(f"cannot test membership in {type_name(container)}", kind="type")
 
 
-def _int_index(i: Any, what: str) -> int:
+def _int_index(i: Any, obj: Any) -> int:
     if type(i) is not int:
-        raise EpicError(f"{what} index must be an int, got {type_name(i)}", kind="type")
+        raise EpicError(f"{type_name(obj)} index must be an int, got {type_name(i)}", kind="type")
     return i
 
 
 def index(obj: Any, i: Any) -> Any:
     t = type(obj)
     if t is list or t is tuple or t is str:
-        n = _int_index(i, type_name(obj))
+        n = _int_index(i, obj)
         try:
             v = obj[n]
         except IndexError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import reprlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +18,7 @@ from typing import Any, TextIO
 
 from epic_lang.core import terms as core
 from epic_lang.diagnostics import Diagnostic, Severity
+from epic_lang.eval import native_prelude
 from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
 from epic_lang.eval.compiler import Compiler, set_global_resume
 from epic_lang.eval.control import CONTROL_FUNCTIONS
@@ -29,6 +31,7 @@ from epic_lang.eval.machine import (
     deep_resume,
     eval_resume,
 )
+from epic_lang.eval.native import NativeLinker
 from epic_lang.eval.runtime import Run, done_resume
 from epic_lang.eval.trace import Trace
 from epic_lang.eval.values import FALSE, TRUE, ExternalFn, ModuleValue, from_python, to_python
@@ -68,7 +71,7 @@ class RunResult:
     def __repr__(self) -> str:
         # Short on purpose: asyncio formats the result of the finished main task (all of
         # it) when it restores the SIGINT handler, which would cost O(calls) per run.
-        shown = repr(self.value)
+        shown = reprlib.repr(self.value)
         if len(shown) > 60:
             shown = shown[:57] + "..."
         return f"RunResult(value={shown}, calls={len(self.trace.calls)})"
@@ -99,7 +102,10 @@ class Unit:
         self.lets: list[tuple[int, str, Any, bool, int, Site]] = []
         self.children: list[Unit] = []
         self.fields: dict[str, Any] = {}
-        compiler = Compiler(opportunistic, self.gvals, self.slot, module.path, source)
+        native = NativeLinker(
+            self.gvals, lambda name: self.slot(name, NO_SPAN), dict(module.globals)
+        )
+        compiler = Compiler(opportunistic, self.gvals, self.slot, module.path, source, native)
         for imp in module.imports:
             g = self.slot(imp.alias, imp.span)
             self.defined.append(imp.alias)
@@ -330,8 +336,10 @@ def _prelude_module() -> tuple[core.CoreModule, str]:
 @cache
 def _standard_prelude_unit(opportunistic: bool) -> Unit:
     """The standard prelude compiled for one strategy, shared by every program (it has no
-    `let`s, so runs never write to it)."""
-    return prelude_unit(opportunistic, *_prelude_module())
+    `let`s, so runs never write to it), with the native versions of its list loops."""
+    unit = prelude_unit(opportunistic, *_prelude_module())
+    native_prelude.install(unit.gnames, unit.gvals)
+    return unit
 
 
 def prelude_unit(opportunistic: bool, prelude: core.CoreModule, prelude_source: str | None) -> Unit:

@@ -248,6 +248,10 @@ def _float(x: float) -> str:
     return repr(x)
 
 
+_PLAIN = frozenset((int, float, str, type(None)))
+"""Types whose values are the same in EPIC and Python (no conversion, no call)."""
+
+
 def to_python(v: Any) -> Any:
     """A fully resolved EPIC value as the Python value of docs/language.md §12 (booleans become
     `bool`, records `dict`); functions and opaque objects pass through unchanged."""
@@ -255,9 +259,9 @@ def to_python(v: Any) -> Any:
     if t is ChurchBool:
         return v.truth
     if t is list:
-        return [to_python(x) for x in v]
+        return [x if type(x) in _PLAIN else to_python(x) for x in v]
     if t is tuple:
-        return tuple(to_python(x) for x in v)
+        return tuple([x if type(x) in _PLAIN else to_python(x) for x in v])
     if t is dict:
         return {k: to_python(x) for k, x in v.items()}
     if t is Pending:
