@@ -1,6 +1,7 @@
 """`epic check PATH...`: syntax errors and static checks of files and folders.
 
-Prints one `file:line:col: severity: message [code]` line per problem and exits 1 when any
+Prints one `file:line:col: severity: message [code]` line per problem (followed by an indented
+`fix: ...` line for each repair the editor offers as a quick fix) and exits 1 when any
 file has an error (warnings alone exit 0), so it can gate CI. A folder means every `.epic`
 file below it (hidden folders skipped). A file that is not valid UTF-8 gets a diagnostic at
 the first bad byte and is still checked with the bad bytes replaced.
@@ -36,6 +37,8 @@ def main(args: argparse.Namespace) -> int:
             files += 1
             for diagnostic in check_file(file):
                 print(diagnostic.render(str(file)))
+                for line in diagnostic.render_fixes():
+                    print(line)
                 if diagnostic.severity in counts:
                     counts[diagnostic.severity] += 1
     if files == 0 and not failed:
