@@ -552,6 +552,33 @@ def on_rename(
     return types.WorkspaceEdit(changes={uri: edits})
 
 
+@SERVER.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+)
+@guarded
+@about_document
+def on_code_action(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.CodeActionParams
+) -> list[types.CodeAction]:
+    """The fixes of the diagnostics that touch the range (the fixes are made with the
+    diagnostics, so `epic check` lists the same ones)."""
+    only = params.context.only
+    if only is not None and not any(
+        types.CodeActionKind.QuickFix.value.startswith(kind) for kind in only
+    ):
+        return []
+    start = snap.positions.offset(params.range.start)
+    end = snap.positions.offset(params.range.end)
+    uri = params.text_document.uri
+    return [
+        action
+        for diag in snap.analysis.diagnostics
+        if diag.fixes and diag.span.start <= end and start <= diag.span.end
+        for action in convert.code_actions(diag, snap.positions, uri)
+    ]
+
+
 _SYMBOL_KIND = {
     "function": types.SymbolKind.Function,
     "variable": types.SymbolKind.Variable,

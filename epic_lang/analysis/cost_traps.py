@@ -155,7 +155,7 @@ def _block_of(decl: ast.Decl, let: ast.BlockLet) -> ast.Block | None:
             (
                 child
                 for child in children(node)
-                if child.span.start <= let.span.start and let.span.end <= child.span.end  # type: ignore[attr-defined]
+                if child.span.start <= let.span.start and let.span.end <= child.span.end
             ),
             None,
         )
@@ -189,7 +189,7 @@ def _branches_to(block: ast.Block, offset: int) -> list[_Branch]:
         if isinstance(node, ast.Lambda):
             break
         child = next(
-            (c for c in children(node) if c.span.start <= offset < c.span.end),  # type: ignore[attr-defined]
+            (c for c in children(node) if c.span.start <= offset < c.span.end),
             None,
         )
         if isinstance(node, ast.If) and child is not None and child is not node.cond:
