@@ -1,11 +1,10 @@
 """Quick fixes for an unknown name that another EPIC file of the project defines: use it through
 the module's existing import (`lib.shout`), or add the import and use it so.
 
-The project, for this purpose, is the importing file's folder and the folders below it (a few
-levels, hidden ones skipped): the files a relative `import "./x.epic"` reaches without `..`,
-which is where `epic check` and the editor agree on what exists. Files are read through the
-checks' `SourceFiles`, so the editor's unsaved buffers count and each file is parsed once per
-version.
+The project, for this purpose, is the importing file's folder and the folders below it, a few
+levels deep (`modules/project.py`): the files a relative `import "./x.epic"` reaches without
+`..`. Files are read through the checks' `SourceFiles`, so the editor's unsaved buffers count
+and each file is parsed once per version.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from pathlib import Path
 from epic_lang.analysis.epic_imports import load_epic_module
 from epic_lang.diagnostics import Fix, TextEdit
 from epic_lang.modules.files import SourceFiles
+from epic_lang.modules.project import epic_files_below
 from epic_lang.modules.resolver import file_key, folder_of, resolve_import
 from epic_lang.source import Span
 from epic_lang.syntax import ast
@@ -28,33 +28,14 @@ MAX_FILES = 200
 
 
 def project_files(path: str) -> list[str]:
-    """The `.epic` files a relative import from `path` can name without `..`, sorted, the
-    file itself left out."""
+    """The `.epic` files a relative import from `path` can name without `..`, the file
+    itself left out."""
     folder = folder_of(path)
     if folder is None:
         return []
     own = file_key(path)
-    found: list[str] = []
-    pending = [(folder, 0)]
-    while pending and len(found) < MAX_FILES:
-        current, depth = pending.pop(0)
-        try:
-            entries = sorted(os.scandir(current), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False) and depth < MAX_DEPTH:
-                    pending.append((entry.path, depth + 1))
-                elif entry.name.endswith(".epic") and entry.is_file():
-                    key = file_key(entry.path)
-                    if key != own:
-                        found.append(key)
-            except OSError:
-                continue
-    return found[:MAX_FILES]
+    below = epic_files_below(folder, max_depth=MAX_DEPTH, max_files=MAX_FILES + 1)
+    return [file for file in below if file != own][:MAX_FILES]
 
 
 class ImportFixer:

@@ -1,0 +1,126 @@
+"""The whole workspace through the real server: references and rename reach every `.epic`
+file that imports the module (open or not), workspace symbols list every file's
+declarations, a refused rename says why (and logs no traceback), and a saved change reaches
+the diagnostics of closed importers."""
+
+from __future__ import annotations
+
+import pytest
+from lsp_harness import Editor, apply_edits, position_of
+from lsprotocol import types
+
+LIB = '## Makes text loud.\ndef shout(text) = upper(text) + "!"\n\ndef whisper(t) = lower(t)\n'
+APP = 'import "./lib.epic" as lib\n\ndef main() = lib.shout("hi") + lib.shout("yo")\n'
+OTHER = 'import "./sub/lib.epic" as lib\n\ndef main() = lib.shout("no")\n'
+SUB_LIB = "def shout(x) = x\n"
+
+
+def setup(editor: Editor) -> None:
+    editor.write("lib.epic", LIB)
+    editor.write("app.epic", APP)
+    (editor.folder / "sub").mkdir()
+    editor.write("sub/lib.epic", SUB_LIB)
+    editor.write("other.epic", OTHER)
+
+
+def text_document(editor: Editor, name: str) -> types.TextDocumentIdentifier:
+    return types.TextDocumentIdentifier(editor.uri(name))
+
+
+async def test_references_and_rename_reach_closed_importers(editor: Editor) -> None:
+    setup(editor)
+    await editor.open("lib.epic", LIB)
+    at = position_of(LIB, "shout", delta=1)
+    found = await editor.client.text_document_references_async(
+        types.ReferenceParams(
+            context=types.ReferenceContext(include_declaration=True),
+            text_document=text_document(editor, "lib.epic"),
+            position=at,
+        )
+    )
+    places = sorted((loc.uri, loc.range.start.line, loc.range.start.character) for loc in found)
+    assert places == sorted(
+        [
+            (editor.uri("lib.epic"), 1, 4),
+            (editor.uri("app.epic"), 2, 17),
+            (editor.uri("app.epic"), 2, 35),
+        ]
+    )
+    edit = await editor.client.text_document_rename_async(
+        types.RenameParams(text_document(editor, "lib.epic"), at, "yell")
+    )
+    assert edit is not None and edit.changes is not None
+    assert set(edit.changes) == {editor.uri("lib.epic"), editor.uri("app.epic")}
+    assert apply_edits(LIB, edit.changes[editor.uri("lib.epic")]) == LIB.replace("shout", "yell")
+    assert apply_edits(APP, edit.changes[editor.uri("app.epic")]) == APP.replace("shout", "yell")
+
+
+async def test_rename_from_a_qualified_use(editor: Editor) -> None:
+    setup(editor)
+    await editor.open("app.epic", APP)
+    at = position_of(APP, "shout", nth=1, delta=2)
+    prepared = await editor.client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document(editor, "app.epic"), at)
+    )
+    assert isinstance(prepared, types.Range) and prepared.start == types.Position(2, 35)
+    edit = await editor.client.text_document_rename_async(
+        types.RenameParams(text_document(editor, "app.epic"), at, "yell")
+    )
+    assert edit is not None and edit.changes is not None
+    assert apply_edits(LIB, edit.changes[editor.uri("lib.epic")]) == LIB.replace("shout", "yell")
+    assert apply_edits(APP, edit.changes[editor.uri("app.epic")]) == APP.replace("shout", "yell")
+
+
+async def test_a_clashing_rename_is_refused_with_the_reason(editor: Editor) -> None:
+    setup(editor)
+    await editor.open("lib.epic", LIB)
+    at = position_of(LIB, "shout", delta=1)
+    with pytest.raises(Exception, match=r"`whisper` is already defined at line 4 of lib.epic"):
+        await editor.client.text_document_rename_async(
+            types.RenameParams(text_document(editor, "lib.epic"), at, "whisper")
+        )
+    with pytest.raises(Exception, match=r"built-in `upper`"):
+        await editor.client.text_document_rename_async(
+            types.RenameParams(text_document(editor, "lib.epic"), at, "upper")
+        )
+    local = "def f(text) =\n    let n = 1\n    len(text) + n\n"
+    await editor.open("local.epic", local)
+    with pytest.raises(Exception, match=r"built-in `len`"):
+        await editor.client.text_document_rename_async(
+            types.RenameParams(text_document(editor, "local.epic"), position_of(local, "n "), "len")
+        )
+
+
+async def test_workspace_symbols(editor: Editor) -> None:
+    setup(editor)
+    await editor.open("app.epic", APP)
+    found = await editor.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="sht"))
+    assert found is not None
+    places = sorted(
+        (s.name, s.location.uri) for s in found if isinstance(s.location, types.Location)
+    )
+    assert places == [("shout", editor.uri("lib.epic")), ("shout", editor.uri("sub/lib.epic"))]
+    everything = await editor.client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
+    assert {s.name for s in everything or []} >= {"shout", "whisper", "main", "lib"}
+
+
+async def test_a_saved_change_reaches_closed_importers(editor: Editor) -> None:
+    setup(editor)
+    await editor.open("lib.epic", LIB)
+    renamed = LIB.replace("shout", "yell")
+    editor.change("lib.epic", renamed)
+    editor.write("lib.epic", renamed)
+    before = len(editor.client.published)
+    editor.client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document(editor, "lib.epic"))
+    )
+
+    def app_diagnostics() -> list[str] | None:
+        for params in editor.client.published[before:]:
+            if params.uri == editor.uri("app.epic"):
+                return [d.message for d in params.diagnostics]
+        return None
+
+    messages = await editor.wait_for(app_diagnostics)
+    assert messages == ["`lib` has no member `shout`"] * 2
+    assert not any(p.uri == editor.uri("other.epic") for p in editor.client.published[before:])
