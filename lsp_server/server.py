@@ -30,6 +30,7 @@ from epic_lang.ide.document import Analysis
 from epic_lang.ide.formatting import Edit, format_document, format_selection
 from epic_lang.ide.hover import hover
 from epic_lang.ide.imports import load_analysis
+from epic_lang.ide.inlay_hints import parameter_hints
 from epic_lang.ide.lenses import run_targets
 from epic_lang.ide.lookup import Context, member_at
 from epic_lang.ide.navigation import (
@@ -379,8 +380,17 @@ class EpicLanguageServer(LanguageServer):
         except Exception as error:  # a client that cannot answer leaves the settings as they are
             logger.warning("workspace/configuration failed: %s", error)
             return self.settings
-        self.settings = Settings.from_client(answer[0] if answer else None)
+        self.settings_changed(Settings.from_client(answer[0] if answer else None))
         return self.settings
+
+    def settings_changed(self, settings: Settings) -> None:
+        """Keeps the new settings; inlay hints shown with the old ones are asked for again."""
+        hints_changed = settings.parameter_hints != self.settings.parameter_hints
+        self.settings = settings
+        workspace_caps = self.client_capabilities.workspace
+        inlay = workspace_caps.inlay_hint if workspace_caps else None
+        if hints_changed and inlay is not None and inlay.refresh_support:
+            self.workspace_inlay_hint_refresh(None)
 
 
 SERVER = EpicLanguageServer()
@@ -529,7 +539,7 @@ async def on_configuration(
     if caps is not None and caps.configuration:
         await ls.refresh_settings()
     elif isinstance(params.settings, dict):
-        ls.settings = Settings.from_client(params.settings.get("epic"))
+        ls.settings_changed(Settings.from_client(params.settings.get("epic")))
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -721,6 +731,27 @@ def on_code_action(
         for diag in snap.analysis.diagnostics
         if diag.fixes and diag.span.start <= end and start <= diag.span.end
         for action in convert.code_actions(diag, snap.positions, uri)
+    ]
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+@guarded
+@about_document
+def on_inlay_hint(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.InlayHintParams
+) -> list[types.InlayHint]:
+    if not ls.settings.parameter_hints:
+        return []
+    start = snap.positions.offset(params.range.start)
+    end = snap.positions.offset(params.range.end)
+    return [
+        types.InlayHint(
+            position=snap.positions.position(hint.offset),
+            label=hint.label,
+            kind=types.InlayHintKind.Parameter,
+            padding_right=True,
+        )
+        for hint in parameter_hints(snap.analysis, start, end, ls.context())
     ]
 
 

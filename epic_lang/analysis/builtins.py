@@ -31,12 +31,17 @@ class BuiltinInfo:
     doc: str
     kind: BuiltinKind
     example: str | None = None
+    param_docs: tuple[tuple[str, str], ...] = ()
 
     @property
     def signature(self) -> str:
         """`name(a, b=default)`, as hover and signature help print it."""
         parts = [p if d is None else f"{p}={d}" for p, d in self.params]
         return f"{self.name}({', '.join(parts)})"
+
+    def param_doc(self, param: str) -> str | None:
+        """What one parameter means (hover on `max_tokens=` in a call), if the table says."""
+        return dict(self.param_docs).get(param)
 
     @property
     def required(self) -> int:
@@ -162,10 +167,21 @@ PURE_BUILTINS: tuple[BuiltinInfo, ...] = (
 )
 
 _LLM_OPTIONS = "system=none, model=none, temperature=0.0, max_tokens=256, stop=[]"
+# What each option of the LLM externals means: hover on `max_tokens=` shows one, and the
+# functions' docs list them all.
+_LLM_OPTION_DOCS: tuple[tuple[str, str], ...] = (
+    ("prompt", "the text sent to the model"),
+    ("messages", "the conversation: a list of `{role: ..., content: ...}` records"),
+    ("system", "a system prompt, sent before the prompt"),
+    ("model", "the model to ask, instead of the configured one"),
+    ("temperature", "the sampling temperature (0 picks the most likely tokens)"),
+    ("max_tokens", "the length limit of the answer, in tokens"),
+    ("stop", "a list of strings that end the answer where the model writes one"),
+    ("n", "how many answers to sample"),
+    ("k", "how many of the most likely next tokens to return"),
+)
 _LLM_OPTIONS_DOC = (
-    "\n\nOptions: `system` is a system prompt, `model` overrides the configured model, "
-    "`temperature` the sampling temperature, `max_tokens` the length limit of the answer, "
-    "`stop` a list of strings that end it."
+    "\n\nOptions: " + "; ".join(f"`{name}`: {doc}" for name, doc in _LLM_OPTION_DOCS[:5]) + "."
 )
 
 LLM_BUILTINS: tuple[BuiltinInfo, ...] = (
@@ -176,6 +192,7 @@ LLM_BUILTINS: tuple[BuiltinInfo, ...] = (
         "The call goes out as soon as its arguments are known." + _LLM_OPTIONS_DOC,
         "llm",
         'llm(f"Summarise: {text}", max_tokens=64)',
+        param_docs=_LLM_OPTION_DOCS,
     ),
     BuiltinInfo(
         "llm_chat",
@@ -184,6 +201,7 @@ LLM_BUILTINS: tuple[BuiltinInfo, ...] = (
         "returns the next assistant message as a string." + _LLM_OPTIONS_DOC,
         "llm",
         'llm_chat([{role: "user", content: "Hi"}])',
+        param_docs=_LLM_OPTION_DOCS,
     ),
     BuiltinInfo(
         "llm_sample",
@@ -192,6 +210,7 @@ LLM_BUILTINS: tuple[BuiltinInfo, ...] = (
         "the samples are requested at once." + _LLM_OPTIONS_DOC,
         "llm",
         'llm_sample(f"Plan how to solve: {problem}", n=3)',
+        param_docs=_LLM_OPTION_DOCS,
     ),
     BuiltinInfo(
         "llm_next",
@@ -200,6 +219,7 @@ LLM_BUILTINS: tuple[BuiltinInfo, ...] = (
         "pairs, most likely first: the building block of constrained decoding in EPIC.",
         "llm",
         'llm_next("The capital of France is", k=3)',
+        param_docs=_LLM_OPTION_DOCS,
     ),
 )
 

@@ -39,6 +39,20 @@ def describe_builtin(info: BuiltinInfo) -> str:
     return "\n\n".join(parts)
 
 
+def describe_parameter(info: BuiltinInfo, param: str) -> str:
+    """One parameter of a built-in, for hover on a keyword argument."""
+    defaults = dict(info.params)
+    if param not in defaults:
+        return f"{code(param)}\n\n`{info.name}` has no parameter `{param}`."
+    default = defaults[param]
+    head = param if default is None else f"{param}={default}"
+    parts = [code(f"(parameter) {head}"), f"*parameter of `{info.signature}`*"]
+    doc = info.param_doc(param)
+    if doc:
+        parts.append(doc[0].upper() + doc[1:] + ".")
+    return "\n\n".join(parts)
+
+
 def describe_decl(decl: ast.Def | ast.LetDecl, text: str, origin: str | None = None) -> str:
     """A top-level def or let of the file whose text is `text`; `origin` names another file."""
     head = def_signature(decl, text) if isinstance(decl, ast.Def) else f"let {decl.name.text}"
