@@ -998,7 +998,9 @@ def _run_command(mode: str) -> Callable[..., Any]:
 
     async def run_command(ls: EpicLanguageServer, *args: Any) -> dict[str, Any]:
         fields = {**runs.params_dict(args[0] if args else None), "mode": mode}
-        return await runs.run(ls, fields, await runs.server_progress(ls))
+        answer = await runs.run(ls, fields, await runs.server_progress(ls))
+        runs.report_to_client(ls, str(fields.get("entry") or "main"), answer)
+        return answer
 
     run_command.__name__ = f"run_command_{mode}"
     return guarded(run_command)

@@ -17,6 +17,7 @@ from pathlib import Path
 from epic_lang.analysis.checks import check_source, sort_diagnostics
 from epic_lang.diagnostics import Diagnostic, Severity
 from epic_lang.modules.reader import read_source_file
+from epic_lang.plurals import plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,15 +47,11 @@ def main(args: argparse.Namespace) -> int:
     errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
     if errors or warnings:
         print(
-            f"epic check: {_plural(errors, 'error')} and {_plural(warnings, 'warning')} "
-            f"in {_plural(files, 'file')}",
+            f"epic check: {plural(errors, 'error')} and {plural(warnings, 'warning')} "
+            f"in {plural(files, 'file')}",
             file=sys.stderr,
         )
     return 1 if failed or errors else 0
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def epic_files(path: Path) -> Iterator[Path]:
