@@ -27,7 +27,7 @@ from epic_lang.analysis.epic_imports import EPIC_MODULE, epic_module, load_epic_
 from epic_lang.diagnostics import has_errors
 from epic_lang.ide.completion import complete
 from epic_lang.ide.document import Analysis
-from epic_lang.ide.formatting import Edit, format_document, format_selection
+from epic_lang.ide.formatting import Edit, Formatting, format_document, format_selection
 from epic_lang.ide.hover import hover
 from epic_lang.ide.imports import load_analysis
 from epic_lang.ide.inlay_hints import parameter_hints
@@ -109,6 +109,8 @@ class EpicLanguageServer(LanguageServer):
         self.pending_closed: dict[str, asyncio.Task[None]] = {}
         # Closed files whose diagnostics were published (their importee changed on disk).
         self.closed_published: set[str] = set()
+        # The document version whose formatting was refused, and told to the user.
+        self.format_refusals: dict[str, tuple[int | None, str]] = {}
         self.changed_buffers: set[str] = set()
         self.debounce = float(os.environ.get("EPIC_LSP_DEBOUNCE_MS", DEFAULT_DEBOUNCE_MS)) / 1000.0
 
@@ -574,6 +576,7 @@ def did_close(ls: EpicLanguageServer, params: types.DidCloseTextDocumentParams) 
     if pending is not None:
         pending.cancel()
     ls.snapshots.pop(uri, None)
+    ls.format_refusals.pop(uri, None)
     ls.lanes.forget(uri)
     ls.runtime_diagnostics.pop(uri, None)
     ls.buffer_changed(uri)
@@ -924,7 +927,7 @@ def on_formatting(
     ls: EpicLanguageServer, snap: Snapshot, params: types.DocumentFormattingParams
 ) -> list[types.TextEdit]:
     uri = params.text_document.uri
-    return _edits(format_document(snap.analysis.text, ls.path_of(uri)), snap.positions)
+    return _formatted(ls, uri, format_document(snap.analysis.text, ls.path_of(uri)), snap)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
@@ -935,7 +938,26 @@ def on_range_formatting(
 ) -> list[types.TextEdit]:
     start = snap.positions.offset(params.range.start)
     end = snap.positions.offset(params.range.end)
-    return _edits(format_selection(snap.analysis.text, start, end), snap.positions)
+    formatting = format_selection(snap.analysis.text, start, end)
+    return _formatted(ls, params.text_document.uri, formatting, snap)
+
+
+def _formatted(
+    ls: EpicLanguageServer, uri: str, formatting: Formatting, snap: Snapshot
+) -> list[types.TextEdit]:
+    """The edits; a refusal is told to the user once per version of the document (format on
+    save would repeat it at every save otherwise)."""
+    if formatting.refusal is not None:
+        version = ls.workspace.get_text_document(uri).version
+        if ls.format_refusals.get(uri) != (version, snap.analysis.text):
+            ls.format_refusals[uri] = (version, snap.analysis.text)
+            ls.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message=f"EPIC: {formatting.refusal}",
+                )
+            )
+    return _edits(formatting.edits, snap.positions)
 
 
 # -- code lenses ---------------------------------------------------------------------------

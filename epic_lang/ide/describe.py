@@ -30,8 +30,11 @@ def def_signature(decl: ast.Def, text: str) -> str:
     return f"def {decl.name.text}({', '.join(params)})"
 
 
-def describe_builtin(info: BuiltinInfo) -> str:
-    parts = [code(info.signature), f"*{_BUILTIN_KIND.get(info.kind, info.kind)}*"]
+def describe_builtin(info: BuiltinInfo, *, signature: bool = True) -> str:
+    """Hover's text of a built-in; completion shows the signature as the item's detail, so
+    its documentation leaves it out (`signature=False`)."""
+    parts = [code(info.signature)] if signature else []
+    parts.append(f"*{_BUILTIN_KIND.get(info.kind, info.kind)}*")
     if info.doc:
         parts.append(info.doc)
     if info.example:
