@@ -1,7 +1,7 @@
 """The cost trap: a block `let` whose value calls an external, used only in one branch of an
 `if` or `match` that may not be taken.
 
-Evaluation is strict and opportunistic (docs/language.md, "Evaluation order"): the call of a
+Evaluation is strict and opportunistic (docs/language.md §11, "The cost trap"): the call of a
 `let`'s value is sent as soon as its arguments are known, whether or not the branch that uses
 it is taken, so `let summary = llm(...)` above `if short then text else summary` pays for a
 summary it may throw away. The check warns on the `let`'s name and offers to move the `let`
