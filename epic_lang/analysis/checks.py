@@ -186,6 +186,8 @@ class _Checker:
     # -- names ----------------------------------------------------------------------------
 
     def unknown_names(self) -> None:
+        if not self.resolution.unresolved:
+            return
         cache: dict[str, list[str]] = {}
         in_budget_words: set[str] = set()
         fixer = ImportFixer(self.resolution.module, self.path, self.files)

@@ -18,6 +18,7 @@ walked down from its declaration, along the spans of its uses.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from epic_lang.source import Span
 from epic_lang.syntax import ast
 
 CODE = "cost-trap"
+_CONDITIONAL = re.compile(r"\b(?:if|match)\b")
 MESSAGE = (
     "`{name}` calls an external (LLM or Python), sent even when {where} is not taken, but "
     "only that branch uses it; move the `let` into it"
@@ -79,6 +81,11 @@ def cost_traps(
         value = node.value.span
         first = bisect_left(costly, value.start)
         if first == len(costly) or costly[first] >= value.end:
+            continue
+        # Every arm holding a use starts between the `let` and that use: without an `if`
+        # or `match` written there, there is nothing to walk (the common case, cheaply).
+        last_use = max(use.span.end for use in uses)
+        if not _CONDITIONAL.search(text, node.span.end, last_use):
             continue
         decl = module.decls[bisect_right(decl_starts, node.span.start) - 1]
         found_block = _block_of(decl, node)

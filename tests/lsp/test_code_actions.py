@@ -88,3 +88,16 @@ async def test_missing_import_is_added(editor: Editor) -> None:
     assert fixed == 'import "./lib.epic" as lib\ndef main() = lib.shout("hi")\n'
     version = editor.change("app.epic", fixed)
     assert await editor.diagnostics(editor.uri("app.epic"), version) == []
+
+
+async def test_member_did_you_mean(editor: Editor) -> None:
+    editor.write("lib.epic", 'def shout(text) = upper(text) + "!"\n')
+    text = 'import "./lib.epic" as lib\n\ndef main() = lib.shoutt("hi")\n'
+    (diagnostic,) = await editor.open("app.epic", text)
+    (action,) = await actions_at(editor, "app.epic", diagnostic)
+    assert action.title == "Change to `shout`" and action.is_preferred
+    assert action.edit is not None and action.edit.changes is not None
+    fixed = apply_edits(text, action.edit.changes[editor.uri("app.epic")])
+    assert fixed == text.replace("shoutt", "shout")
+    version = editor.change("app.epic", fixed)
+    assert await editor.diagnostics(editor.uri("app.epic"), version) == []

@@ -5,8 +5,12 @@ the diagnostics of closed importers."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from pathlib import Path
+
 import pytest
-from lsp_harness import Editor, apply_edits, position_of
+from lsp_harness import SERVER_ENV, Editor, RawClient, apply_edits, position_of
 from lsprotocol import types
 
 LIB = '## Makes text loud.\ndef shout(text) = upper(text) + "!"\n\ndef whisper(t) = lower(t)\n'
@@ -124,3 +128,44 @@ async def test_a_saved_change_reaches_closed_importers(editor: Editor) -> None:
     messages = await editor.wait_for(app_diagnostics)
     assert messages == ["`lib` has no member `shout`"] * 2
     assert not any(p.uri == editor.uri("other.epic") for p in editor.client.published[before:])
+
+
+async def test_a_refused_rename_logs_no_traceback(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "lsp_server",
+        "--log-level",
+        "INFO",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=SERVER_ENV,
+    )
+    try:
+        client = RawClient(process)
+        await client.request(
+            0,
+            "initialize",
+            params={"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}},
+        )
+        client.send({"method": "initialized", "params": {}})
+        uri = (tmp_path / "lib.epic").as_uri()
+        document = {"uri": uri, "languageId": "epic", "version": 1, "text": LIB}
+        client.send({"method": "textDocument/didOpen", "params": {"textDocument": document}})
+        at = {"textDocument": {"uri": uri}, "position": {"line": 1, "character": 5}}
+        answer = await client.request(1, "textDocument/rename", params={**at, "newName": "whisper"})
+        assert answer["error"]["code"] == -32803  # RequestFailed: a reason for the user
+        assert "already defined" in answer["error"]["message"]
+        answer = await client.request(2, "textDocument/rename", params={**at, "newName": "upper"})
+        assert "built-in `upper`" in answer["error"]["message"]
+        await client.request(3, "shutdown")
+        client.send({"method": "exit"})
+        assert process.stderr is not None
+        log = (await asyncio.wait_for(process.stderr.read(), 30)).decode()
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+    assert "declined request" in log
+    assert "Traceback" not in log
