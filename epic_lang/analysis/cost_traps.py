@@ -37,13 +37,17 @@ MESSAGE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Branch:
     """One arm of a conditional: `node` is the `If` or `Match`, `arm` the arm's index (the
     `then` arm of an `If` is 0, `else` 1; a `Match` counts its cases)."""
 
     node: ast.If | ast.Match
     arm: int
+
+    def same_arm(self, other: _Branch) -> bool:
+        """By identity: equal-looking nodes at two places are two arms."""
+        return self.node is other.node and self.arm == other.arm
 
     @property
     def body(self) -> ast.Expr:
@@ -179,7 +183,7 @@ def _only_branch(block: ast.Block, uses: list[ast.Var]) -> _Branch | None:
             common = path
         else:
             same = 0
-            while same < min(len(common), len(path)) and common[same] == path[same]:
+            while same < min(len(common), len(path)) and common[same].same_arm(path[same]):
                 same += 1
             common = common[:same]
         if not common:
@@ -202,7 +206,8 @@ def _branches_to(block: ast.Block, offset: int) -> list[_Branch]:
         if isinstance(node, ast.If) and child is not None and child is not node.cond:
             path.append(_Branch(node, 0 if child is node.then else 1))
         elif isinstance(node, ast.Match) and isinstance(child, ast.Case):
-            path.append(_Branch(node, node.cases.index(child)))
+            arm = next(i for i, case in enumerate(node.cases) if case is child)
+            path.append(_Branch(node, arm))
         node = child
     return path
 

@@ -79,6 +79,8 @@ class ImportFixer:
             found = load_epic_module(file, self.files)
             if found is None or not isinstance(found.top_level.get(word), ast.Def | ast.LetDecl):
                 continue
+            if file_key(self.path) in found.imports:
+                continue  # importing it back would make an import cycle
             relative = Path(os.path.relpath(file, folder)).as_posix()
             alias = self._aliases.get(file)
             if alias is not None:
