@@ -1,8 +1,9 @@
 """Inlay hints: the parameter names of positional arguments, `llm(prompt: p, ...)` style.
 
 A hint goes before each positional argument of a call of a function whose parameters are
-known statically (a built-in, a `def` or `fn` of the file, a `def` of an imported EPIC file)
-and that takes more than one parameter. It is left out where it would only repeat the code:
+known statically (a built-in, a `def` or `fn` of the file, a `def` of an imported EPIC file, a
+function of an imported Python file, read from its source) and that takes more than one
+parameter. It is left out where it would only repeat the code:
 the argument is a name spelled like the parameter (`llm(prompt)`) or made of it
 (`split(text, line_sep)` for `sep`), as rust-analyzer and Pylance do.
 """
@@ -10,8 +11,10 @@ the argument is a name spelled like the parameter (`llm(prompt)`) or made of it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from epic_lang.analysis.builtins import BuiltinInfo
+from epic_lang.analysis.python_imports import find_python_module
 from epic_lang.analysis.scope import Binding
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.lookup import Context, epic_member
@@ -66,11 +69,21 @@ def _parameters(analysis: Analysis, func: ast.Expr, context: Context) -> list[st
         target = analysis.resolution.targets.get(func.obj)
         if isinstance(target, Binding) and isinstance(target.node, ast.Import):
             if target.node.python:
-                return None  # reading a Python signature means importing the module
+                return _python_parameters(analysis, target.node, func.name.text)
             found = epic_member(analysis, target.node, func.name.text, context)
             if found is not None and isinstance(found[1], ast.Def):
                 return [p.name.text for p in found[1].params]
     return None
+
+
+def _python_parameters(analysis: Analysis, decl: ast.Import, name: str) -> list[str] | None:
+    """A function of a Python file beside the program, read from its source (never
+    imported: hints need no trust); a module on Python's path has no hints."""
+    folder = None if analysis.path is None else Path(analysis.path).parent
+    function = find_python_module(decl.source, folder, analysis.files).functions.get(name)
+    if function is None or not function.checkable:
+        return None
+    return [param for param, _ in function.params]
 
 
 def _repeats(value: ast.Expr, param: str) -> bool:

@@ -51,3 +51,19 @@ def test_inlay_hints_skip_what_the_code_already_says() -> None:
         ('"sy', "system:"),
         ("pro", "s:"),
     ]
+
+
+def test_inlay_hints_of_python_and_epic_modules_read_without_running_them(tmp_path) -> None:
+    from epic_lang.ide.inlay_hints import parameter_hints
+
+    (tmp_path / "tools.py").write_text(
+        "raise SystemExit('imported')\ndef search(query, k=3):\n    return []\n"
+    )
+    (tmp_path / "lib.epic").write_text("def pair(a, b) = [a, b]\n")
+    text = (
+        'import python "./tools.py" as tools\nimport "./lib.epic" as lib\n\n'
+        'def main() = [tools.search("q", 5), lib.pair(1, 2)]\n'
+    )
+    analysis = Analysis(text, str(tmp_path / "main.epic"))
+    hints = parameter_hints(analysis, 0, len(text))
+    assert [h.label for h in hints] == ["query:", "k:", "a:", "b:"]
