@@ -59,3 +59,11 @@ async def test_hover_on_a_keyword_argument_shows_the_parameter(editor: Editor) -
 def _line_col(text: str, needle: str, delta: int) -> tuple[int, int]:
     position = position_of(text, needle, delta=delta)
     return position.line, position.character
+
+
+def test_the_setting_is_read_leniently() -> None:
+    from lsp_server.settings import Settings
+
+    assert Settings.from_client({}).parameter_hints
+    assert Settings.from_client({"inlayHints": "nonsense"}).parameter_hints
+    assert not Settings.from_client({"inlayHints": {"parameterNames": False}}).parameter_hints
