@@ -32,8 +32,8 @@ from epic_lang.syntax import ast
 CODE = "cost-trap"
 _CONDITIONAL = re.compile(r"\b(?:if|match)\b")
 MESSAGE = (
-    "`{name}` calls an external (LLM or Python), sent even when {where} is not taken, but "
-    "only that branch uses it; move the `let` into it"
+    "the value of `{name}` calls an external (LLM or Python), which is sent even when "
+    "{where} is not taken, and only that branch uses `{name}`: move the `let` into it"
 )
 
 
