@@ -117,23 +117,24 @@ def refuse_clash(analysis: Analysis, binding: Binding, new_name: str) -> None:
             raise RenameError(
                 f"`{new_name}` is already defined{where.format(line=existing.name.span.line)}."
             )
-    for use in resolution.uses.get(binding, ()):
-        meaning = resolution.names_in_scope(use.span.start).get(new_name)
-        if (
-            isinstance(meaning, Binding)
-            and meaning is not binding
-            and meaning.kind
-            in (
-                "param",
-                "local",
-                "pattern",
-            )
-        ):
-            raise RenameError(
-                f"`{new_name}` would be hidden by the {meaning.kind} `{new_name}` bound"
-                f"{where.format(line=meaning.name.span.line)}, where `{binding.name.text}` "
-                f"is used (line {use.span.line})."
-            )
+    # A local name spelt `new_name` whose scope holds a use, and that is bound inside the
+    # renamed binding's scope, would capture that use.
+    hiding = [
+        other
+        for other in resolution.bindings
+        if other.name.text == new_name
+        and other.kind in _LOCAL_WORDS
+        and other.visible[0] >= binding.visible[0]
+        and other is not binding
+    ]
+    for use in resolution.uses.get(binding, ()) if hiding else ():
+        for other in hiding:
+            if other.visible[0] <= use.span.start <= other.visible[1]:
+                raise RenameError(
+                    f"`{new_name}` would be hidden by the {_LOCAL_WORDS[other.kind]} "
+                    f"`{new_name}` bound{where.format(line=other.name.span.line)}, where "
+                    f"`{binding.name.text}` is used (line {use.span.line})."
+                )
     low, high = binding.visible
     for var, target in resolution.targets.items():
         if var.name != new_name or target is binding or not low <= var.span.start <= high:
@@ -150,6 +151,9 @@ def refuse_clash(analysis: Analysis, binding: Binding, new_name: str) -> None:
                 f"`{new_name}` is used{where.format(line=var.span.line)} to mean {what}, "
                 f"which the renamed `{binding.name.text}` would hide."
             )
+
+
+_LOCAL_WORDS = {"param": "parameter", "local": "local name", "pattern": "pattern variable"}
 
 
 def _in_file(analysis: Analysis) -> str:
