@@ -36,6 +36,12 @@ async def test_parameter_names_of_positional_arguments(editor: Editor) -> None:
         (7, 19, "joke:"),
     ]
     # `llm(prompt)`, `rate(.., scale)` repeat the name; `len` has one parameter.
+    # Hover on a keyword argument of a built-in: that parameter's doc.
+    found = await editor.hover("x.epic", *_line_col(TEXT, "max_tokens", 3))
+    assert found is not None and isinstance(found.contents, types.MarkupContent)
+    assert found.contents.kind == types.MarkupKind.Markdown
+    assert "(parameter) max_tokens=256" in found.contents.value
+    assert "The length limit of the answer, in tokens." in found.contents.value
 
 
 async def test_the_setting_turns_them_off(editor: Editor) -> None:
@@ -46,14 +52,6 @@ async def test_the_setting_turns_them_off(editor: Editor) -> None:
         if not await hints(editor):
             break
     assert await hints(editor) == []
-
-
-async def test_hover_on_a_keyword_argument_shows_the_parameter(editor: Editor) -> None:
-    await editor.open("x.epic", TEXT)
-    found = await editor.hover("x.epic", *_line_col(TEXT, "max_tokens", 3))
-    assert found is not None and isinstance(found.contents, types.MarkupContent)
-    assert "(parameter) max_tokens=256" in found.contents.value
-    assert "The length limit of the answer, in tokens." in found.contents.value
 
 
 def _line_col(text: str, needle: str, delta: int) -> tuple[int, int]:

@@ -57,10 +57,13 @@ async def test_references_and_rename_reach_closed_importers(editor: Editor) -> N
     assert set(edit.changes) == {editor.uri("lib.epic"), editor.uri("app.epic")}
     assert apply_edits(LIB, edit.changes[editor.uri("lib.epic")]) == LIB.replace("shout", "yell")
     assert apply_edits(APP, edit.changes[editor.uri("app.epic")]) == APP.replace("shout", "yell")
+    # One server for the rest (nothing was applied: the files are as they were).
+    await clashing_renames_are_refused_with_the_reason(editor)
+    await rename_from_a_qualified_use(editor)
+    await workspace_symbols(editor)
 
 
-async def test_rename_from_a_qualified_use(editor: Editor) -> None:
-    setup(editor)
+async def rename_from_a_qualified_use(editor: Editor) -> None:
     await editor.open("app.epic", APP)
     at = position_of(APP, "shout", nth=1, delta=2)
     prepared = await editor.client.text_document_prepare_rename_async(
@@ -75,9 +78,7 @@ async def test_rename_from_a_qualified_use(editor: Editor) -> None:
     assert apply_edits(APP, edit.changes[editor.uri("app.epic")]) == APP.replace("shout", "yell")
 
 
-async def test_a_clashing_rename_is_refused_with_the_reason(editor: Editor) -> None:
-    setup(editor)
-    await editor.open("lib.epic", LIB)
+async def clashing_renames_are_refused_with_the_reason(editor: Editor) -> None:
     at = position_of(LIB, "shout", delta=1)
     with pytest.raises(Exception, match=r"`whisper` is already defined at line 4 of lib.epic"):
         await editor.client.text_document_rename_async(
@@ -95,9 +96,7 @@ async def test_a_clashing_rename_is_refused_with_the_reason(editor: Editor) -> N
         )
 
 
-async def test_workspace_symbols(editor: Editor) -> None:
-    setup(editor)
-    await editor.open("app.epic", APP)
+async def workspace_symbols(editor: Editor) -> None:
     found = await editor.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="sht"))
     assert found is not None
     places = sorted(
