@@ -16,15 +16,35 @@ class Severity(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class TextEdit:
+    """Replace the text of `span` (in the diagnostic's file) by `new_text`; an empty span
+    inserts."""
+
+    span: Span
+    new_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One way to repair a diagnostic, as data: `epic check` prints its title, and the
+    language server offers it as a quick fix that applies `edits` (which never overlap)."""
+
+    title: str
+    edits: tuple[TextEdit, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A problem at a span. `code` is a stable short name (`syntax`, `unknown-name`, ...)
-    that users can search for and tests can match on."""
+    that users can search for and tests can match on. `fixes` are made where the problem is
+    found, so that every tool offers the same repairs."""
 
     severity: Severity
     span: Span
     message: str
     code: str
     path: str | None = None
+    fixes: tuple[Fix, ...] = ()
 
     def render(self, path: str | None = None) -> str:
         """The `file:line:col: severity: message [code]` line of `epic check`."""
@@ -33,6 +53,15 @@ class Diagnostic:
             f"{where}:{self.span.line}:{self.span.col}: "
             f"{self.severity.value}: {self.message} [{self.code}]"
         )
+
+    def render_fixes(self) -> list[str]:
+        """The `    fix: ...` lines `epic check` prints under the diagnostic."""
+        return [f"    fix: {fix.title}" for fix in self.fixes]
+
+
+def replace_fix(title: str, span: Span, new_text: str) -> Fix:
+    """The common fix: one span's text replaced."""
+    return Fix(title, (TextEdit(span, new_text),))
 
 
 def has_errors(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> bool:

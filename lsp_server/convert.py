@@ -84,6 +84,29 @@ def diagnostic(diag: Diagnostic, positions: Positions) -> types.Diagnostic:
     )
 
 
+def code_actions(diag: Diagnostic, positions: Positions, uri: str) -> list[types.CodeAction]:
+    """The diagnostic's fixes as quick fixes; the only fix of a diagnostic is preferred (the
+    one an editor applies with "fix all" or a single keystroke)."""
+    lsp_diagnostic = diagnostic(diag, positions)
+    return [
+        types.CodeAction(
+            title=fix.title,
+            kind=types.CodeActionKind.QuickFix,
+            diagnostics=[lsp_diagnostic],
+            is_preferred=len(diag.fixes) == 1,
+            edit=types.WorkspaceEdit(
+                changes={
+                    uri: [
+                        types.TextEdit(positions.span(edit.span), edit.new_text)
+                        for edit in fix.edits
+                    ]
+                }
+            ),
+        )
+        for fix in diag.fixes
+    ]
+
+
 def range_json(lsp_range: types.Range) -> dict[str, dict[str, int]]:
     """A range as plain JSON, for the custom `epic/run` answer."""
     return {

@@ -29,6 +29,7 @@ from epic_lang.ide.document import Analysis
 from epic_lang.ide.imports import load_from_disk
 from epic_lang.ide.run import CANCELLED, RunError, RunOutcome, RunRequest, refusal
 from epic_lang.ide.run_process import RunWorkers
+from epic_lang.plurals import plural
 from epic_lang.source import LineIndex
 from lsp_server.convert import Positions, range_json
 from lsp_server.lanes import Lanes
@@ -92,6 +93,10 @@ class RunHost(Protocol):
 
     @property
     def workspace(self) -> Workspace: ...
+
+    def window_show_message(self, params: types.ShowMessageParams) -> None: ...
+
+    def window_log_message(self, params: types.LogMessageParams) -> None: ...
 
     async def refresh_settings(self, scope_uri: str | None = None) -> Settings: ...
 
@@ -240,6 +245,50 @@ def _answer(ls: RunHost, uri: str, outcome: RunOutcome, want_trace: bool) -> dic
         "error": answer_error,
         "trace": outcome.trace if want_trace else None,
     }
+
+
+# How much of a value the one-line `window/showMessage` of a run shows (the log has it all).
+SHOWN_CHARS = 300
+
+
+def report_to_client(ls: RunHost, entry: str, answer: dict[str, Any]) -> None:
+    """A run started by `workspace/executeCommand` (a lens in an editor without the VS Code
+    extension, which ignores the command's result): its outcome in one line as
+    `window/showMessage`, and in full (value or error with its EPIC stack, and the calls)
+    as `window/logMessage`."""
+    short, full, kind = run_message(entry, answer)
+    ls.window_show_message(types.ShowMessageParams(type=kind, message=short))
+    ls.window_log_message(types.LogMessageParams(type=kind, message=full))
+
+
+def run_message(entry: str, answer: dict[str, Any]) -> tuple[str, str, types.MessageType]:
+    """(one line, the whole text, the message type) of a run's answer."""
+    trace = answer.get("trace") or {}
+    calls = trace.get("calls") or []
+    wall = trace.get("wall")
+    facts = [] if wall is None else [f"{wall:.2f} s"]
+    if calls:
+        facts.append(plural(len(calls), "external call"))
+    tail = f" ({', '.join(facts)})" if facts else ""
+    error = answer.get("error")
+    if error is None:
+        value = str(answer.get("value"))
+        first = value.replace("\n", " ")
+        if len(first) > SHOWN_CHARS:
+            first = first[: SHOWN_CHARS - 1] + "…"
+        return (
+            f"EPIC: {entry}() = {first}{tail}",
+            f"EPIC: {entry}() = {value}{tail}",
+            types.MessageType.Info,
+        )
+    if error.get("message") == CANCELLED.message:
+        return f"EPIC: {entry}() cancelled", f"EPIC: {entry}() cancelled", types.MessageType.Warning
+    rendered = error.get("rendered") or error.get("message")
+    return (
+        f"EPIC: {entry}() failed: {error.get('message')}{tail}",
+        f"EPIC: {entry}() failed{tail}\n{rendered}",
+        types.MessageType.Error,
+    )
 
 
 def _positions_for(ls: RunHost, uri: str, path: str | None) -> Positions:

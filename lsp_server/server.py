@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidRequest
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
@@ -27,11 +27,12 @@ from epic_lang.analysis.epic_imports import EPIC_MODULE, epic_module, load_epic_
 from epic_lang.diagnostics import has_errors
 from epic_lang.ide.completion import complete
 from epic_lang.ide.document import Analysis
-from epic_lang.ide.formatting import Edit, format_document, format_selection
+from epic_lang.ide.formatting import Edit, Formatting, format_document, format_selection
 from epic_lang.ide.hover import hover
 from epic_lang.ide.imports import load_analysis
+from epic_lang.ide.inlay_hints import parameter_hints
 from epic_lang.ide.lenses import run_targets
-from epic_lang.ide.lookup import Context
+from epic_lang.ide.lookup import Context, member_at
 from epic_lang.ide.navigation import (
     RenameError,
     definition,
@@ -43,12 +44,20 @@ from epic_lang.ide.outline import folds, symbols
 from epic_lang.ide.run_process import RunWorkers
 from epic_lang.ide.signatures import signature_help
 from epic_lang.ide.tokens import TOKEN_MODIFIERS, TOKEN_TYPES, semantic_tokens
+from epic_lang.ide.workspace import (
+    top_level_at,
+    workspace_references,
+    workspace_rename,
+    workspace_symbols,
+)
 from epic_lang.modules.files import SourceFiles, importers
+from epic_lang.modules.project import epic_files_below
 from epic_lang.process_settings import freeze_long_lived_objects
+from epic_lang.source import Span
 from lsp_server import convert, runs
 from lsp_server.convert import Positions
 from lsp_server.lanes import Lanes, settle
-from lsp_server.protocol import EpicProtocol
+from lsp_server.protocol import EpicProtocol, Refusal
 from lsp_server.settings import Settings
 
 logger = logging.getLogger("epic.lsp")
@@ -58,6 +67,11 @@ VERSION = "0.1.0"
 DEFAULT_DEBOUNCE_MS = 25
 # The lane (lanes.py) where the importers of a changed file are looked for.
 IMPORTERS_LANE = "epic:importers"
+# The lane of requests about the whole workspace (workspace/symbol).
+WORKSPACE_LANE = "epic:workspace"
+# How far below each workspace folder `.epic` files are looked for, and how many at most.
+WORKSPACE_DEPTH = 12
+WORKSPACE_FILES = 5000
 
 # Lens commands (PROTOCOL.md section 1): the VS Code extension implements `epic.*` itself;
 # generic clients ask for lenses that call the server's own `epic.server.*` commands with
@@ -92,6 +106,11 @@ class EpicLanguageServer(LanguageServer):
         # didChange and didClose); the checks read imported files from here.
         self.files = SourceFiles()
         self.pending_importers: dict[str, asyncio.Task[None]] = {}
+        self.pending_closed: dict[str, asyncio.Task[None]] = {}
+        # Closed files whose diagnostics were published (their importee changed on disk).
+        self.closed_published: set[str] = set()
+        # The document version whose formatting was refused, and told to the user.
+        self.format_refusals: dict[str, tuple[int | None, str]] = {}
         self.changed_buffers: set[str] = set()
         self.debounce = float(os.environ.get("EPIC_LSP_DEBOUNCE_MS", DEFAULT_DEBOUNCE_MS)) / 1000.0
 
@@ -223,6 +242,7 @@ class EpicLanguageServer(LanguageServer):
             path = self.path_of(uri)
             if path is not None and uri not in self.workspace.text_documents:
                 self._recheck_importers_of(path)
+                self.closed_importers_due(path)
 
     def offer(self, analysis: Analysis) -> None:
         """Lets the checks of importers reuse the settled analysis of an open file's text
@@ -274,6 +294,71 @@ class EpicLanguageServer(LanguageServer):
                 self.snapshots[uri] = Snapshot(fresh, current.positions)
             self.schedule_check(uri, 0)
 
+    def workspace_files(self) -> list[str]:
+        """The `.epic` files of the workspace folders, and the open documents' files."""
+        roots = [
+            path
+            for folder in self.workspace.folders.values()
+            if (path := self.path_of(folder.uri)) is not None
+        ]
+        if not roots and self.workspace.root_path:
+            roots = [self.workspace.root_path]
+        found: list[str] = []
+        for root in roots:
+            found += epic_files_below(root, max_depth=WORKSPACE_DEPTH, max_files=WORKSPACE_FILES)
+        found += [
+            path for uri in self.workspace.text_documents if (path := self.path_of(uri)) is not None
+        ]
+        return list(dict.fromkeys(found))
+
+    def closed_importers_due(self, path: str) -> None:
+        """A file was saved or changed on disk: the closed workspace files that import it
+        get their diagnostics published (a save and the watcher's report of it cost one
+        check: the later request replaces the earlier)."""
+        previous = self.pending_closed.pop(path, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending_closed[path] = asyncio.ensure_future(self._check_closed_importers(path))
+
+    async def _check_closed_importers(self, path: str) -> None:
+        await asyncio.sleep(self.debounce)
+        try:
+            found = await self.lanes.run(IMPORTERS_LANE, lambda: self._closed_diagnostics(path))
+        except Exception:
+            logger.exception("checking the importers of %s failed", path)
+            return
+        finally:
+            if self.pending_closed.get(path) is asyncio.current_task():
+                del self.pending_closed[path]
+        for uri, diagnostics in found:
+            if uri not in self.workspace.text_documents:
+                self.closed_published.add(uri)
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri, diagnostics)
+                )
+
+    def _closed_diagnostics(self, path: str) -> list[tuple[str, list[types.Diagnostic]]]:
+        """The diagnostics of the closed workspace files that import `path` (directly or
+        not), and of `path` itself if it is closed and was published before."""
+        closed = [
+            p
+            for p in self.workspace_files()
+            if (uri := from_fs_path(p)) is not None and uri not in self.workspace.text_documents
+        ]
+        stale = importers(path, closed, self._imports_of)
+        own = from_fs_path(path)
+        if own in self.closed_published and own not in self.workspace.text_documents:
+            stale.append(path)
+        found = []
+        for file in stale:
+            analysis = load_analysis(file, self.files)
+            uri = from_fs_path(file)
+            if analysis is None or uri is None:
+                continue
+            positions = Positions(analysis.text, settle(analysis).lines)
+            found.append((uri, [convert.diagnostic(d, positions) for d in analysis.diagnostics]))
+        return found
+
     def _imports_of(self, path: str) -> tuple[str, ...]:
         found = load_epic_module(path, self.files)
         return () if found is None else found.imports
@@ -297,8 +382,17 @@ class EpicLanguageServer(LanguageServer):
         except Exception as error:  # a client that cannot answer leaves the settings as they are
             logger.warning("workspace/configuration failed: %s", error)
             return self.settings
-        self.settings = Settings.from_client(answer[0] if answer else None)
+        self.settings_changed(Settings.from_client(answer[0] if answer else None))
         return self.settings
+
+    def settings_changed(self, settings: Settings) -> None:
+        """Keeps the new settings; inlay hints shown with the old ones are asked for again."""
+        hints_changed = settings.parameter_hints != self.settings.parameter_hints
+        self.settings = settings
+        workspace_caps = self.client_capabilities.workspace
+        inlay = workspace_caps.inlay_hint if workspace_caps else None
+        if hints_changed and inlay is not None and inlay.refresh_support:
+            self.workspace_inlay_hint_refresh(None)
 
 
 SERVER = EpicLanguageServer()
@@ -447,7 +541,7 @@ async def on_configuration(
     if caps is not None and caps.configuration:
         await ls.refresh_settings()
     elif isinstance(params.settings, dict):
-        ls.settings = Settings.from_client(params.settings.get("epic"))
+        ls.settings_changed(Settings.from_client(params.settings.get("epic")))
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -466,6 +560,14 @@ def did_change(ls: EpicLanguageServer, params: types.DidChangeTextDocumentParams
     ls.schedule_check(uri, ls.debounce)
 
 
+@SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
+@logged
+def did_save(ls: EpicLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    path = ls.path_of(params.text_document.uri)
+    if path is not None:
+        ls.closed_importers_due(path)
+
+
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 @logged
 def did_close(ls: EpicLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -474,6 +576,7 @@ def did_close(ls: EpicLanguageServer, params: types.DidCloseTextDocumentParams) 
     if pending is not None:
         pending.cancel()
     ls.snapshots.pop(uri, None)
+    ls.format_refusals.pop(uri, None)
     ls.lanes.forget(uri)
     ls.runtime_diagnostics.pop(uri, None)
     ls.buffer_changed(uri)
@@ -515,13 +618,17 @@ def on_definition(
 def on_references(
     ls: EpicLanguageServer, snap: Snapshot, params: types.ReferenceParams
 ) -> list[types.Location]:
+    """A top-level name's uses in every workspace file that imports its module; any other
+    name's in its file."""
     uri = params.text_document.uri
-    spans = references(
-        snap.analysis,
-        snap.positions.offset(params.position),
-        params.context.include_declaration,
-    )
-    return [types.Location(uri, snap.positions.span(s)) for s in spans]
+    offset = snap.positions.offset(params.position)
+    include = params.context.include_declaration
+    symbol = top_level_at(snap.analysis, offset, ls.load_module)
+    if symbol is None:
+        spans = references(snap.analysis, offset, include)
+        return [types.Location(uri, snap.positions.span(s)) for s in spans]
+    found = workspace_references(symbol, ls.workspace_files(), ls.load_module, include)
+    return [_location(ls, uri, path, span) for path, spans in found.items() for span in spans]
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
@@ -530,10 +637,14 @@ def on_references(
 def on_prepare_rename(
     ls: EpicLanguageServer, snap: Snapshot, params: types.PrepareRenameParams
 ) -> types.Range:
+    offset = snap.positions.offset(params.position)
+    member = member_at(snap.analysis, offset)
+    if member is not None and top_level_at(snap.analysis, offset, ls.load_module) is not None:
+        return snap.positions.span(member.field.name.span)
     try:
-        span = prepare_rename(snap.analysis, snap.positions.offset(params.position))
+        span = prepare_rename(snap.analysis, offset)
     except RenameError as error:
-        raise JsonRpcInvalidRequest(str(error)) from None
+        raise _refused(error) from None
     return snap.positions.span(span)
 
 
@@ -543,13 +654,108 @@ def on_prepare_rename(
 def on_rename(
     ls: EpicLanguageServer, snap: Snapshot, params: types.RenameParams
 ) -> types.WorkspaceEdit:
+    """A top-level name is renamed in its file and in every workspace file importing it; a
+    rename that would change what another name means is refused with the reason."""
     uri = params.text_document.uri
+    offset = snap.positions.offset(params.position)
+    spans: dict[str | None, list[Span]]
     try:
-        spans = rename(snap.analysis, snap.positions.offset(params.position), params.new_name)
+        symbol = top_level_at(snap.analysis, offset, ls.load_module)
+        if symbol is None:
+            spans = {None: rename(snap.analysis, offset, params.new_name)}
+        else:
+            found = workspace_rename(symbol, params.new_name, ls.workspace_files(), ls.load_module)
+            spans = dict(found.items())
     except RenameError as error:
-        raise JsonRpcInvalidRequest(str(error)) from None
-    edits = [types.TextEdit(snap.positions.span(s), params.new_name) for s in spans]
-    return types.WorkspaceEdit(changes={uri: edits})
+        raise _refused(error) from None
+    changes: dict[str, list[types.TextEdit]] = {}
+    for path, file_spans in spans.items():
+        for span in file_spans:
+            location = _location(ls, uri, path, span)
+            changes.setdefault(location.uri, []).append(
+                types.TextEdit(location.range, params.new_name)
+            )
+    return types.WorkspaceEdit(changes=changes)
+
+
+def _refused(error: RenameError) -> Refusal:
+    """A refused rename is an answer, not a failure: the client shows the reason, and the
+    server logs no traceback."""
+    return Refusal(str(error))
+
+
+@SERVER.feature(types.WORKSPACE_SYMBOL)
+@guarded
+async def on_workspace_symbol(
+    ls: EpicLanguageServer, params: types.WorkspaceSymbolParams
+) -> list[types.WorkspaceSymbol]:
+    found = await ls.lanes.run(
+        WORKSPACE_LANE,
+        lambda: workspace_symbols(params.query, ls.workspace_files(), ls.load_module),
+    )
+    answer = []
+    for item in found:
+        target = from_fs_path(item.path)
+        if target is None:
+            continue
+        positions = Positions(item.analysis.text, item.analysis.lines)
+        answer.append(
+            types.WorkspaceSymbol(
+                name=item.symbol.name,
+                kind=_SYMBOL_KIND[item.symbol.kind],
+                location=types.Location(target, positions.span(item.symbol.name_span)),
+                container_name=os.path.basename(item.path),
+            )
+        )
+    return answer
+
+
+@SERVER.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+)
+@guarded
+@about_document
+def on_code_action(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.CodeActionParams
+) -> list[types.CodeAction]:
+    """The fixes of the diagnostics that touch the range (the fixes are made with the
+    diagnostics, so `epic check` lists the same ones)."""
+    only = params.context.only
+    if only is not None and not any(
+        types.CodeActionKind.QuickFix.value.startswith(kind) for kind in only
+    ):
+        return []
+    start = snap.positions.offset(params.range.start)
+    end = snap.positions.offset(params.range.end)
+    uri = params.text_document.uri
+    return [
+        action
+        for diag in snap.analysis.diagnostics
+        if diag.fixes and diag.span.start <= end and start <= diag.span.end
+        for action in convert.code_actions(diag, snap.positions, uri)
+    ]
+
+
+@SERVER.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+@guarded
+@about_document
+def on_inlay_hint(
+    ls: EpicLanguageServer, snap: Snapshot, params: types.InlayHintParams
+) -> list[types.InlayHint]:
+    if not ls.settings.parameter_hints:
+        return []
+    start = snap.positions.offset(params.range.start)
+    end = snap.positions.offset(params.range.end)
+    return [
+        types.InlayHint(
+            position=snap.positions.position(hint.offset),
+            label=hint.label,
+            kind=types.InlayHintKind.Parameter,
+            padding_right=True,
+        )
+        for hint in parameter_hints(snap.analysis, start, end, ls.context())
+    ]
 
 
 _SYMBOL_KIND = {
@@ -721,7 +927,7 @@ def on_formatting(
     ls: EpicLanguageServer, snap: Snapshot, params: types.DocumentFormattingParams
 ) -> list[types.TextEdit]:
     uri = params.text_document.uri
-    return _edits(format_document(snap.analysis.text, ls.path_of(uri)), snap.positions)
+    return _formatted(ls, uri, format_document(snap.analysis.text, ls.path_of(uri)), snap)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
@@ -732,7 +938,26 @@ def on_range_formatting(
 ) -> list[types.TextEdit]:
     start = snap.positions.offset(params.range.start)
     end = snap.positions.offset(params.range.end)
-    return _edits(format_selection(snap.analysis.text, start, end), snap.positions)
+    formatting = format_selection(snap.analysis.text, start, end)
+    return _formatted(ls, params.text_document.uri, formatting, snap)
+
+
+def _formatted(
+    ls: EpicLanguageServer, uri: str, formatting: Formatting, snap: Snapshot
+) -> list[types.TextEdit]:
+    """The edits; a refusal is told to the user once per version of the document (format on
+    save would repeat it at every save otherwise)."""
+    if formatting.refusal is not None:
+        version = ls.workspace.get_text_document(uri).version
+        if ls.format_refusals.get(uri) != (version, snap.analysis.text):
+            ls.format_refusals[uri] = (version, snap.analysis.text)
+            ls.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning,
+                    message=f"EPIC: {formatting.refusal}",
+                )
+            )
+    return _edits(formatting.edits, snap.positions)
 
 
 # -- code lenses ---------------------------------------------------------------------------
@@ -795,7 +1020,9 @@ def _run_command(mode: str) -> Callable[..., Any]:
 
     async def run_command(ls: EpicLanguageServer, *args: Any) -> dict[str, Any]:
         fields = {**runs.params_dict(args[0] if args else None), "mode": mode}
-        return await runs.run(ls, fields, await runs.server_progress(ls))
+        answer = await runs.run(ls, fields, await runs.server_progress(ls))
+        runs.report_to_client(ls, str(fields.get("entry") or "main"), answer)
+        return answer
 
     run_command.__name__ = f"run_command_{mode}"
     return guarded(run_command)

@@ -12,10 +12,12 @@ class Settings:
     and runs, and sending an API key from runs (`backend_from_options(trusted=...)`); until
     the client says so it is False. `llm` holds `baseUrl`, `model` and `apiKey` for
     `backend_from_options(settings=...)`, empty values left out so that the environment
-    still applies."""
+    still applies. `parameter_hints` (`inlayHints.parameterNames`) turns the inlay hints of
+    parameter names on and off."""
 
     trusted_python: bool = False
     llm: dict[str, str] = field(default_factory=dict)
+    parameter_hints: bool = True
 
     @classmethod
     def from_client(cls, value: Any) -> Settings:
@@ -24,7 +26,10 @@ class Settings:
             return cls()
         llm = value.get("llm")
         llm = llm if isinstance(llm, dict) else {}
+        hints = value.get("inlayHints")
+        hints = hints if isinstance(hints, dict) else {}
         return cls(
             trusted_python=value.get("trustedPython") is True,
             llm={k: v for k, v in llm.items() if isinstance(v, str) and v},
+            parameter_hints=hints.get("parameterNames") is not False,
         )

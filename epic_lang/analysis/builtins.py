@@ -38,6 +38,7 @@ class BuiltinInfo:
     kind: BuiltinKind
     example: str | None = None
     positional: int | None = None  # how many parameters may be passed by position; None: all
+    param_docs: tuple[tuple[str, str], ...] = ()
 
     @property
     def signature(self) -> str:
@@ -51,6 +52,10 @@ class BuiltinInfo:
         if self.positional is not None and self.positional < len(parts):
             parts.insert(self.positional, "*")
         return tuple(parts)
+
+    def param_doc(self, param: str) -> str | None:
+        """What one parameter means (hover on `max_tokens=` in a call), if the table says."""
+        return dict(self.param_docs).get(param)
 
     @property
     def required(self) -> int:
@@ -296,6 +301,22 @@ CONTROL_BUILTINS: tuple[BuiltinInfo, ...] = (
 )
 
 _LLM_OPTIONS = "system=none, model=none, temperature=0.0, max_tokens=256, stop=[], timeout=none"
+# What each parameter of the LLM externals means: hover on `max_tokens=` in a call shows one.
+_LLM_PARAM_DOCS: tuple[tuple[str, str], ...] = (
+    ("prompt", "the text sent to the model"),
+    ("messages", "the conversation: a list of `{role: ..., content: ...}` records"),
+    ("system", "a system prompt, sent before the prompt"),
+    ("model", "the model to ask, instead of the configured one"),
+    ("temperature", "the sampling temperature (0 picks the most likely tokens)"),
+    ("max_tokens", "the length limit of the answer, in tokens"),
+    ("stop", "a list of strings that end the answer where the model writes one"),
+    ("timeout", "the call's deadline in seconds, retries included (default: `--call-timeout`)"),
+    ("regex", "a regular expression (Python syntax) the whole answer must match"),
+    ("schema", "the JSON Schema (or shorthand record) the answer must match"),
+    ("options", "the strings the answer must be one of"),
+    ("n", "how many answers to sample"),
+    ("k", "how many of the most likely next tokens to return"),
+)
 _LLM_OPTIONS_DOC = (
     "\n\nOptions (keyword-only): `system` is a system prompt, `model` overrides the configured "
     "model, `temperature` the sampling temperature, `max_tokens` the length limit of the "
@@ -309,7 +330,9 @@ def _llm(name: str, required: str, options: str, doc: str, example: str) -> Buil
     """An LLM external: its required parameters may be given by position, its options only by
     keyword."""
     params = _params(f"{required}, {options}")
-    return BuiltinInfo(name, params, doc, "llm", example, len(_params(required)))
+    return BuiltinInfo(
+        name, params, doc, "llm", example, len(_params(required)), param_docs=_LLM_PARAM_DOCS
+    )
 
 
 LLM_BUILTINS: tuple[BuiltinInfo, ...] = (

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from epic_lang.analysis.builtins import BuiltinInfo, builtins_table
+from epic_lang.analysis.cost_traps import cost_traps
 from epic_lang.analysis.epic_imports import load_epic_module
+from epic_lang.analysis.import_fixes import ImportFixer
 from epic_lang.analysis.python_imports import PythonFunction, find_python_module
 from epic_lang.analysis.scope import Binding, Resolution, resolve
-from epic_lang.diagnostics import Diagnostic, Severity, has_errors
+from epic_lang.diagnostics import Diagnostic, Fix, Severity, has_errors, replace_fix
 from epic_lang.modules.files import DISK, SourceFiles
 from epic_lang.modules.resolver import folder_of, resolve_import
 from epic_lang.process_settings import collector_paused
@@ -48,6 +50,8 @@ CODES: dict[str, str] = {
     "unknown-member": "`m.name` where the imported module `m` defines no `name`",
     "unreachable-case": "a `case` after one that matches everything (warning)",
     "too-deep": "a declaration nested too deeply to check completely (warning)",
+    "cost-trap": "a `let` that calls an external, used only in one branch that may not be "
+    "taken (warning)",
 }
 
 
@@ -88,11 +92,25 @@ def check_parsed(
     unknown, and a problem whose span contains a syntax error is left to that error.
     `defined`: names defined outside the text (a program's `@external` callables)."""
     if not has_errors(parsed.diagnostics):
-        found = _check_module(parsed.module, path, resolution, assume_defined=defined, files=files)
+        found = _check_module(
+            parsed.module,
+            path,
+            resolution,
+            assume_defined=defined,
+            files=files,
+            text=text,
+            externals=defined,
+        )
         return sort_diagnostics([*parsed.diagnostics, *found])
     in_text = frozenset(_DEFINED_IN_TEXT.findall(with_lf_breaks(text)))
     found = _check_module(
-        parsed.module, path, resolution, assume_defined=defined | in_text, files=files
+        parsed.module,
+        path,
+        resolution,
+        assume_defined=defined | in_text,
+        files=files,
+        text=text,
+        externals=defined,
     )
     # A half-typed call (`len(` at a syntax error) is not also a wrong call.
     errors = [d.span.start for d in parsed.diagnostics]
@@ -114,16 +132,22 @@ def _check_module(
     *,
     assume_defined: frozenset[str] = frozenset(),
     files: SourceFiles = DISK,
+    text: str | None = None,
+    externals: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
     """The static checks of a parsed module (pass `resolution` to reuse one already made).
     Relative imports are looked up beside `path`; without a path they are not checked.
     Names in `assume_defined` are never reported as unknown. Imported files are read from
-    `files` (with the editor's unsaved buffers in the language server)."""
+    `files` (with the editor's unsaved buffers in the language server). With the module's
+    `text`, cost traps are reported too (their fix moves text); `externals` are the names
+    the caller declares as external functions."""
     # Like the parser, pause the cyclic collector: the checks allocate many small objects
     # and no garbage cycles, and collections would walk the whole tree again and again.
     with collector_paused():
         checker = _Checker(resolution or resolve(module), path, assume_defined, files)
         checker.run()
+        if text is not None:
+            checker.diagnostics += cost_traps(checker.resolution, text, path, externals)
     return sort_diagnostics(checker.diagnostics)
 
 
@@ -148,8 +172,8 @@ class _Checker:
         self.python_members: dict[Binding, frozenset[str]] = {}
         self.python_functions: dict[Binding, dict[str, PythonFunction]] = {}
 
-    def report(self, severity: Severity, span: Span, message: str, code: str) -> None:
-        self.diagnostics.append(Diagnostic(severity, span, message, code, self.path))
+    def report(self, severity: Severity, span: Span, message: str, code: str, *fixes: Fix) -> None:
+        self.diagnostics.append(Diagnostic(severity, span, message, code, self.path, fixes))
 
     def run(self) -> None:
         self.too_deep()
@@ -174,7 +198,12 @@ class _Checker:
     # -- names ----------------------------------------------------------------------------
 
     def unknown_names(self) -> None:
+        if not self.resolution.unresolved:
+            return
         cache: dict[str, list[str]] = {}
+        in_budget_words: set[str] = set()
+        fixer = ImportFixer(self.resolution.module, self.path, self.files)
+        taken = frozenset([*self.global_names, *self.assume_defined])
         for unresolved in self.resolution.unresolved:
             word = unresolved.var.name
             if word in self.assume_defined:
@@ -187,10 +216,16 @@ class _Checker:
                 cache[word] = (
                     difflib.get_close_matches(word, self.global_names, n=3) if in_budget else []
                 )
+                if in_budget:
+                    in_budget_words.add(word)
             candidates = [*cache[word], *unresolved.local_names]
             best = _closest(word, candidates)
             hint = f"; did you mean `{best[0]}`?" if best else ""
-            self.report(ERROR, unresolved.var.span, f"unknown name `{word}`{hint}", "unknown-name")
+            span = unresolved.var.span
+            fixes = [_did_you_mean(span, best[0])] if best else []
+            if word in in_budget_words:
+                fixes += fixer.fixes(word, span, taken)
+            self.report(ERROR, span, f"unknown name `{word}`{hint}", "unknown-name", *fixes)
 
     def redefinitions(self) -> None:
         for binding in self.resolution.redefinitions:
@@ -221,6 +256,11 @@ class _Checker:
                     f"`{binding.name.text}` is never used (its value is still computed; "
                     f"name it `_{binding.name.text}` to keep it without this warning)",
                     "unused-let",
+                    replace_fix(
+                        f"Rename to `_{binding.name.text}`",
+                        binding.name.span,
+                        f"_{binding.name.text}",
+                    ),
                 )
 
     def unreachable_cases(self) -> None:
@@ -284,6 +324,7 @@ class _Checker:
                 node.name.span,
                 f"`{alias}` has no member `{member}`{hint}",
                 "unknown-member",
+                *([_did_you_mean(node.name.span, best[0])] if best else []),
             )
 
     # -- calls ----------------------------------------------------------------------------
@@ -322,6 +363,7 @@ class _Checker:
                 f"{'s' if target.positional != 1 else ''} ({given}); its options are "
                 f"keyword-only: {_option_hint(target, arg.value)}",
                 "positional-option",
+                *_option_fixes(target, arg),
             )
         return bool(extra)
 
@@ -394,6 +436,7 @@ class _Checker:
                     arg.name.span,
                     f"`{name}` has no parameter `{keyword}`{hint}",
                     "unknown-keyword",
+                    *([_did_you_mean(arg.name.span, best[0])] if best else []),
                 )
             elif keyword in given:
                 self.report(
@@ -464,6 +507,16 @@ def _option_hint(info: BuiltinInfo, value: ast.Expr) -> str:
     )
 
 
+def _option_fixes(info: BuiltinInfo, arg: ast.Arg) -> tuple[Fix, ...]:
+    """`max_tokens=50` for a literal that fits exactly one option (the hint's `write ...`)."""
+    options = info.params[info.positional or 0 :]
+    fitting = [name for name, default in options if _same_kind(arg.value, default)]
+    if len(fitting) != 1 or not isinstance(arg.value, ast.Literal):
+        return ()
+    keyword = f"{fitting[0]}={arg.value.raw}"
+    return (replace_fix(f"Write `{keyword}`", arg.span, keyword),)
+
+
 def _same_kind(value: ast.Expr, default: str | None) -> bool:
     """Whether a literal argument is of the kind of an option's default (written as EPIC
     source text in the built-in table); a `none` default fits only strings."""
@@ -478,6 +531,10 @@ def _same_kind(value: ast.Expr, default: str | None) -> bool:
     if isinstance(value.value, float):
         return "." in default and default.replace(".", "", 1).lstrip("-").isdigit()
     return False
+
+
+def _did_you_mean(span: Span, suggestion: str) -> Fix:
+    return replace_fix(f"Change to `{suggestion}`", span, suggestion)
 
 
 def _def_signature(node: ast.Def | ast.Lambda) -> Signature:

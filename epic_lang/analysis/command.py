@@ -1,6 +1,7 @@
 """`epic check PATH...`: syntax errors and static checks of files and folders.
 
-Prints one `file:line:col: severity: message [code]` line per problem and exits 1 when any
+Prints one `file:line:col: severity: message [code]` line per problem (followed by an indented
+`fix: ...` line for each repair the editor offers as a quick fix) and exits 1 when any
 file has an error (warnings alone exit 0), so it can gate CI. A folder means every `.epic`
 file below it (hidden folders skipped). A file that is not valid UTF-8 gets a diagnostic at
 the first bad byte and is still checked with the bad bytes replaced.
@@ -16,6 +17,7 @@ from pathlib import Path
 from epic_lang.analysis.checks import check_source, sort_diagnostics
 from epic_lang.diagnostics import Diagnostic, Severity
 from epic_lang.modules.reader import read_source_file
+from epic_lang.plurals import plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +38,8 @@ def main(args: argparse.Namespace) -> int:
             files += 1
             for diagnostic in check_file(file):
                 print(diagnostic.render(str(file)))
+                for line in diagnostic.render_fixes():
+                    print(line)
                 if diagnostic.severity in counts:
                     counts[diagnostic.severity] += 1
     if files == 0 and not failed:
@@ -43,15 +47,11 @@ def main(args: argparse.Namespace) -> int:
     errors, warnings = counts[Severity.ERROR], counts[Severity.WARNING]
     if errors or warnings:
         print(
-            f"epic check: {_plural(errors, 'error')} and {_plural(warnings, 'warning')} "
-            f"in {_plural(files, 'file')}",
+            f"epic check: {plural(errors, 'error')} and {plural(warnings, 'warning')} "
+            f"in {plural(files, 'file')}",
             file=sys.stderr,
         )
     return 1 if failed or errors else 0
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def epic_files(path: Path) -> Iterator[Path]:

@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from epic_lang.ide.run import CallCounter
 from epic_lang.llm.interface import TokenUsage
+from epic_lang.plurals import plural
 
 
 class Progress:
@@ -72,15 +73,16 @@ class Progress:
         skipped = f", {self.already} already done" if self.already else ""
         tokens = f"; {self.usage.summary()}" if self._has_tokens() else ""
         self.stream.write(
-            f"epic map: {self.done} records in {elapsed:.1f}s ({rate:.1f}/s), "
+            f"epic map: {plural(self.done, 'record')} in {elapsed:.1f}s ({rate:.1f}/s), "
             f"{self.failed} failed{skipped}{tokens}; results in {where}\n"
         )
         self.stream.flush()
 
     def _flight(self) -> str:
-        calls = f", {self.calls.in_flight} calls" if self.calls is not None else ""
+        calls = f", {plural(self.calls.in_flight, 'call')}" if self.calls is not None else ""
         tokens = f", {self.usage.short()}" if self._has_tokens() else ""
-        return f"{self.failed} failed{tokens}, in flight: {self.in_flight} records{calls}"
+        in_flight = plural(self.in_flight, "record")
+        return f"{self.failed} failed{tokens}, in flight: {in_flight}{calls}"
 
     def _has_tokens(self) -> bool:
         return self.usage.answers > 0

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from epic_lang.plurals import plural
+
 
 @dataclass(slots=True)
 class CallRecord:
@@ -177,13 +179,16 @@ def assign_lanes(calls: list[dict[str, Any]]) -> list[int]:
 
 
 def summary_line(trace: dict[str, Any]) -> str:
-    """`epic: 12 calls, wall 1.23s, call time 4.56s, parallelism 3.7x`."""
+    """`epic: 12 calls, wall 1.23s, call time 4.56s, parallelism 3.7x`; a run without calls
+    has no call time to compare: `epic: no calls, wall 0.01s`."""
     calls = trace["calls"]
     summed = sum(c["end"] - c["start"] for c in calls)
     wall = trace["wall"]
+    if not calls:
+        return f"epic: no calls, wall {wall:.3f}s"
     parallelism = summed / wall if wall > 0 else 0.0
     return (
-        f"epic: {len(calls)} call{'s' * (len(calls) != 1)}, wall {wall:.3f}s, "
+        f"epic: {plural(len(calls), 'call')}, wall {wall:.3f}s, "
         f"call time {summed:.3f}s, parallelism {parallelism:.1f}x"
     )
 

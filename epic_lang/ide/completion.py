@@ -77,7 +77,8 @@ def _next_declaration(text: str, offset: int) -> int:
 
 def _name_item(name: str, target: BuiltinInfo | Binding, text: str) -> CompletionItem:
     if isinstance(target, BuiltinInfo):
-        return CompletionItem(name, "function", target.signature, describe_builtin(target), rank=6)
+        documentation = describe_builtin(target, signature=False)
+        return CompletionItem(name, "function", target.signature, documentation, rank=6)
     node = target.node
     if isinstance(node, ast.Def):
         return CompletionItem(name, "function", "", describe_binding(target, text), rank=4)

@@ -35,12 +35,29 @@ def def_signature(decl: ast.Def, text: str) -> str:
     return f"def {decl.name.text}({', '.join(params)})"
 
 
-def describe_builtin(info: BuiltinInfo) -> str:
-    parts = [code(info.signature), f"*{_BUILTIN_KIND.get(info.kind, info.kind)}*"]
+def describe_builtin(info: BuiltinInfo, *, signature: bool = True) -> str:
+    """Hover's text of a built-in; completion shows the signature as the item's detail, so
+    its documentation leaves it out (`signature=False`)."""
+    parts = [code(info.signature)] if signature else []
+    parts.append(f"*{_BUILTIN_KIND.get(info.kind, info.kind)}*")
     if info.doc:
         parts.append(info.doc)
     if info.example:
         parts.append(f"Example:\n{code(info.example)}")
+    return "\n\n".join(parts)
+
+
+def describe_parameter(info: BuiltinInfo, param: str) -> str:
+    """One parameter of a built-in, for hover on a keyword argument."""
+    defaults = dict(info.params)
+    if param not in defaults:
+        return f"{code(param)}\n\n`{info.name}` has no parameter `{param}`."
+    default = defaults[param]
+    head = param if default is None else f"{param}={default}"
+    parts = [code(f"(parameter) {head}"), f"*parameter of `{info.signature}`*"]
+    doc = info.param_doc(param)
+    if doc:
+        parts.append(doc[0].upper() + doc[1:] + ".")
     return "\n\n".join(parts)
 
 

@@ -1,12 +1,17 @@
 """Document and range formatting as minimal text edits, so the editor keeps the cursor put.
 
 Nothing is edited while the file has syntax errors: the formatter refuses (FormatError), and
-an editor that formats on save must not mangle half-typed code.
+an editor that formats on save must not mangle half-typed code. The refusal says why, so that
+the editor can tell the user (an empty list of edits alone looks like "already formatted").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from epic_lang.format.formatter import FormatError
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,28 +23,44 @@ class Edit:
     new_text: str
 
 
-def format_document(text: str, path: str | None = None) -> list[Edit]:
+@dataclass(frozen=True, slots=True)
+class Formatting:
+    """The edits of a format request, or (with no edits) why the text was not formatted:
+    the formatter's sentence, with the line of the first problem."""
+
+    edits: list[Edit]
+    refusal: str | None = None
+
+
+def format_document(text: str, path: str | None = None) -> Formatting:
     # The formatter is loaded on the first format request, not when the server starts.
     from epic_lang.format.formatter import FormatError, format_source
 
     try:
         formatted = format_source(text, path)
-    except FormatError:
-        return []
-    return minimal_edits(text, 0, len(text), formatted)
+    except FormatError as error:
+        return Formatting([], _refusal(error))
+    return Formatting(minimal_edits(text, 0, len(text), formatted))
 
 
-def format_selection(text: str, start: int, end: int) -> list[Edit]:
+def format_selection(text: str, start: int, end: int) -> Formatting:
     from epic_lang.format.formatter import FormatError, format_range
 
     try:
         replacements = format_range(text, start, end)
-    except FormatError:
-        return []
+    except FormatError as error:
+        return Formatting([], _refusal(error))
     edits: list[Edit] = []
     for rep_start, rep_end, new_text in replacements:
         edits.extend(minimal_edits(text, rep_start, rep_end, new_text))
-    return edits
+    return Formatting(edits)
+
+
+def _refusal(error: FormatError) -> str:
+    if not error.diagnostics:
+        return error.message
+    first = error.diagnostics[0]
+    return f"{error.message} (line {first.span.line}: {first.message})"
 
 
 def minimal_edits(text: str, start: int, end: int, new_text: str) -> list[Edit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from epic_lang.analysis.builtins import BuiltinInfo
 from epic_lang.analysis.scope import Binding
@@ -93,10 +94,67 @@ def prepare_rename(analysis: Analysis, offset: int) -> Span:
 
 
 def rename(analysis: Analysis, offset: int, new_name: str) -> list[Span]:
-    """The spans to replace by `new_name`: the binding, its uses and keyword arguments."""
+    """The spans to replace by `new_name` in this file: the binding, its uses and keyword
+    arguments (a top-level name's uses in other files: `workspace.workspace_rename`)."""
     prepare_rename(analysis, offset)
     if not is_bare_name(new_name):
         raise RenameError(f"`{new_name}` is not a valid EPIC name.")
     occurrence = analysis.resolution.at(offset)
     assert occurrence is not None and isinstance(occurrence.target, Binding)
+    refuse_clash(analysis, occurrence.target, new_name)
     return analysis.resolution.references(occurrence.target)
+
+
+def refuse_clash(analysis: Analysis, binding: Binding, new_name: str) -> None:
+    """RenameError when naming `binding` `new_name` would change what a name means."""
+    resolution = analysis.resolution
+    if new_name == binding.name.text:
+        return
+    where = f" at line {{line}}{_in_file(analysis)}"
+    if binding.kind in ("def", "let", "import"):
+        existing = resolution.top_level.get(new_name)
+        if existing is not None:
+            raise RenameError(
+                f"`{new_name}` is already defined{where.format(line=existing.name.span.line)}."
+            )
+    # A local name spelt `new_name` whose scope holds a use, and that is bound inside the
+    # renamed binding's scope, would capture that use.
+    hiding = [
+        other
+        for other in resolution.bindings
+        if other.name.text == new_name
+        and other.kind in _LOCAL_WORDS
+        and other.visible[0] >= binding.visible[0]
+        and other is not binding
+    ]
+    for use in resolution.uses.get(binding, ()) if hiding else ():
+        for other in hiding:
+            if other.visible[0] <= use.span.start <= other.visible[1]:
+                raise RenameError(
+                    f"`{new_name}` would be hidden by the {_LOCAL_WORDS[other.kind]} "
+                    f"`{new_name}` bound{where.format(line=other.name.span.line)}, where "
+                    f"`{binding.name.text}` is used (line {use.span.line})."
+                )
+    low, high = binding.visible
+    for var, target in resolution.targets.items():
+        if var.name != new_name or target is binding or not low <= var.span.start <= high:
+            continue
+        if isinstance(target, BuiltinInfo) or (
+            isinstance(target, Binding) and target.visible[0] <= binding.visible[0]
+        ):
+            what = (
+                f"the built-in `{new_name}`"
+                if isinstance(target, BuiltinInfo)
+                else (f"the `{new_name}` bound at line {target.name.span.line}")
+            )
+            raise RenameError(
+                f"`{new_name}` is used{where.format(line=var.span.line)} to mean {what}, "
+                f"which the renamed `{binding.name.text}` would hide."
+            )
+
+
+_LOCAL_WORDS = {"param": "parameter", "local": "local name", "pattern": "pattern variable"}
+
+
+def _in_file(analysis: Analysis) -> str:
+    return "" if analysis.path is None else f" of {Path(analysis.path).name}"

@@ -16,6 +16,7 @@ from epic_lang.diagnostics import Severity
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.imports import ModuleLoader, load_from_disk, load_import
 from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult, TokenUsage
+from epic_lang.plurals import plural
 from epic_lang.source import Span
 from epic_lang.syntax import ast
 
@@ -51,7 +52,7 @@ class CallCounter:
         self.done = 0
 
     def describe(self) -> str:
-        return f"{self.in_flight} LLM calls in flight, {self.done} done"
+        return f"{plural(self.in_flight, 'LLM call')} in flight, {self.done} done"
 
 
 class CountingBackend:

@@ -11,6 +11,7 @@ import os
 import sys
 
 from epic_lang.llm.cache import CacheError, CallCache, cache_dir
+from epic_lang.plurals import plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,10 +41,11 @@ def main(args: argparse.Namespace) -> int:
     try:
         if args.action == "info":
             info = cache.info()
-            print(f"{info['path']}: {info['entries']} cached calls, {_size(info['bytes'])}")
+            entries = plural(info["entries"], "cached call")
+            print(f"{info['path']}: {entries}, {_size(info['bytes'])}")
         else:
             count = cache.clear()
-            print(f"cleared {count} cached calls from {cache.path}")
+            print(f"cleared {plural(count, 'cached call')} from {cache.path}")
     except CacheError as exc:
         print(f"epic cache: error: {exc}", file=sys.stderr)
         return 1

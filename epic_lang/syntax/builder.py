@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from lark import Token, Transformer
 
-from epic_lang.diagnostics import Diagnostic, Severity
+from epic_lang.diagnostics import Diagnostic, Fix, Severity
 from epic_lang.source import Span
 from epic_lang.syntax import ast
 from epic_lang.syntax.lexer import FStringRaw, HoleRaw, Tok
@@ -36,8 +36,10 @@ class Context:
     parse_hole: Callable[[HoleRaw], ast.Expr]
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, span: Span, message: str) -> None:
-        self.diagnostics.append(Diagnostic(Severity.ERROR, span, message, "syntax", self.path))
+    def error(self, span: Span, message: str, fixes: tuple[Fix, ...] = ()) -> None:
+        self.diagnostics.append(
+            Diagnostic(Severity.ERROR, span, message, "syntax", self.path, fixes)
+        )
 
 
 _local = threading.local()

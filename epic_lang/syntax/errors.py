@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from lark import Token
 
+from epic_lang.diagnostics import Fix, replace_fix
 from epic_lang.source import Span
 from epic_lang.syntax.builder import tok_span
 from epic_lang.syntax.lexer import Tok
@@ -175,17 +176,39 @@ def explain(
     return here, f"unexpected {found}{_hint(expected)}"
 
 
-def _habit(tok: Token, prev: Token | None, expected: set[str]) -> str | None:
-    """A sentence for mistakes that come from Python habits."""
+def _habit(tok: Tok, prev: Tok | None, expected: set[str]) -> str | None:
+    found = _habit_and_fix(tok, prev, expected)
+    return None if found is None else found[0]
+
+
+def habit_fixes(tok: Tok, prev: Tok | None, expected: set[str]) -> tuple[Fix, ...]:
+    """The quick fix for the habit `explain` names at this error, if it has one."""
+    found = _habit_and_fix(tok, prev, expected)
+    return () if found is None else found[1]
+
+
+def _habit_and_fix(
+    tok: Tok, prev: Tok | None, expected: set[str]
+) -> tuple[str, tuple[Fix, ...]] | None:
+    """A sentence for mistakes that come from Python habits, with the edit that repairs it."""
     kind = tok.type
+    here = tok_span(tok)
     if kind == "EQUAL" and "BINOP" in expected:
-        return "unexpected `=`; to compare two values use `==`"
+        return "unexpected `=`; to compare two values use `==`", (
+            replace_fix("Write `==`", here, "=="),
+        )
     if kind == "COLON" and "EQUAL" in expected:
-        return "expected `=` before the body (EPIC does not use `:` there)"
+        spaced = "=" if prev is None or prev.end_pos < tok.start_pos else " ="
+        return "expected `=` before the body (EPIC does not use `:` there)", (
+            replace_fix("Write `=`", here, spaced),
+        )
     if kind == "NAME" and tok == "elif":
-        return "write `else if`, not `elif`"
+        return "write `else if`, not `elif`", (replace_fix("Write `else if`", here, "else if"),)
     if prev is not None and prev.type == "NAME" and prev == "return":
-        return "EPIC has no `return`: the last expression of a body is its value"
+        keyword = tok_span(prev).cover(here)
+        gap = Span(keyword.start, here.start, keyword.line, keyword.col, here.line, here.col)
+        fixes = (replace_fix("Remove `return`", gap, ""),) if kind not in _LAYOUT else ()
+        return "EPIC has no `return`: the last expression of a body is its value", fixes
     return None
 
 

@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
-from epic_lang.diagnostics import Diagnostic
+from epic_lang.diagnostics import Diagnostic, Fix, TextEdit
 from epic_lang.process_settings import collector_paused
 from epic_lang.source import NO_SPAN, Span, with_lf_breaks
 from epic_lang.syntax import ast
@@ -342,7 +342,8 @@ def _register() -> None:
     for value in vars(ast).values():
         if isinstance(value, type) and value.__module__ == ast.__name__:
             _SHIFTERS[value] = _shifter(value)
-    _SHIFTERS[Diagnostic] = _shifter(Diagnostic)
+    for cls in (Diagnostic, Fix, TextEdit):
+        _SHIFTERS[cls] = _shifter(cls)
 
 
 _register()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from lark import Token
 
-from epic_lang.diagnostics import Diagnostic, Severity
+from epic_lang.diagnostics import Diagnostic, Fix, Severity, replace_fix
 from epic_lang.source import Span, with_lf_breaks
 from epic_lang.syntax.ast import Comment
 from epic_lang.syntax.keywords import KEYWORDS
@@ -159,6 +159,8 @@ _INSTEAD = {
     ";": "a new line",
     "\\": "brackets to continue a line",
 }
+# The ones with an EPIC operator word, which a quick fix can write instead.
+_OPERATOR_WORDS = {"&&", "&", "||", "|", "!"}
 # `def`, `let` or `import` in column 0 always starts a new top-level declaration.
 _DECL_AT_LINE_START = re.compile(r"(?:def|let|import)(?!\w)")
 
@@ -200,13 +202,22 @@ class _Shared:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     damage: list[int] = field(default_factory=list)
 
-    def error(self, start: int, end: int, message: str, damaged: bool = True) -> None:
+    def error(
+        self,
+        start: int,
+        end: int,
+        message: str,
+        damaged: bool = True,
+        fixes: tuple[Fix, ...] = (),
+    ) -> None:
         """Report a problem; `damaged` when the token stream had to be repaired, so that the
         parser's complaint about the repair is not reported as a second error."""
         if damaged:
             self.damage.append(start)
         span = self.positions.span(start, end)
-        self.diagnostics.append(Diagnostic(Severity.ERROR, span, message, "syntax", self.path))
+        self.diagnostics.append(
+            Diagnostic(Severity.ERROR, span, message, "syntax", self.path, fixes)
+        )
 
 
 class _Lexer:
@@ -360,13 +371,24 @@ class _Lexer:
             self._comment(start, stop)
         else:
             ch = m.group()
+            fixes: tuple[Fix, ...] = ()
             if ch in _INSTEAD:
                 message = f"unexpected `{ch}`; EPIC writes `{_INSTEAD[ch]}`"
+                if ch in _OPERATOR_WORDS:
+                    fixes = (self._operator_fix(ch, start, stop),)
             elif ch.isprintable():
                 message = f"unexpected character `{ch}`"
             else:
                 message = f"unexpected character U+{ord(ch):04X}"
-            self.shared.error(start, stop, message)
+            self.shared.error(start, stop, message, fixes=fixes)
+
+    def _operator_fix(self, ch: str, start: int, stop: int) -> Fix:
+        """`a&&b` -> `a and b`, `!x` -> `not x`: the word, with the spaces it needs."""
+        word = _INSTEAD[ch]
+        before = "" if start == 0 or self.text[start - 1] in " \t\n([{" else " "
+        after = "" if stop < len(self.text) and self.text[stop] in " \t\n" else " "
+        span = self.shared.positions.span(start, stop)
+        return replace_fix(f"Write `{word}`", span, f"{before}{word}{after}")
 
     def _finish(self) -> None:
         self._close_all_brackets(self.last_end)

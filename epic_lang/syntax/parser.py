@@ -21,12 +21,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from epic_lang.diagnostics import Diagnostic, Severity
+from epic_lang.diagnostics import Diagnostic, Fix, Severity
 from epic_lang.process_settings import collector_paused
 from epic_lang.source import Span, with_lf_breaks
 from epic_lang.syntax import ast, lalr
 from epic_lang.syntax.builder import Context, set_context, tok_span
-from epic_lang.syntax.errors import explain
+from epic_lang.syntax.errors import explain, habit_fixes
 from epic_lang.syntax.lexer import HoleRaw, Tok, lex_declarations
 from epic_lang.syntax.recovery import resume_point, without_line
 
@@ -164,23 +164,19 @@ class _Parser:
             state_stack, symbols = lalr.replay(tables, tokens[:index])
             prev = next((t for t in reversed(chunk[:index]) if t.type[0] != "_"), None)
             following = next((t for t in chunk[index + 1 :] if t.type[0] != "_"), None)
+            expected = lalr.expected(tables, state_stack)
             span, message = explain(
-                tokens[index],
-                lalr.expected(tables, state_stack),
-                symbols,
-                prev,
-                following,
-                in_hole=start == "hole",
+                tokens[index], expected, symbols, prev, following, in_hole=start == "hole"
             )
             # An error right after a lexical error is usually its echo: report only the first.
             stop = following.start_pos if following is not None else last.end_pos
             echo = any(chunk[0].start_pos <= at <= stop for at in lexical)
             if not echo and index > quiet_until:
-                self._error(span, message)
+                self._error(span, message, habit_fixes(tokens[index], prev, expected))
             raise _Failed(index) from None
 
-    def _error(self, span: Span, message: str) -> None:
-        self.ctx.error(span, message)
+    def _error(self, span: Span, message: str, fixes: tuple[Fix, ...] = ()) -> None:
+        self.ctx.error(span, message, fixes)
 
 
 def _whole(text: str) -> Span:

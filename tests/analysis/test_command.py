@@ -26,7 +26,10 @@ def test_errors_are_printed_and_exit_one(tmp_path: Path, capsys) -> None:
     file.write_text("def main() = lenn([1])\n")
     code, out, err = run(capsys, str(file))
     assert code == 1
-    assert out == (f"{file}:1:14: error: unknown name `lenn`; did you mean `len`? [unknown-name]\n")
+    assert out == (
+        f"{file}:1:14: error: unknown name `lenn`; did you mean `len`? [unknown-name]\n"
+        "    fix: Change to `len`\n"
+    )
     assert err == "epic check: 1 error and 0 warnings in 1 file\n"
 
 
@@ -35,7 +38,8 @@ def test_warnings_alone_exit_zero(tmp_path: Path, capsys) -> None:
     file.write_text("def main() =\n    let x = 1\n    2\n")
     code, out, _ = run(capsys, str(file))
     assert code == 0
-    assert out.startswith(f"{file}:2:9: warning: ") and out.endswith("[unused-let]\n")
+    assert out.startswith(f"{file}:2:9: warning: ")
+    assert out.endswith("[unused-let]\n    fix: Rename to `_x`\n")
 
 
 def test_folder_checks_every_epic_file_below(tmp_path: Path, capsys) -> None:
@@ -47,7 +51,7 @@ def test_folder_checks_every_epic_file_below(tmp_path: Path, capsys) -> None:
     (tmp_path / "notes.txt").write_text("def main() = g\n")
     code, out, _ = run(capsys, str(tmp_path))
     assert code == 1
-    names = [line.split(":")[0] for line in out.splitlines()]
+    names = [line.split(":")[0] for line in out.splitlines() if not line.startswith(" ")]
     assert names == [str(tmp_path / "a.epic"), str(tmp_path / "sub" / "c.epic")]
 
 

@@ -83,11 +83,13 @@ def test_epic_check_command_prints_the_editors_diagnostics(tmp_path: Path) -> No
         text=True,
         timeout=60,
     )
-    expected = [
-        d.render(str(file))
+    found = [
+        (file, d)
         for file, (_, _, text) in zip(files, chosen, strict=True)
         for d in Analysis(text, str(file)).diagnostics
     ]
+    expected = [d.render(str(file)) for file, d in found]
     assert expected, "the chosen texts should have problems"
-    assert run.stdout.splitlines() == expected, run.stderr
+    printed = [line for file, d in found for line in [d.render(str(file)), *d.render_fixes()]]
+    assert run.stdout.splitlines() == printed, run.stderr
     assert [d.render(str(f)) for f in files for d in check_file(f)] == expected

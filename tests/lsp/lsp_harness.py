@@ -4,6 +4,7 @@ person editing files: write, open, change, wait for the diagnostics of a version
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -176,3 +177,32 @@ def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
     for edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
         text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
     return text
+
+
+class RawClient:
+    """JSON-RPC over the server's stdio, without any LSP library in between."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.replies: dict[Any, dict[str, Any]] = {}
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    async def reply(self, msg_id: Any) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        while msg_id not in self.replies:
+            length = 0
+            while (header := await self.process.stdout.readline()).strip():
+                if header.lower().startswith(b"content-length:"):
+                    length = int(header.split(b":")[1])
+            message = json.loads(await self.process.stdout.readexactly(length))
+            if "id" in message and "method" not in message:
+                self.replies[message["id"]] = message
+        return self.replies.pop(msg_id)
+
+    async def request(self, msg_id: Any, method: str, **rest: Any) -> dict[str, Any]:
+        self.send({"id": msg_id, "method": method, **rest})
+        return await asyncio.wait_for(self.reply(msg_id), 30)

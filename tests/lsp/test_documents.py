@@ -161,13 +161,29 @@ async def test_formatting_returns_the_formatters_text(editor: Editor) -> None:
 async def test_no_formatting_edit_when_there_are_syntax_errors(editor: Editor) -> None:
     text = "def   main( )=[1,2 ,3\n"
     await editor.open("fmt.epic", text)
-    edits = await editor.client.text_document_formatting_async(
-        types.DocumentFormattingParams(
-            text_document=types.TextDocumentIdentifier(editor.uri("fmt.epic")),
-            options=types.FormattingOptions(tab_size=4, insert_spaces=True),
+
+    async def format_it() -> list[types.TextEdit]:
+        return list(
+            await editor.client.text_document_formatting_async(
+                types.DocumentFormattingParams(
+                    text_document=types.TextDocumentIdentifier(editor.uri("fmt.epic")),
+                    options=types.FormattingOptions(tab_size=4, insert_spaces=True),
+                )
+            )
         )
-    )
-    assert list(edits) == []
+
+    def told() -> list[str]:
+        return [m.message for m in editor.client.messages if "not formatted" in m.message]
+
+    assert await format_it() == []
+    assert await format_it() == []  # format on save again: said once per version
+    assert told() == [
+        "EPIC: the file has syntax errors; it was not formatted "
+        "(line 1: expected `]` to close the `[` at 1:15)"
+    ]
+    editor.change("fmt.epic", text + "\n")
+    assert await format_it() == []
+    assert len(told()) == 2
 
 
 async def test_range_formatting_touches_only_the_selected_declaration(editor: Editor) -> None:

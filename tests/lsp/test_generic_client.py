@@ -46,6 +46,10 @@ async def test_server_lenses_run_through_execute_command(
     )
     value = result["value"] if isinstance(result, dict) else result.value
     assert value == "42"
+    # The client ignores the command's result; the outcome reaches it as messages.
+    (shown,) = [m.message for m in generic.messages if m.message.startswith("EPIC:")]
+    assert shown.startswith("EPIC: main() = 42 (") and shown.endswith(" s)")
+    assert any(m.message == shown for m in generic.log_messages)
 
 
 async def test_python_trust_from_initialization_options(

@@ -5,46 +5,16 @@ server goes on answering."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from lsp_harness import SERVER_ENV
+from lsp_harness import SERVER_ENV, RawClient
 
 INVALID_PARAMS = -32602
 TEXT = "def main() = 1\n"
-
-
-class RawClient:
-    """JSON-RPC over the server's stdio, without any LSP library in between."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.replies: dict[Any, dict[str, Any]] = {}
-
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-
-    async def reply(self, msg_id: Any) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        while msg_id not in self.replies:
-            length = 0
-            while (header := await self.process.stdout.readline()).strip():
-                if header.lower().startswith(b"content-length:"):
-                    length = int(header.split(b":")[1])
-            message = json.loads(await self.process.stdout.readexactly(length))
-            if "id" in message and "method" not in message:
-                self.replies[message["id"]] = message
-        return self.replies.pop(msg_id)
-
-    async def request(self, msg_id: Any, method: str, **rest: Any) -> dict[str, Any]:
-        self.send({"id": msg_id, "method": method, **rest})
-        return await asyncio.wait_for(self.reply(msg_id), 30)
 
 
 @pytest.fixture

@@ -1,21 +1,16 @@
--- A minimal Neovim 0.7 configuration: attach the EPIC language server to *.epic buffers,
--- wait for diagnostics, ask for one hover, write what came back as JSON and quit.
+-- Appended by tests/lsp/test_nvim.py to the Neovim snippet of lsp_server/README.md: wait for
+-- diagnostics, ask for one hover, run the ▶ Run lens of `main` as a user would, write what
+-- came back as JSON and quit.
 local out = os.getenv("EPIC_NVIM_OUT")
 local line = tonumber(os.getenv("EPIC_NVIM_HOVER_LINE"))
 local character = tonumber(os.getenv("EPIC_NVIM_HOVER_CHAR"))
 
-vim.cmd([[autocmd BufRead,BufNewFile *.epic setfiletype epic]])
-
-function EpicAttach()
-  local id = vim.lsp.start_client({
-    name = "epic",
-    cmd = { os.getenv("EPIC_PYTHON"), "-m", "lsp_server" },
-    root_dir = vim.fn.getcwd(),
-  })
-  vim.lsp.buf_attach_client(0, id)
+local messages = {}
+local show_message = vim.lsp.handlers["window/showMessage"]
+vim.lsp.handlers["window/showMessage"] = function(err, result, ctx, config)
+  table.insert(messages, result.message)
+  return show_message(err, result, ctx, config)
 end
-
-vim.cmd([[autocmd FileType epic lua EpicAttach()]])
 
 local function probe()
   local result = { diagnostics = {} }
@@ -36,6 +31,16 @@ local function probe()
       result.hover = response.result.contents.value
     end
   end
+  -- The lenses the snippet's autocommands ask for; then the first ▶ Run, as <leader>r does.
+  vim.wait(20000, function() return #vim.lsp.codelens.get(0) > 0 end, 50)
+  for _, lens in ipairs(vim.lsp.codelens.get(0)) do
+    if lens.command and lens.command.title == "▶ Run" then
+      vim.lsp.buf.execute_command(lens.command)
+      break
+    end
+  end
+  vim.wait(60000, function() return #messages > 0 end, 50)
+  result.messages = messages
   return result
 end
 
