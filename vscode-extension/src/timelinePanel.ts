@@ -15,6 +15,21 @@ interface RevealMessage {
   col: number;
 }
 
+/**
+ * Beside the editor, the panel gets half the window, too narrow for the timeline's source
+ * column: with the editor and the panel side by side (two groups), the panel takes
+ * `TIMELINE_SHARE` of the width. Any other layout the user made is left as it is.
+ */
+const TIMELINE_SHARE = 0.62;
+
+async function widenBesideEditor(): Promise<void> {
+  if (vscode.window.tabGroups.all.length !== 2) return;
+  await vscode.commands.executeCommand("vscode.setEditorLayout", {
+    orientation: 0,
+    groups: [{ size: 1 - TIMELINE_SHARE }, { size: TIMELINE_SHARE }],
+  });
+}
+
 export class TimelinePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private template: string | undefined;
@@ -33,6 +48,7 @@ export class TimelinePanel implements vscode.Disposable {
       this.panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "images", "epic-file.svg");
       this.panel.onDidDispose(() => (this.panel = undefined));
       this.panel.webview.onDidReceiveMessage((message: RevealMessage) => void this.reveal(message));
+      void widenBesideEditor();
     } else {
       this.panel.reveal(undefined, true);
     }
