@@ -65,4 +65,10 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
         "run output",
         "trace output",
         "timeline webview",
+        "python.path from User settings",
+        "backend status item",
+        "backend line in the output",
+        "run with arguments",
+        "test connection",
+        "python.path button opens the setting",
     }

@@ -77,8 +77,9 @@ async def test_wrong_arguments_are_clear_errors_at_the_def(editor: Editor) -> No
     await editor.open("p.epic", PROGRAM)
     answer = await run(editor, "greet", [])
     error = answer["error"]
-    assert "`greet` takes at least 1 argument (name, punctuation), and the run gave 0" in (
-        error["message"]
+    assert (
+        "`greet` takes at least 1 argument (name, punctuation), and the run gave 0"
+        in (error["message"])
     )
     assert error["range"]["start"] == {"line": 0, "character": 4}
     too_many = (await run(editor, "main", [1]))["error"]["message"]
@@ -136,9 +137,7 @@ async def test_a_refused_key_and_an_unreachable_server_are_told_apart(
     editor: Editor, keyed_sim: SimServerHandle
 ) -> None:
     await editor.open("p.epic", PROGRAM)
-    editor.configure(
-        trustedPython=True, llm={"baseUrl": keyed_sim.base_url, "apiKey": "wrong-key"}
-    )
+    editor.configure(trustedPython=True, llm={"baseUrl": keyed_sim.base_url, "apiKey": "wrong-key"})
     tested = await request(editor, "epic/testConnection", {"uri": editor.uri("p.epic")})
     assert tested["ok"] is False
     assert "the API key from editor settings was refused" in tested["message"]
