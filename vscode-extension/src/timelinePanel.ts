@@ -48,7 +48,8 @@ export class TimelinePanel implements vscode.Disposable {
       this.panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "images", "epic-file.svg");
       this.panel.onDidDispose(() => (this.panel = undefined));
       this.panel.webview.onDidReceiveMessage((message: RevealMessage) => void this.reveal(message));
-      void widenBesideEditor();
+      // The new group exists once the panel has been laid out.
+      setTimeout(() => void widenBesideEditor(), 100);
     } else {
       this.panel.reveal(undefined, true);
     }
