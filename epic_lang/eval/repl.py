@@ -91,14 +91,12 @@ class Session:
 
         text = self.program_text(f"def {ENTRY}() = (\n{expression}\n)\n")
         program = load_source(text, self.path)
+        # Made here, not by the run (which would close it at its end), so that it lives as
+        # long as the session: the local model loads once, connections are kept.
+        backend = self.make_backend() if program.uses_llm else self.backend
         result = await program.arun(
-            ENTRY,
-            mode=self.args.mode,
-            backend=self.backend,
-            backend_factory=self.make_backend,
+            ENTRY, mode=self.args.mode, backend=backend, backend_factory=self.make_backend
         )
-        if self.backend is None and result is not None and program.uses_llm:
-            self.make_backend()
         return result.epic_value
 
     def check(self, decl: str) -> None:
