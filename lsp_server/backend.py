@@ -24,18 +24,12 @@ from lsp_server import runs
 from lsp_server.runs import RunHost
 
 
-def _path_of(uri: str) -> str | None:
-    from pygls.uris import to_fs_path
-
-    return to_fs_path(uri) if uri.startswith("file:") else None
-
-
 async def backend(ls: RunHost, params: Any) -> dict[str, Any]:
     """`epic/backend`: the backend a run of `params.uri` would use (no uri: of a program in
     the server's working directory)."""
     uri = str(runs.params_dict(params).get("uri") or "")
     settings = await ls.refresh_settings(uri or None)
-    summary = summarise_backend(settings.llm, _path_of(uri), settings.trusted_python)
+    summary = summarise_backend(settings.llm, ls.path_of(uri), settings.trusted_python)
     return summary.to_json()
 
 
@@ -46,7 +40,7 @@ async def test_connection(
     use, answered as `{ok, message, seconds, backend}`."""
     fields = runs.params_dict(params)
     uri = str(fields.get("uri") or "")
-    path = _path_of(uri)
+    path = ls.path_of(uri)
     settings = await ls.refresh_settings(uri or None)
     summary = summarise_backend(settings.llm, path, settings.trusted_python)
     progress = runs.Progress(ls, fields.get("workDoneToken") or token)
