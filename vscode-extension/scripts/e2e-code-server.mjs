@@ -198,7 +198,8 @@ try {
       // frames still loading
     }
   }
-  check("timeline webview", bars > 0, `${bars} bars`);
+  const widths = await page.$$eval(".editor-group-container", (els) => els.map((e) => Math.round(e.getBoundingClientRect().width)));
+  check("timeline webview", bars > 0, `${bars} bars; editor groups ${widths.join(" + ")} px wide`);
   await page.screenshot({ path: join(out, "timeline.png") });
 
   await open("slow.epic");
@@ -211,8 +212,19 @@ try {
   const slow = await waitForOutput(/main\(\) in slow\.epic[\s\S]*■ cancelled\n/);
   check("cancel from the status bar", /slow\.epic[\s\S]*■ cancelled/.test(slow), [runningText, ...slow.split("\n").slice(-3)]);
 
-  // A wrong interpreter in User settings: the error's button opens the setting itself.
-  writeFileSync(join(userData, "User", "settings.json"), JSON.stringify({ ...userSettings, "epic.python.path": "/nonexistent/epic-python" }));
+  // A wrong interpreter set in User settings as a user does (the JSON editor, saved): the
+  // server restarts with it, and the error's button opens the setting itself.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+Shift+P");
+  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
+  await page.keyboard.type("Preferences: Open User Settings (JSON)");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Open User Settings (JSON)" }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press("Enter");
+  await page.locator(".tab.active", { hasText: "settings.json" }).waitFor({ timeout: 30_000 });
+  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(JSON.stringify({ ...userSettings, "epic.python.path": "/nonexistent/epic-python" }, null, 2));
+  await page.keyboard.press("Control+S");
   // The error comes as a toast, or only in the notification centre when toasts are held back.
   const setPath = page.locator(".notifications-toasts .monaco-button, .notifications-center .monaco-button", { hasText: "Set epic.python.path" });
   await setPath.first().waitFor({ timeout: 30_000 }).catch(() => {});

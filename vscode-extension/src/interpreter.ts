@@ -43,9 +43,10 @@ export interface InspectedSetting {
 
 /**
  * The value of `epic.python.path` and the settings it came from. The setting is
- * `machine-overridable`: User (or, in a remote window such as code-server, Remote) settings,
- * overridden by the Workspace and the Folder of the file. It is read for the workspace folder
- * as resource, so that a Folder value counts; the most specific non-blank value wins.
+ * window-scoped: `machine-overridable` made a remote window (code-server, Remote-SSH) ignore a
+ * value in User settings. User settings are overridden by the Workspace's (a Folder value is
+ * read too, should a multi-root workspace carry one); in an untrusted workspace VS Code gives
+ * the User value only (`restrictedConfigurations`). The most specific non-blank value wins.
  */
 export function settingFromScopes(inspected: InspectedSetting | undefined): { value?: string; scope?: string } {
   const scopes: [unknown, string][] = [

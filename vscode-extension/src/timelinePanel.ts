@@ -23,10 +23,19 @@ interface RevealMessage {
 const TIMELINE_SHARE = 0.62;
 
 async function widenBesideEditor(): Promise<void> {
+  // The panel's group is made while the panel opens; wait for it.
+  for (let i = 0; i < 20 && vscode.window.tabGroups.all.length < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   if (vscode.window.tabGroups.all.length !== 2) return;
+  const layout = await vscode.commands.executeCommand<{ orientation: number; groups: { size?: number }[] }>(
+    "vscode.getEditorLayout",
+  );
+  if (layout?.orientation !== 0 || layout.groups.length !== 2) return;
+  const total = layout.groups.reduce((sum, group) => sum + (group.size ?? 0), 0) || 1;
   await vscode.commands.executeCommand("vscode.setEditorLayout", {
     orientation: 0,
-    groups: [{ size: 1 - TIMELINE_SHARE }, { size: TIMELINE_SHARE }],
+    groups: [{ size: total * (1 - TIMELINE_SHARE) }, { size: total * TIMELINE_SHARE }],
   });
 }
 
@@ -48,8 +57,7 @@ export class TimelinePanel implements vscode.Disposable {
       this.panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "images", "epic-file.svg");
       this.panel.onDidDispose(() => (this.panel = undefined));
       this.panel.webview.onDidReceiveMessage((message: RevealMessage) => void this.reveal(message));
-      // The new group exists once the panel has been laid out.
-      setTimeout(() => void widenBesideEditor(), 100);
+      void widenBesideEditor();
     } else {
       this.panel.reveal(undefined, true);
     }
