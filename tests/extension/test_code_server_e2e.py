@@ -69,6 +69,7 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
         "backend status item",
         "backend line in the output",
         "run with arguments",
+        "evaluate selection",
         "test connection",
         "python.path button opens the setting",
     }

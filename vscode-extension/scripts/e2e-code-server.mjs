@@ -178,6 +178,20 @@ try {
   const withArguments = await waitForOutput(/area\(\{[^\n]*\) in shapes\.epic[\s\S]*\n(6|✖[^\n]*)\n/);
   check("run with arguments", /area\(\{"kind":"rect","w":2,"h":3\}\) in shapes\.epic[\s\S]*\n6\n/.test(withArguments), withArguments.split("\n").slice(-4));
 
+  // Evaluate Selection: the find widget leaves its match selected.
+  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+F");
+  await page.keyboard.insertText("filter(fn(n) => n % 2 == 0, range(10))");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+Shift+P");
+  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
+  await page.keyboard.type("EPIC: Evaluate Selection");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Evaluate Selection" }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press("Enter");
+  const evaluated = await waitForOutput(/evaluate filter\(fn[^\n]*\n[\s\S]*\n(\[0, 2, 4, 6, 8\]|✖[^\n]*)\n/);
+  check("evaluate selection", /evaluate filter\(fn\(n\)[^\n]*in shapes\.epic[\s\S]*\n\[0, 2, 4, 6, 8\]\n/.test(evaluated), evaluated.split("\n").slice(-4));
+
   await backendItem.first().click();
   const toast = page.locator(".notifications-toasts .notification-toast", { hasText: /connection (OK|failed)/ });
   await toast.first().waitFor({ timeout: 120_000 }).catch(() => {});
