@@ -10,23 +10,27 @@ local model in a run worker, since loading it takes seconds and memory.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.run import RunRequest
-from epic_lang.llm.config import resolve
-from epic_lang.llm.credentials import LLMConfigError
-from epic_lang.llm.probe import LOCAL_PROBE_PROGRAM, ConnectionReport, probe_server
-from epic_lang.llm.summary import UNUSABLE, summarise_backend
 from lsp_server import runs
 from lsp_server.runs import RunHost
+
+if TYPE_CHECKING:
+    from epic_lang.llm.probe import ConnectionReport
+
+# The LLM modules are imported by the first request, not with the server: they cost a fifth
+# of a second that the first diagnostics would otherwise wait for.
 
 
 async def backend(ls: RunHost, params: Any) -> dict[str, Any]:
     """`epic/backend`: the backend a run of `params.uri` would use (no uri: of a program in
     the server's working directory)."""
+    from epic_lang.llm.summary import summarise_backend
+
     uri = str(runs.params_dict(params).get("uri") or "")
     settings = await ls.refresh_settings(uri or None)
     summary = summarise_backend(settings.llm, ls.path_of(uri), settings.trusted_python)
@@ -38,6 +42,11 @@ async def test_connection(
 ) -> dict[str, Any]:
     """`epic/testConnection`: one small request to the backend a run of `params.uri` would
     use, answered as `{ok, message, seconds, backend}`."""
+    from epic_lang.llm.config import resolve
+    from epic_lang.llm.credentials import LLMConfigError
+    from epic_lang.llm.probe import LOCAL_PROBE_PROGRAM, ConnectionReport, probe_server
+    from epic_lang.llm.summary import UNUSABLE, summarise_backend
+
     fields = runs.params_dict(params)
     uri = str(fields.get("uri") or "")
     path = ls.path_of(uri)
@@ -74,6 +83,8 @@ async def test_connection(
 async def _test_local(
     ls: RunHost, request: RunRequest, progress: runs.Progress
 ) -> ConnectionReport:
+    from epic_lang.llm.probe import ConnectionReport
+
     started = time.monotonic()
     outcome = await ls.workers.run(request, progress.report)
     seconds = time.monotonic() - started

@@ -28,12 +28,6 @@ def main() =
 
 
 @pytest.fixture
-def sim() -> Iterator[SimServerHandle]:
-    with running_sim_server(SimConfig(latency_ms=10)) as handle:
-        yield handle
-
-
-@pytest.fixture
 def keyed_sim() -> Iterator[SimServerHandle]:
     with running_sim_server(SimConfig(latency_ms=10, api_key="right-key")) as handle:
         yield handle
@@ -48,7 +42,7 @@ async def run(editor: Editor, entry: str, args: Any) -> Any:
     return await request(editor, "epic/run", {**params, "args": args, "trace": False})
 
 
-async def test_lenses_name_the_parameters_of_every_function(editor: Editor) -> None:
+async def test_every_function_runs_with_json_arguments(editor: Editor) -> None:
     await editor.open("p.epic", PROGRAM)
     lenses = await editor.client.text_document_code_lens_async(
         types.CodeLensParams(types.TextDocumentIdentifier(editor.uri("p.epic")))
@@ -63,18 +57,13 @@ async def test_lenses_name_the_parameters_of_every_function(editor: Editor) -> N
     assert arguments["greet"]["required"] == 1
     assert "params" not in arguments["main"]
 
-
-async def test_a_function_runs_with_json_arguments(editor: Editor) -> None:
-    await editor.open("p.epic", PROGRAM)
     answer = await run(editor, "greet", ["EPIC", "?"])
     assert answer["error"] is None and answer["value"] == "hello EPIC?"
     assert (await run(editor, "greet", ["EPIC"]))["value"] == "hello EPIC!"
     answer = await run(editor, "total", [[{"n": 2}, {"n": 40}]])
     assert answer["error"] is None and answer["value"] == "42"
 
-
-async def test_wrong_arguments_are_clear_errors_at_the_def(editor: Editor) -> None:
-    await editor.open("p.epic", PROGRAM)
+    # Arguments that do not fit are clear errors at the def, before anything runs.
     answer = await run(editor, "greet", [])
     error = answer["error"]
     assert (
@@ -113,7 +102,7 @@ async def test_evaluate_selection_in_the_files_context(editor: Editor) -> None:
     assert blank["error"]["message"] == "select an expression to evaluate"
 
 
-async def test_backend_names_the_server_and_never_the_key(
+async def test_the_backend_and_its_connection_test_never_show_the_key(
     editor: Editor, keyed_sim: SimServerHandle
 ) -> None:
     await editor.open("p.epic", PROGRAM)
@@ -132,11 +121,7 @@ async def test_backend_names_the_server_and_never_the_key(
     assert "API key from editor settings accepted" in tested["message"]
     assert tested["seconds"] >= 0
 
-
-async def test_a_refused_key_and_an_unreachable_server_are_told_apart(
-    editor: Editor, keyed_sim: SimServerHandle
-) -> None:
-    await editor.open("p.epic", PROGRAM)
+    # A refused key and an unreachable server are told apart.
     editor.configure(trustedPython=True, llm={"baseUrl": keyed_sim.base_url, "apiKey": "wrong-key"})
     tested = await request(editor, "epic/testConnection", {"uri": editor.uri("p.epic")})
     assert tested["ok"] is False
@@ -146,8 +131,6 @@ async def test_a_refused_key_and_an_unreachable_server_are_told_apart(
     tested = await request(editor, "epic/testConnection", {"uri": editor.uri("p.epic")})
     assert tested["ok"] is False and "cannot reach the server" in tested["message"]
 
-
-async def test_backend_without_settings_is_the_local_model(editor: Editor) -> None:
-    await editor.open("p.epic", PROGRAM)
+    editor.configure(trustedPython=True, llm={})
     found = await request(editor, "epic/backend", {"uri": editor.uri("p.epic")})
     assert found["kind"] == "local" and "SmolLM2" in found["description"]
