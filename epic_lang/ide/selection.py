@@ -31,8 +31,15 @@ class SelectionProgram:
     end: int
 
 
+# A selected (or current) line `let name = value` evaluates its value.
+_LET_HEAD = re.compile(r"\s*let\s+[A-Za-z_][A-Za-z0-9_]*\s*=(?!=)\s*")
+
+
 def selection_program(text: str, start: int, end: int) -> SelectionProgram | None:
     """The program evaluating `text[start:end]`, or None when the selection is blank."""
+    head_match = _LET_HEAD.match(text, start, end)
+    if head_match is not None:
+        start = head_match.end()
     selected = text[start:end]
     if not selected.strip():
         return None

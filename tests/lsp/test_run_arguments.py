@@ -94,6 +94,9 @@ async def test_evaluate_selection_in_the_files_context(editor: Editor) -> None:
 
     answer = await evaluate('greet("a")')
     assert answer["error"] is None and answer["value"] == "hello a!"
+    # A `let` line (the current line when nothing is selected) gives the value it binds.
+    answer = await evaluate('let y = greet("a")')
+    assert answer["error"] is None and answer["value"] == "hello a!"
     failed = (await evaluate("[1, 2][7]"))["error"]
     assert "index" in failed["message"]
     # The error points into the selection in the file, not into the appended wrapper.
