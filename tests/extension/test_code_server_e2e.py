@@ -70,6 +70,7 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
         "backend line in the output",
         "run with arguments",
         "evaluate selection",
+        "prelude opens read-only",
         "test connection",
         "python.path button opens the setting",
     }

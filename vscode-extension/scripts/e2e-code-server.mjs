@@ -155,22 +155,31 @@ try {
   const statusTexts = await page.$$eval(".statusbar-item", (els) => els.map((e) => e.textContent.trim()));
   check("backend status item", statusTexts.some((t) => t.includes("EPIC: local SmolLM2")), statusTexts.filter((t) => /EPIC/.test(t)));
 
-  // The ▶ Run lenses from top to bottom (the DOM does not keep the lines in order).
-  const runLenses = async () => {
+  // The ▶ Run lenses from top to bottom (the DOM does not keep the lines in order), once all
+  // `count` of them are laid out.
+  const runLenses = async (count) => {
     await lenses();
     const found = page.locator(".codelens-decoration a").filter({ hasText: /^▶ Run$/ });
-    const boxes = [];
-    for (let i = 0; i < (await found.count()); i++) boxes.push({ i, top: (await found.nth(i).boundingBox())?.y ?? 0 });
-    return boxes.sort((a, b) => a.top - b.top).map(({ i }) => found.nth(i));
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const boxes = [];
+      for (let i = 0; i < (await found.count()); i++) {
+        const box = await found.nth(i).boundingBox();
+        if (box) boxes.push({ i, top: box.y });
+      }
+      if (boxes.length >= count) return boxes.sort((a, b) => a.top - b.top).map(({ i }) => found.nth(i));
+      await page.waitForTimeout(500);
+    }
+    throw new Error(`fewer than ${count} ▶ Run lenses`);
   };
   await open("shapes.epic");
-  const shapeLenses = await runLenses();
+  const shapeDefs = readFileSync(join(workspace, "shapes.epic"), "utf8").split("\n").filter((l) => l.startsWith("def ")).length;
+  const shapeLenses = await runLenses(shapeDefs);
   await shapeLenses[shapeLenses.length - 1].click(); // main, the last def
   const shapes = await waitForOutput(/main\(\) in shapes\.epic[\s\S]*(total:|✖)/);
   check("run output", /\{total: /.test(shapes), shapes.split("\n").slice(-4));
   check("backend line in the output", /main\(\) in shapes\.epic[^\n]*\nbackend: local model SmolLM2/.test(shapes), shapes.split("\n").slice(-5));
 
-  await (await runLenses())[0].click(); // area(shape): asks for its argument
+  await (await runLenses(shapeDefs))[0].click(); // area(shape): asks for its argument
   const argumentsBox = page.locator(".quick-input-widget input");
   await argumentsBox.waitFor({ timeout: 30_000 });
   await argumentsBox.fill('[{"kind": "rect", "w": 2, "h": 3}]');
@@ -191,6 +200,40 @@ try {
   await page.keyboard.press("Enter");
   const evaluated = await waitForOutput(/evaluate filter\(fn[^\n]*\n[\s\S]*\n(\[0, 2, 4, 6, 8\]|✖[^\n]*)\n/);
   check("evaluate selection", /evaluate filter\(fn\(n\)[^\n]*in shapes\.epic[\s\S]*\n\[0, 2, 4, 6, 8\]\n/.test(evaluated), evaluated.split("\n").slice(-4));
+
+  // Go to definition on a prelude function opens the prelude read-only: the cursor goes
+  // into the `map` of `map(area, ...)` with Go to Line.
+  const shapesLines = readFileSync(join(workspace, "shapes.epic"), "utf8").split("\n");
+  const mapLine = shapesLines.findIndex((l) => l.includes("map(area"));
+  const mapColumn = shapesLines[mapLine].indexOf("map(area") + 2;
+  await page.keyboard.press("Escape");
+  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+G");
+  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
+  await page.keyboard.type(`${mapLine + 1}:${mapColumn}`);
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Control+Shift+P");
+  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
+  await page.keyboard.type("Go to Definition");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: /^Go to Definition/ }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press("Enter");
+  const preludeTab = page.locator(".tab.active", { hasText: "prelude.epic" });
+  await preludeTab.waitFor({ timeout: 30_000 }).catch(() => {});
+  await page.screenshot({ path: join(out, "prelude.png") });
+  await page.locator(".editor-group-container.active .view-line", { hasText: /def\s+map/ }).first().waitFor({ timeout: 20_000 }).catch(() => {});
+  const lines = () => page.$$eval(".editor-group-container.active .view-line", (els) => els.map((e) => e.textContent).join("\n"));
+  const before = await lines();
+  await page.keyboard.type("zz");
+  await page.waitForTimeout(1000);
+  const after = await lines();
+  const dirty = await page.locator(".tab.active.dirty").count();
+  check("prelude opens read-only", (await preludeTab.count()) > 0 && /def\s+map/.test(before) && before === after && dirty === 0, {
+    tab: await page.$$eval(".tab.active", (els) => els.map((e) => e.textContent.trim())),
+    shown: /def\s+map/.test(before),
+    changed: before !== after,
+    dirty,
+  });
+  await page.keyboard.press("Control+W");
 
   await backendItem.first().click();
   const toast = page.locator(".notifications-toasts .notification-toast", { hasText: /connection (OK|failed)/ });
