@@ -223,14 +223,16 @@ try {
   await page.locator(".editor-group-container.active .view-line", { hasText: /def\s+map/ }).first().waitFor({ timeout: 20_000 }).catch(() => {});
   const lines = () => page.$$eval(".editor-group-container.active .view-line", (els) => els.map((e) => e.textContent).join("\n"));
   const before = await lines();
-  await page.keyboard.type("zz");
+  await page.keyboard.type("zzq");
   await page.waitForTimeout(1000);
   const after = await lines();
   const dirty = await page.locator(".tab.active.dirty").count();
-  check("prelude opens read-only", (await preludeTab.count()) > 0 && /def\s+map/.test(before) && before === after && dirty === 0, {
+  // Rendering may move lines meanwhile; what matters is that the typing went nowhere.
+  const typed = after.includes("zzq");
+  check("prelude opens read-only", (await preludeTab.count()) > 0 && /def\s+map/.test(before) && !typed && dirty === 0, {
     tab: await page.$$eval(".tab.active", (els) => els.map((e) => e.textContent.trim())),
     shown: /def\s+map/.test(before),
-    changed: before !== after,
+    typed,
     dirty,
   });
   await page.keyboard.press("Control+W");
