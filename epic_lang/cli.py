@@ -15,6 +15,7 @@ from typing import Any
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("epic_lang.eval.command", "run a program and print its result"),
+    "repl": ("epic_lang.eval.repl", "an interactive session with the same evaluator"),
     "map": ("epic_lang.dataset.command", "run a function over every record of a dataset"),
     "check": ("epic_lang.analysis.command", "report syntax errors and static problems"),
     "fmt": ("epic_lang.format.command", "format files in the canonical style"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -29,13 +29,17 @@ from epic_lang.ide.document import Analysis
 from epic_lang.ide.imports import load_from_disk
 from epic_lang.ide.run import CANCELLED, RunError, RunOutcome, RunRequest, refusal
 from epic_lang.ide.run_process import RunWorkers
+from epic_lang.ide.selection import SelectionProgram, map_back, selection_program
+from epic_lang.modules.files import SourceFiles
 from epic_lang.plurals import plural
 from epic_lang.source import LineIndex
 from lsp_server.convert import Positions, range_json
-from lsp_server.lanes import Lanes
+from lsp_server.lanes import Lanes, settle
 from lsp_server.settings import Settings
 
 MODES = ("opportunistic", "sequential")
+# The entry name an evaluated selection's trace and progress show.
+SELECTION_LABEL = "selection"
 _tokens = itertools.count(1)
 
 
@@ -78,6 +82,7 @@ class RunHost(Protocol):
     """What a run needs from the language server (`EpicLanguageServer` in server.py)."""
 
     runtime_diagnostics: dict[str, list[types.Diagnostic]]
+    files: SourceFiles
     workers: RunWorkers
     lanes: Lanes
     run_cancels: ProgressCancels
@@ -105,6 +110,8 @@ class RunHost(Protocol):
     def snapshot(self, uri: str) -> RunSnapshot: ...
 
     def load_module(self, path: str) -> Analysis | None: ...
+
+    def path_of(self, uri: str) -> str | None: ...
 
     def publish(self, uri: str) -> None: ...
 
@@ -159,52 +166,147 @@ async def server_progress(ls: RunHost) -> types.ProgressToken | None:
 
 
 async def run(ls: RunHost, params: Any, token: types.ProgressToken | None = None) -> dict[str, Any]:
-    """Runs `params.entry` of the document `params.uri` and answers in the shape of
-    PROTOCOL.md section 2."""
+    """Runs `params.entry(*params.args)` of the document `params.uri` and answers in the
+    shape of PROTOCOL.md section 2."""
     fields = params_dict(params)
     uri = str(fields.get("uri") or "")
     entry = str(fields.get("entry") or "main")
-    mode = str(fields.get("mode") or "opportunistic")
-    if mode not in MODES:
-        mode = "opportunistic"
-    want_trace = fields.get("trace", True) is not False
-    token = fields.get("workDoneToken") or fields.get("work_done_token") or token
-
+    args = _json_value(fields.get("args") or [])
     settings = await ls.refresh_settings(uri)
-    for stale in list(ls.runtime_diagnostics):
-        del ls.runtime_diagnostics[stale]
-        ls.publish(stale)
 
-    def prepare() -> tuple[RunRequest, RunError | None]:
+    def prepare() -> RunRequest | RunError:
         """Deciding whether to run reads the open documents, so it happens in the server
         (in the document's lane); the worker process only evaluates, and checks trust again
         against the files it reads."""
+        if not isinstance(args, list):
+            message = "the arguments of a run must be a JSON array, one value per parameter"
+            return RunError(message, message, None, None)
         analysis = ls.ready(uri).analysis
-        request = RunRequest(analysis, entry, mode, settings.llm, settings.trusted_python)
-        return request, refusal(request, ls.load_module)
+        request = RunRequest(
+            analysis, entry, _mode(fields), settings.llm, settings.trusted_python, tuple(args)
+        )
+        return refusal(request, ls.load_module) or request
 
-    request, refused = await ls.lanes.run(uri, prepare)
-    if refused is not None:
-        outcome = RunOutcome(None, refused, None)
-    else:
-        outcome = await _evaluate(ls, request, Progress(ls, token), uri)
+    outcome = await _execute(ls, uri, entry, prepare, fields, token)
+    return _answer(ls, uri, outcome, fields.get("trace", True) is not False)
+
+
+async def evaluate(
+    ls: RunHost, params: Any, token: types.ProgressToken | None = None
+) -> dict[str, Any]:
+    """`epic/evaluate`: the value of the expression in `params.range` of `params.uri`, in the
+    file's context (epic_lang/ide/selection.py), evaluated like a run; positions in the
+    answer and the trace are positions of the selection."""
+    fields = params_dict(params)
+    uri = str(fields.get("uri") or "")
+    settings = await ls.refresh_settings(uri)
+    found: list[tuple[SelectionProgram, Analysis]] = []
+
+    def prepare() -> RunRequest | RunError:
+        snapshot = ls.ready(uri)
+        analysis = snapshot.analysis
+        start, end = _offsets(snapshot, fields.get("range"))
+        program = selection_program(analysis.text, start, end)
+        if program is None:
+            message = "select an expression to evaluate"
+            return RunError(message, message, None, None)
+        found.append((program, analysis))
+        combined = settle(Analysis(program.text, analysis.path, None, ls.files))
+        request = RunRequest(
+            combined, program.entry, _mode(fields), settings.llm, settings.trusted_python
+        )
+        return refusal(request, ls.load_module) or request
+
+    outcome = await _execute(ls, uri, SELECTION_LABEL, prepare, fields, token)
+    if found:
+        program, analysis = found[0]
+        outcome = _mapped(outcome, analysis, program)
+    return _answer(ls, uri, outcome, fields.get("trace", True) is not False)
+
+
+def _mode(fields: dict[str, Any]) -> str:
+    mode = str(fields.get("mode") or "opportunistic")
+    return mode if mode in MODES else "opportunistic"
+
+
+def _json_value(value: Any) -> Any:
+    """A custom request's nested objects may arrive as pygls's namedtuples: back to JSON."""
+    as_dict = getattr(value, "_asdict", None)
+    if as_dict is not None:
+        return {k: _json_value(v) for k, v in as_dict().items()}
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _offsets(snapshot: RunSnapshot, lsp_range: Any) -> tuple[int, int]:
+    """The offsets of an LSP range given as JSON (a bad one selects nothing)."""
+    fields = _json_value(lsp_range)
+    try:
+        start = types.Position(int(fields["start"]["line"]), int(fields["start"]["character"]))
+        end = types.Position(int(fields["end"]["line"]), int(fields["end"]["character"]))
+    except (KeyError, TypeError, ValueError):
+        return 0, 0
+    return snapshot.positions.offset(start), snapshot.positions.offset(end)
+
+
+def _mapped(outcome: RunOutcome, analysis: Analysis, program: SelectionProgram) -> RunOutcome:
+    """The outcome with positions inside the appended selection moved back onto it."""
+    error, path = outcome.error, analysis.path
+    if error is not None and error.span is not None and error.path == path:
+        span = map_back(program, analysis.text, error.span)
+        error = RunError(error.message, error.rendered, path, span)
+    trace = outcome.trace
+    if trace is not None:
+        calls = []
+        for call in trace.get("calls", []):
+            if call.get("path") == path and call.get("line", 0) > program.first_line:
+                call = {**call, "line": call["line"] - program.line_shift}
+            calls.append(call)
+        trace = {**trace, "calls": calls}
+    return RunOutcome(outcome.value, error, trace)
+
+
+async def _execute(
+    ls: RunHost,
+    uri: str,
+    label: str,
+    prepare: Callable[[], RunRequest | RunError],
+    fields: dict[str, Any],
+    token: types.ProgressToken | None,
+) -> RunOutcome:
+    """Clears the last run's errors, prepares the request in the document's lane and runs
+    it unless it was refused; the trace goes out as `epic/trace`, named `label`."""
+    token = fields.get("workDoneToken") or fields.get("work_done_token") or token
+    for stale in list(ls.runtime_diagnostics):
+        del ls.runtime_diagnostics[stale]
+        ls.publish(stale)
+    prepared = await ls.lanes.run(uri, prepare)
+    if isinstance(prepared, RunError):
+        return RunOutcome(None, prepared, None)
+    outcome = await _evaluate(ls, prepared, Progress(ls, token), uri, label)
     if outcome.trace is not None:
         ls.protocol.notify(
-            "epic/trace", {"uri": uri, "entry": entry, "mode": mode, "trace": outcome.trace}
+            "epic/trace",
+            {"uri": uri, "entry": label, "mode": prepared.mode, "trace": outcome.trace},
         )
-    return _answer(ls, uri, outcome, want_trace)
+    return outcome
 
 
-async def _evaluate(ls: RunHost, request: RunRequest, progress: Progress, uri: str) -> RunOutcome:
+async def _evaluate(
+    ls: RunHost, request: RunRequest, progress: Progress, uri: str, label: str
+) -> RunOutcome:
     """Runs in a worker process with progress reports, and each line the program prints
     (`print`, `log`) sent as it comes as the `epic/output` notification; cancelling the
     request (or the progress) kills the worker, and the run answers with the error
     `CANCELLED`."""
-    progress.begin(f"EPIC: running {request.entry}")
+    progress.begin(f"EPIC: running {label}")
     started = time.monotonic()
 
     def output(text: str) -> None:
-        ls.protocol.notify("epic/output", {"uri": uri, "entry": request.entry, "text": text})
+        ls.protocol.notify("epic/output", {"uri": uri, "entry": label, "text": text})
 
     job = asyncio.ensure_future(ls.workers.run(request, progress.report, output))
     ending = "failed"  # unless the run gives an outcome: an error in the server itself

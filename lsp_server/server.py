@@ -31,7 +31,7 @@ from epic_lang.ide.formatting import Edit, Formatting, format_document, format_s
 from epic_lang.ide.hover import hover
 from epic_lang.ide.imports import load_analysis
 from epic_lang.ide.inlay_hints import parameter_hints
-from epic_lang.ide.lenses import run_targets
+from epic_lang.ide.lenses import RunTarget, run_targets
 from epic_lang.ide.lookup import Context, member_at
 from epic_lang.ide.navigation import (
     RenameError,
@@ -54,7 +54,7 @@ from epic_lang.modules.files import SourceFiles, importers
 from epic_lang.modules.project import epic_files_below
 from epic_lang.process_settings import freeze_long_lived_objects
 from epic_lang.source import Span
-from lsp_server import convert, runs
+from lsp_server import backend, convert, runs
 from lsp_server.convert import Positions
 from lsp_server.lanes import Lanes, settle
 from lsp_server.protocol import EpicProtocol, Refusal
@@ -982,6 +982,8 @@ def _code_lenses(
     prefix = "epic.server." if ls.server_lenses else "epic."
     lenses = []
     for target in run_targets(snap.analysis.module):
+        if ls.server_lenses and target.required:
+            continue  # a generic client has no way to ask for the arguments
         position = snap.positions.position(target.span.start)
         line_range = types.Range(position, position)
         for title, command in LENS_COMMANDS:
@@ -991,11 +993,21 @@ def _code_lenses(
                     command=types.Command(
                         title=title,
                         command=prefix + command,
-                        arguments=[{"uri": uri, "entry": target.entry}],
+                        arguments=[_lens_arguments(uri, target)],
                     ),
                 )
             )
     return lenses
+
+
+def _lens_arguments(uri: str, target: RunTarget) -> dict[str, Any]:
+    """A function with parameters is run with arguments the client asks for (PROTOCOL.md
+    section 1): its lens names them."""
+    arguments: dict[str, Any] = {"uri": uri, "entry": target.entry}
+    if target.params:
+        arguments["params"] = list(target.params)
+        arguments["required"] = target.required
+    return arguments
 
 
 # -- runs ----------------------------------------------------------------------------------
@@ -1005,6 +1017,24 @@ def _code_lenses(
 @guarded
 async def on_run(ls: EpicLanguageServer, params: Any) -> dict[str, Any]:
     return await runs.run(ls, params)
+
+
+@SERVER.feature("epic/evaluate")
+@guarded
+async def on_evaluate(ls: EpicLanguageServer, params: Any) -> dict[str, Any]:
+    return await runs.evaluate(ls, params)
+
+
+@SERVER.feature("epic/backend")
+@guarded
+async def on_backend(ls: EpicLanguageServer, params: Any) -> dict[str, Any]:
+    return await backend.backend(ls, params)
+
+
+@SERVER.feature("epic/testConnection")
+@guarded
+async def on_test_connection(ls: EpicLanguageServer, params: Any) -> dict[str, Any]:
+    return await backend.test_connection(ls, params)
 
 
 @SERVER.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)

@@ -15,6 +15,7 @@ from typing import Any
 from epic_lang.diagnostics import Severity
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.imports import ModuleLoader, load_from_disk, load_import
+from epic_lang.ide.run_arguments import arguments_problem
 from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult, TokenUsage
 from epic_lang.plurals import plural
 from epic_lang.source import Span
@@ -45,14 +46,21 @@ class RunOutcome:
 
 class CallCounter:
     """LLM calls in flight and done, for progress reports (read from another thread: plain
-    integers are enough for a status line)."""
+    integers are enough for a status line). `loading` is set while the first call waits for
+    the local model to load, which takes seconds that would otherwise look like a hang."""
 
     def __init__(self) -> None:
         self.in_flight = 0
         self.done = 0
+        self.loading = False
 
     def describe(self) -> str:
+        if self.loading:
+            return LOADING_LOCAL_MODEL
         return f"{plural(self.in_flight, 'LLM call')} in flight, {self.done} done"
+
+
+LOADING_LOCAL_MODEL = "loading the local model (the first call of a session takes 7-30 s)"
 
 
 class CountingBackend:
@@ -70,10 +78,16 @@ class CountingBackend:
         return self.inner.usage
 
     async def complete(self, request: LLMRequest) -> LLMResult:
+        from epic_lang.llm.local_model import LocalModelBackend
+
+        inner = self.inner
+        if isinstance(inner, LocalModelBackend) and not inner.loaded:
+            self.counter.loading = True
         self.counter.in_flight += 1
         try:
-            return await self.inner.complete(request)
+            return await inner.complete(request)
         finally:
+            self.counter.loading = False
             self.counter.in_flight -= 1
             self.counter.done += 1
 
@@ -116,21 +130,33 @@ def _static_error(analysis: Analysis) -> RunError | None:
 
 @dataclass(frozen=True, slots=True)
 class RunRequest:
-    """What to run: `entry()` of the analysed text in `mode`, with the editor's LLM settings
-    (`baseUrl`, `model`, `apiKey`) over the environment."""
+    """What to run: `entry(*args)` of the analysed text in `mode`, with the editor's LLM
+    settings (`baseUrl`, `model`, `apiKey`) over the environment. `args` are JSON values,
+    converted to EPIC values as `epic run --arg` converts them."""
 
     analysis: Analysis
     entry: str
     mode: str
     llm_settings: dict[str, str]
     trusted_python: bool
+    args: tuple[Any, ...] = ()
+
+
+def _arguments_error(request: RunRequest) -> RunError | None:
+    analysis = request.analysis
+    problem = arguments_problem(analysis.module, request.entry, request.args)
+    if problem is None:
+        return None
+    span = problem.span
+    where = f"{analysis.path or '<input>'}:{span.line}:{span.col}"
+    return RunError(problem.message, f"{where}: error: {problem.message}", analysis.path, span)
 
 
 def refusal(request: RunRequest, loader: ModuleLoader = load_from_disk) -> RunError | None:
     """Why the request must not run at all: an error `epic check` reports, or a Python
     import in a workspace that is not trusted. Nothing is evaluated or imported to decide."""
     analysis = request.analysis
-    error = _static_error(analysis)
+    error = _static_error(analysis) or _arguments_error(request)
     if error is not None or request.trusted_python:
         return error
     found = untrusted_python_import(analysis, loader)
@@ -181,6 +207,7 @@ async def run_program(
         program = load_source(analysis.text, analysis.path)
         result = await program.arun(
             request.entry,
+            *request.args,
             mode=request.mode,
             backend_factory=make_backend,
             trace=trace,

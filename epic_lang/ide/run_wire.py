@@ -20,6 +20,7 @@ def encode_request(request: RunRequest) -> bytes:
         "mode": request.mode,
         "llm": request.llm_settings,
         "trusted_python": request.trusted_python,
+        "args": list(request.args),
     }
     return json.dumps(fields).encode("utf-8") + b"\n"
 
@@ -32,6 +33,7 @@ def decode_request(line: bytes) -> RunRequest:
         fields["mode"],
         fields["llm"],
         fields["trusted_python"],
+        tuple(fields.get("args") or ()),
     )
 
 

@@ -77,6 +77,11 @@ class LocalModelBackend:
     def identity(self) -> str:
         return f"local:{MODEL_FILE}"
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (its first call loads it, which takes seconds)."""
+        return self._llama is not None
+
     async def complete(self, request: LLMRequest) -> LLMResult:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="epic-local-model")

@@ -33,6 +33,7 @@ from epic_lang.llm.structured import schema_format_hint
 from epic_lang.llm.wire import (
     CHAT_PATH,
     COMPLETIONS_PATH,
+    MODELS_PATH,
     chat_body,
     choices_per_prompt,
     completion_body,
@@ -360,6 +361,33 @@ class OpenAIBackend:
                 max_connections=size, max_keepalive_connections=size, keepalive_expiry=30.0
             ),
         )
+
+    async def model_ids(self) -> list[str]:
+        """The ids `GET /models` lists, asked once and never retried (for the editor's
+        connection test, `probe.py`); failures raise `LLMHTTPError` as a call's would."""
+        url = self.base_url + MODELS_PATH
+        options = self.options
+        try:
+            async with self._state().client.stream("GET", url) as response:
+                content = await _read_body(response, options.max_response_bytes)
+        except ResponseTooLarge:
+            raise LLMHTTPError(f"{safe_url(url)}: the model list is too large", None) from None
+        except httpx.TimeoutException:
+            failure = _Failure(None, f"no answer within {options.read_timeout:g} s", False)
+            raise self._error(url, failure, 1, None) from None
+        except httpx.TransportError as exc:
+            failure = _Failure(None, f"cannot reach the server ({_describe_exception(exc)})", False)
+            raise self._error(url, failure, 1, None) from None
+        if response.status_code >= 400:
+            message = _server_message(content, response.reason_phrase)
+            raise self._error(url, _Failure(response.status_code, message, False), 1, None)
+        try:
+            listed = json.loads(content).get("data")
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            raise LLMHTTPError(f"{safe_url(url)}: the model list is not JSON", 200) from None
+        if not isinstance(listed, list):
+            return []
+        return [str(m["id"]) for m in listed if isinstance(m, dict) and "id" in m]
 
     async def aclose(self) -> None:
         state, self._state_cache = self._state_cache, None

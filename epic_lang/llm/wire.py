@@ -16,6 +16,7 @@ Route = Literal["chat", "completions"]
 
 CHAT_PATH = "/chat/completions"
 COMPLETIONS_PATH = "/completions"
+MODELS_PATH = "/models"
 # No single answer has this many tokens: a larger count is a server's mistake (or malice), and
 # believing it would swamp every total it is added to.
 MAX_REPORTED_TOKENS = 10**9

@@ -65,4 +65,12 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
         "run output",
         "trace output",
         "timeline webview",
+        "python.path from User settings",
+        "backend status item",
+        "backend line in the output",
+        "run with arguments",
+        "evaluate selection",
+        "prelude opens read-only",
+        "test connection",
+        "python.path button opens the setting",
     }

@@ -186,7 +186,12 @@ def test_outline_and_folds() -> None:
 
 def test_run_targets() -> None:
     analysis = Analysis("def main() = 1\ndef f(x) = x\ndef g() = 2\n")
-    assert [t.entry for t in run_targets(analysis.module)] == ["main", "g"]
+    targets = run_targets(analysis.module)
+    assert [(t.entry, t.params, t.required) for t in targets] == [
+        ("main", (), 0),
+        ("f", ("x",), 1),
+        ("g", (), 0),
+    ]
 
 
 def test_python_imports_are_found_through_epic_imports(tmp_path: Path) -> None:

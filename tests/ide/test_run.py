@@ -7,6 +7,8 @@ import asyncio
 import uuid
 from pathlib import Path
 
+import pytest
+
 from epic_lang.ide.document import Analysis
 from epic_lang.ide.run import CallCounter, RunRequest, run_program
 from epic_lang.ide.run_process import RunWorkers
@@ -110,3 +112,28 @@ async def test_cancelling_kills_the_worker_and_the_key_never_shows(tmp_path: Pat
         assert not Path(f"/proc/{pid}").exists()
     finally:
         await workers.aclose()
+
+
+@pytest.mark.model
+async def test_progress_says_the_local_model_is_loading(tmp_path: Path) -> None:
+    """The first call on the local model waits seconds for it to load: the progress line
+    says so instead of "0 LLM calls in flight", and returns to counting once it has."""
+    from epic_lang.ide.run import LOADING_LOCAL_MODEL
+
+    text = 'def main() = llm("Say hi", max_tokens=1)\n'
+    counter = CallCounter()
+    seen: set[str] = set()
+
+    async def watch() -> None:
+        while True:
+            seen.add(counter.describe())
+            await asyncio.sleep(0.02)
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        outcome = await run_program(request(text, tmp_path / "m.epic"), counter)
+    finally:
+        watcher.cancel()
+    assert outcome.error is None, outcome.error
+    assert LOADING_LOCAL_MODEL in seen
+    assert counter.describe() == "0 LLM calls in flight, 1 done"

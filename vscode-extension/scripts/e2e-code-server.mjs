@@ -1,7 +1,9 @@
 // End-to-end check in a real VS Code (code-server, driven by headless Chromium through
 // playwright-core): installs the .vsix, opens examples, and checks highlighting, diagnostics,
-// the Run lenses, a run's output and the timeline webview. Prints one JSON report; exits 1 when
-// a check fails.
+// the Run lenses, a run's output (with arguments too), the backend status item and its
+// connection test, the timeline webview, and that `epic.python.path` from User settings is the
+// interpreter used (and, when it is wrong, that the button leads to the setting). Prints one
+// JSON report; exits 1 when a check fails.
 //
 //   node scripts/e2e-code-server.mjs --code-server DIR/node_modules/.bin/code-server \
 //        --vsix epic-lang.vsix --examples ../examples --python python3 --out /tmp/e2e
@@ -9,7 +11,7 @@
 // code-server is not a dependency (about 500 MB); /work/shared/tools/code-server-setup.sh or
 // `npm install code-server` (with its ripgrep replaced by Debian's) installs it.
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -40,18 +42,22 @@ cpSync(resolve(opts.examples), workspace, { recursive: true });
 writeFileSync(join(workspace, "broken.epic"), "def main() =\n    let x = 1 +\n    undefined_name(x\n");
 writeFileSync(join(workspace, "slow.epic"), 'import python "time" as time\n\ndef main() = time.sleep(60)\n');
 mkdirSync(join(userData, "User"), { recursive: true });
-writeFileSync(
-  join(userData, "User", "settings.json"),
-  JSON.stringify({
-    "epic.python.path": opts.python,
+// The interpreter is a script that notes each start, so that the check below sees that the
+// extension ran the one named in User settings.
+const pythonLog = join(work, "python-starts.log");
+const python = join(work, "epic-python");
+writeFileSync(python, `#!/bin/sh\necho "$@" >> '${pythonLog}'\nexec '${resolve(opts.python)}' "$@"\n`);
+chmodSync(python, 0o755);
+const userSettings = {
+    "epic.python.path": python,
     "workbench.startupEditor": "none",
     "telemetry.telemetryLevel": "off",
     "editor.minimap.enabled": false,
     // Trust is granted up front (the trust dialog comes at unpredictable times on a busy
     // machine); untrusted behaviour is the language server's to test.
     "security.workspace.trust.enabled": false,
-  }),
-);
+};
+writeFileSync(join(userData, "User", "settings.json"), JSON.stringify(userSettings));
 
 const codeServer = resolve(opts["code-server"]);
 const base = ["--user-data-dir", userData, "--extensions-dir", extensions];
@@ -142,11 +148,100 @@ try {
   const problems = await page.$$eval(".markers-panel .monaco-list-row", (els) => els.map((e) => e.textContent));
   check("diagnostics", problems.some((p) => /syntax/.test(p)), problems);
 
+  const started = existsSync(pythonLog) ? readFileSync(pythonLog, "utf8") : "";
+  check("python.path from User settings", /-m lsp_server/.test(started), started.trim().split("\n"));
+  const backendItem = page.locator(".statusbar-item", { hasText: "EPIC: local SmolLM2" });
+  await backendItem.first().waitFor({ timeout: 60_000 }).catch(() => {});
+  const statusTexts = await page.$$eval(".statusbar-item", (els) => els.map((e) => e.textContent.trim()));
+  check("backend status item", statusTexts.some((t) => t.includes("EPIC: local SmolLM2")), statusTexts.filter((t) => /EPIC/.test(t)));
+
+  // The ▶ Run lenses from top to bottom (the DOM does not keep the lines in order), once all
+  // `count` of them are laid out.
+  const runLenses = async (count) => {
+    await lenses();
+    const found = page.locator(".codelens-decoration a").filter({ hasText: /^▶ Run$/ });
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const boxes = [];
+      for (let i = 0; i < (await found.count()); i++) {
+        const box = await found.nth(i).boundingBox();
+        if (box) boxes.push({ i, top: box.y });
+      }
+      if (boxes.length >= count) return boxes.sort((a, b) => a.top - b.top).map(({ i }) => found.nth(i));
+      await page.waitForTimeout(500);
+    }
+    throw new Error(`fewer than ${count} ▶ Run lenses`);
+  };
   await open("shapes.epic");
-  await lenses();
-  await page.locator(".codelens-decoration a", { hasText: "▶ Run" }).first().click();
+  const shapeDefs = readFileSync(join(workspace, "shapes.epic"), "utf8").split("\n").filter((l) => l.startsWith("def ")).length;
+  const shapeLenses = await runLenses(shapeDefs);
+  await shapeLenses[shapeLenses.length - 1].click(); // main, the last def
   const shapes = await waitForOutput(/main\(\) in shapes\.epic[\s\S]*(total:|✖)/);
   check("run output", /\{total: /.test(shapes), shapes.split("\n").slice(-4));
+  check("backend line in the output", /main\(\) in shapes\.epic[^\n]*\nbackend: local model SmolLM2/.test(shapes), shapes.split("\n").slice(-5));
+
+  await (await runLenses(shapeDefs))[0].click(); // area(shape): asks for its argument
+  const argumentsBox = page.locator(".quick-input-widget input");
+  await argumentsBox.waitFor({ timeout: 30_000 });
+  await argumentsBox.fill('[{"kind": "rect", "w": 2, "h": 3}]');
+  await page.keyboard.press("Enter");
+  const withArguments = await waitForOutput(/area\(\{[^\n]*\) in shapes\.epic[\s\S]*\n(6|✖[^\n]*)\n/);
+  check("run with arguments", /area\(\{"kind":"rect","w":2,"h":3\}\) in shapes\.epic[\s\S]*\n6\n/.test(withArguments), withArguments.split("\n").slice(-4));
+
+  // Evaluate Selection: the find widget leaves its match selected.
+  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+F");
+  await page.keyboard.insertText("filter(fn(n) => n % 2 == 0, range(10))");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+Shift+P");
+  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
+  await page.keyboard.type("EPIC: Evaluate Selection");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Evaluate Selection" }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press("Enter");
+  const evaluated = await waitForOutput(/evaluate filter\(fn[^\n]*\n[\s\S]*\n(\[0, 2, 4, 6, 8\]|✖[^\n]*)\n/);
+  check("evaluate selection", /evaluate filter\(fn\(n\)[^\n]*in shapes\.epic[\s\S]*\n\[0, 2, 4, 6, 8\]\n/.test(evaluated), evaluated.split("\n").slice(-4));
+
+  // Go to definition on a prelude function opens the prelude read-only: the cursor goes
+  // into the `map` of `map(area, ...)` with Go to Line.
+  const shapesLines = readFileSync(join(workspace, "shapes.epic"), "utf8").split("\n");
+  const mapLine = shapesLines.findIndex((l) => l.includes("map(area"));
+  const mapColumn = shapesLines[mapLine].indexOf("map(area") + 2;
+  await page.keyboard.press("Escape");
+  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+G");
+  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
+  await page.keyboard.type(`${mapLine + 1}:${mapColumn}`);
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Control+Shift+P");
+  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
+  await page.keyboard.type("Go to Definition");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: /^Go to Definition/ }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press("Enter");
+  const preludeTab = page.locator(".tab.active", { hasText: "prelude.epic" });
+  await preludeTab.waitFor({ timeout: 30_000 }).catch(() => {});
+  await page.screenshot({ path: join(out, "prelude.png") });
+  await page.locator(".editor-group-container.active .view-line", { hasText: /def\s+map/ }).first().waitFor({ timeout: 20_000 }).catch(() => {});
+  const lines = () => page.$$eval(".editor-group-container.active .view-line", (els) => els.map((e) => e.textContent).join("\n"));
+  const before = await lines();
+  await page.keyboard.type("zzq");
+  await page.waitForTimeout(1000);
+  const after = await lines();
+  const dirty = await page.locator(".tab.active.dirty").count();
+  // Rendering may move lines meanwhile; what matters is that the typing went nowhere.
+  const typed = after.includes("zzq");
+  check("prelude opens read-only", (await preludeTab.count()) > 0 && /def\s+map/.test(before) && !typed && dirty === 0, {
+    tab: await page.$$eval(".tab.active", (els) => els.map((e) => e.textContent.trim())),
+    shown: /def\s+map/.test(before),
+    typed,
+    dirty,
+  });
+  await page.keyboard.press("Control+W");
+
+  await backendItem.first().click();
+  const toast = page.locator(".notifications-toasts .notification-toast", { hasText: /connection (OK|failed)/ });
+  await toast.first().waitFor({ timeout: 120_000 }).catch(() => {});
+  const toasts = await page.$$eval(".notifications-toasts .notification-list-item-message", (els) => els.map((e) => e.textContent.trim()));
+  check("test connection", toasts.some((t) => /connection OK: the local model loaded and answered/.test(t)), toasts);
 
   await open("python_tools.epic");
   await lenses();
@@ -162,7 +257,8 @@ try {
       // frames still loading
     }
   }
-  check("timeline webview", bars > 0, `${bars} bars`);
+  const widths = await page.$$eval(".editor-group-container", (els) => els.map((e) => Math.round(e.getBoundingClientRect().width)));
+  check("timeline webview", bars > 0, `${bars} bars; editor groups ${widths.join(" + ")} px wide`);
   await page.screenshot({ path: join(out, "timeline.png") });
 
   await open("slow.epic");
@@ -174,6 +270,39 @@ try {
   await running.click();
   const slow = await waitForOutput(/main\(\) in slow\.epic[\s\S]*■ cancelled\n/);
   check("cancel from the status bar", /slow\.epic[\s\S]*■ cancelled/.test(slow), [runningText, ...slow.split("\n").slice(-3)]);
+
+  // A wrong interpreter set in User settings as a user does (the JSON editor, saved): the
+  // server restarts with it, and the error's button opens the setting itself.
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+Shift+P");
+  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
+  await page.keyboard.type("Preferences: Open User Settings (JSON)");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Open User Settings (JSON)" }).first().waitFor({ timeout: 20_000 });
+  await page.keyboard.press("Enter");
+  await page.locator(".tab.active", { hasText: "settings.json" }).waitFor({ timeout: 30_000 });
+  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(JSON.stringify({ ...userSettings, "epic.python.path": "/nonexistent/epic-python" }, null, 2));
+  await page.keyboard.press("Control+S");
+  // The error comes as a toast, or only in the notification centre when toasts are held back.
+  const setPath = page.locator(".notifications-toasts .monaco-button, .notifications-center .monaco-button", { hasText: "Set epic.python.path" });
+  await setPath.first().waitFor({ timeout: 30_000 }).catch(() => {});
+  if ((await setPath.count()) === 0) {
+    await page.locator("#status\\.notifications").click().catch(() => {});
+    await setPath.first().waitFor({ timeout: 30_000 }).catch(() => {});
+  }
+  if ((await setPath.count()) === 0) {
+    const shown = await page.$$eval(".notification-list-item-message", (els) => els.map((e) => e.textContent.trim()));
+    check("python.path button opens the setting", false, { toasts: shown });
+    await page.screenshot({ path: join(out, "no-button.png") });
+  } else {
+    await setPath.first().click();
+    const settingRow = page.locator(".settings-editor .setting-item-title", { hasText: "Python: Path" });
+    await settingRow.first().waitFor({ timeout: 30_000 }).catch(() => {});
+    const rows = await page.$$eval(".settings-editor .setting-item-title", (els) => els.map((e) => e.textContent.trim()));
+    check("python.path button opens the setting", rows.some((t) => /Python: Path/.test(t)), rows.slice(0, 5));
+    await page.screenshot({ path: join(out, "settings.png") });
+  }
 } catch (error) {
   check("no exception", false, String(error).split("\n")[0]);
   await page.screenshot({ path: join(out, "failure.png") });

@@ -1,8 +1,12 @@
-// Entry point: wires the language server, the run commands, the timeline and the API key.
+// Entry point: wires the language server, the run commands, the backend status item, the
+// timeline, the read-only prelude and the API key.
 
 import * as vscode from "vscode";
+import { BackendStatus } from "./backendStatus";
 import { API_KEY_SECRET } from "./configuration";
-import type { RunMode } from "./protocol";
+import { PRELUDE_SCHEME, PreludeDocuments } from "./prelude";
+import type { LensArguments, RunMode } from "./protocol";
+import { argumentsKey, argumentsPlaceholder, parseRunArguments } from "./runArguments";
 import { RunController } from "./runController";
 import { parseLensArguments } from "./runReport";
 import { EpicServer } from "./server";
@@ -16,8 +20,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   server = new EpicServer(context, serverLog);
   const runs = new RunController(server, output);
   const timeline = new TimelinePanel(context.extensionUri);
+  const backendStatus = new BackendStatus(server, context);
   runs.onTrace((last) => timeline.update(last));
-  context.subscriptions.push(output, serverLog, server, runs, timeline);
+  context.subscriptions.push(
+    output,
+    serverLog,
+    server,
+    runs,
+    timeline,
+    backendStatus,
+    vscode.workspace.registerTextDocumentContentProvider(PRELUDE_SCHEME, new PreludeDocuments()),
+  );
 
   const activeEpicUri = (): string | undefined => {
     const editor = vscode.window.activeTextEditor;
@@ -35,7 +48,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       void vscode.window.showErrorMessage("EPIC: this run command needs {uri, entry} arguments.");
       return;
     }
-    await runs.run({ ...lens, mode, showTimeline });
+    const args = await askArguments(context, lens);
+    if (args === undefined) return;
+    await runs.run({ uri: lens.uri, entry: lens.entry, mode, showTimeline, ...(args ? { args } : {}) });
   };
   const epicServer = server;
   const register = (id: string, handler: (...args: unknown[]) => unknown) =>
@@ -48,6 +63,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   register("epic.runFileSequential", runFile("sequential", false));
   register("epic.traceFile", runFile("opportunistic", true));
   register("epic.cancelRun", () => runs.cancel());
+  register("epic.testConnection", () => backendStatus.testConnection());
+  register("epic.evaluateSelection", async () => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.languageId !== "epic") {
+      void vscode.window.showWarningMessage("EPIC: open an .epic file first.");
+      return;
+    }
+    const selection = editor.selection;
+    const range = selection.isEmpty ? editor.document.lineAt(selection.active.line).range : selection;
+    const expression = editor.document.getText(range);
+    if (!expression.trim()) {
+      void vscode.window.showWarningMessage("EPIC: select an expression to evaluate.");
+      return;
+    }
+    await runs.evaluate({ uri: editor.document.uri.toString(), range, expression, mode: "opportunistic" });
+  });
   register("epic.showTimeline", () => {
     const last = runs.lastTrace;
     if (last) timeline.show(last);
@@ -77,6 +108,34 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   });
 
   await server.start();
+}
+
+/**
+ * The arguments of a run of a function with parameters, asked for as a JSON array (prefilled
+ * with the last ones given to that function in this workspace); null for a function without
+ * parameters, undefined when the user dismissed the box.
+ */
+async function askArguments(context: vscode.ExtensionContext, lens: LensArguments): Promise<unknown[] | null | undefined> {
+  const params = lens.params ?? [];
+  if (params.length === 0) return null;
+  const required = lens.required ?? params.length;
+  const key = argumentsKey(lens.uri, lens.entry);
+  const text = await vscode.window.showInputBox({
+    title: `EPIC: run ${lens.entry}(${params.join(", ")})`,
+    prompt: "The arguments as a JSON array, one value per parameter",
+    placeHolder: argumentsPlaceholder(params),
+    value: context.workspaceState.get<string>(key) ?? "",
+    ignoreFocusOut: true,
+    validateInput: (value) => {
+      const parsed = parseRunArguments(value, params, required);
+      return "error" in parsed ? parsed.error : undefined;
+    },
+  });
+  if (text === undefined) return undefined;
+  const parsed = parseRunArguments(text, params, required);
+  if ("error" in parsed) return undefined;
+  await context.workspaceState.update(key, text);
+  return parsed.args;
 }
 
 export async function deactivate(): Promise<void> {

@@ -12,6 +12,8 @@ export type InterpreterSource = "setting" | "python-extension" | "default";
 export interface Interpreter {
   command: string;
   source: InterpreterSource;
+  /** Which settings gave `epic.python.path` (e.g. "User settings"), for messages. */
+  settingScope?: string;
   /** Why a choice from the setting or the Python extension was passed over, for the log. */
   passedOver?: string;
 }
@@ -19,6 +21,8 @@ export interface Interpreter {
 export interface InterpreterInputs {
   /** The `epic.python.path` setting (may be empty, may use `~` or `${workspaceFolder}`). */
   setting?: string;
+  /** Which settings gave it (see `settingFromScopes`). */
+  settingScope?: string;
   /** The interpreter selected in the Python extension, when it is installed and has one. */
   pythonExtension?: string;
   workspaceFolder?: string;
@@ -28,6 +32,32 @@ export interface InterpreterInputs {
   trusted?: boolean;
   /** Every workspace folder: in an untrusted workspace no interpreter inside one is run. */
   workspaceFolders?: string[];
+}
+
+/** What `WorkspaceConfiguration.inspect` reports for one setting, in every scope. */
+export interface InspectedSetting {
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/**
+ * The value of `epic.python.path` and the settings it came from. The setting is
+ * window-scoped: `machine-overridable` made a remote window (code-server, Remote-SSH) ignore a
+ * value in User settings. User settings are overridden by the Workspace's (a Folder value is
+ * read too, should a multi-root workspace carry one); in an untrusted workspace VS Code gives
+ * the User value only (`restrictedConfigurations`). The most specific non-blank value wins.
+ */
+export function settingFromScopes(inspected: InspectedSetting | undefined): { value?: string; scope?: string } {
+  const scopes: [unknown, string][] = [
+    [inspected?.workspaceFolderValue, "Folder settings"],
+    [inspected?.workspaceValue, "Workspace settings"],
+    [inspected?.globalValue, "User settings"],
+  ];
+  for (const [value, scope] of scopes) {
+    if (typeof value === "string" && value.trim()) return { value, scope };
+  }
+  return {};
 }
 
 /** Expands `~` and `${workspaceFolder}` the way users write them in settings. */
@@ -67,7 +97,9 @@ export function chooseInterpreter(inputs: InterpreterInputs): Interpreter {
     // working directory; a bare name (`python3.12`) is looked up on PATH.
     const relative = !path.isAbsolute(expanded) && /[\\/]/.test(expanded) && inputs.workspaceFolder;
     const command = relative ? path.resolve(inputs.workspaceFolder as string, expanded) : expanded;
-    if (!(untrusted && inWorkspace(command))) return { command, source: "setting" };
+    if (!(untrusted && inWorkspace(command))) {
+      return { command, source: "setting", ...(inputs.settingScope ? { settingScope: inputs.settingScope } : {}) };
+    }
     passedOver = `epic.python.path (${command}) lies inside the workspace, which is not trusted`;
   }
   const fromExtension = inputs.pythonExtension?.trim();
@@ -133,6 +165,24 @@ export interface ProbeFailure {
 export interface MissingPackageAdvice {
   message: string;
   installCommand: string | null;
+  /** The interpreter refuses pip (PEP 668): offer a virtual environment instead. */
+  offerVenv?: boolean;
+}
+
+/** Prints `True` when pip would refuse to install into this interpreter (PEP 668's marker, outside a venv). */
+export const EXTERNALLY_MANAGED_PROBE = [
+  ...SAFE_PATH_ARGS,
+  "-c",
+  "import os, sys, sysconfig; print(sys.prefix == sys.base_prefix and " +
+    "os.path.exists(os.path.join(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))",
+];
+
+/** What the offered virtual environment installs (the package on PyPI). */
+export const PACKAGE_SPEC = "epic-lang";
+
+/** The interpreter of a virtual environment made in `folder`. */
+export function venvPython(folder: string, platform?: string): string {
+  return platform === "win32" ? path.join(folder, "Scripts", "python.exe") : path.join(folder, "bin", "python");
 }
 
 function quoteForShell(command: string): string {
@@ -140,7 +190,11 @@ function quoteForShell(command: string): string {
 }
 
 /** The notification shown when the server cannot start, with the fix in words and as a command. */
-export function missingPackageAdvice(interpreter: Interpreter, failure: ProbeFailure): MissingPackageAdvice {
+export function missingPackageAdvice(
+  interpreter: Interpreter,
+  failure: ProbeFailure,
+  externallyManaged = false,
+): MissingPackageAdvice {
   const where = describeSource(interpreter);
   if (failure.code === "ENOENT") {
     return {
@@ -158,7 +212,17 @@ export function missingPackageAdvice(interpreter: Interpreter, failure: ProbeFai
       installCommand: null,
     };
   }
-  const installCommand = `${quoteForShell(interpreter.command)} -m pip install epic-lang`;
+  const installCommand = `${quoteForShell(interpreter.command)} -m pip install ${PACKAGE_SPEC}`;
+  if (/No module named/.test(failure.stderr) && externallyManaged) {
+    return {
+      message:
+        `EPIC: the package epic-lang is not installed in "${interpreter.command}" (${where}), and that ` +
+        `Python is managed by the system, so pip cannot install into it. Create a virtual environment ` +
+        `for EPIC, or set "epic.python.path" to an interpreter that has the package.`,
+      installCommand: null,
+      offerVenv: true,
+    };
+  }
   if (/No module named/.test(failure.stderr)) {
     return {
       message:
@@ -180,7 +244,7 @@ export function missingPackageAdvice(interpreter: Interpreter, failure: ProbeFai
 function describeSource(interpreter: Interpreter): string {
   switch (interpreter.source) {
     case "setting":
-      return "from the setting epic.python.path";
+      return `from the setting epic.python.path${interpreter.settingScope ? ` in ${interpreter.settingScope}` : ""}`;
     case "python-extension":
       return "selected in the Python extension";
     default:

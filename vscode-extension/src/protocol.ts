@@ -24,10 +24,16 @@ export interface TraceDict {
 
 export type RunMode = "opportunistic" | "sequential";
 
-/** Arguments of the server's code-lens commands `epic.run`, `epic.runSequential`, `epic.trace`. */
+/**
+ * Arguments of the server's code-lens commands `epic.run`, `epic.runSequential`, `epic.trace`.
+ * A function with parameters names them (`params`) and how many have no default (`required`):
+ * the client asks for its arguments before running it.
+ */
 export interface LensArguments {
   uri: string;
   entry: string;
+  params?: string[];
+  required?: number;
 }
 
 export const RUN_METHOD = "epic/run";
@@ -39,7 +45,40 @@ export interface RunParams {
   entry: string;
   mode: RunMode;
   trace: boolean;
+  /** JSON values, one per parameter of `entry` (PROTOCOL.md section 2). */
+  args?: unknown[];
   workDoneToken?: string;
+}
+
+export const EVALUATE_METHOD = "epic/evaluate";
+
+/** `epic/evaluate` (PROTOCOL.md section 6): the value of the expression in `range`. */
+export interface EvaluateParams {
+  uri: string;
+  range: { start: LspPosition; end: LspPosition };
+  mode: RunMode;
+  trace: boolean;
+  workDoneToken?: string;
+}
+
+export const BACKEND_METHOD = "epic/backend";
+export const TEST_CONNECTION_METHOD = "epic/testConnection";
+
+/** The LLM backend a run of a document would use (PROTOCOL.md section 7); never the key. */
+export interface BackendInfo {
+  kind: "local" | "server" | "unusable";
+  /** The text of `epic run`'s `backend:` line. */
+  description: string;
+  baseUrl: string | null;
+  model: string | null;
+  configFile: string | null;
+}
+
+export interface ConnectionReport {
+  ok: boolean;
+  message: string;
+  seconds: number;
+  backend: BackendInfo;
 }
 
 export interface LspPosition {

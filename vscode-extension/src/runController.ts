@@ -1,10 +1,14 @@
-// Runs an entry point through the server's `epic/run` request (PROTOCOL.md section 2): output
-// channel, status-bar progress with cancel, and the last trace for the timeline.
+// Runs an entry point through the server's `epic/run` request (PROTOCOL.md section 2), or a
+// selection through `epic/evaluate` (section 6): output channel (the backend first),
+// status-bar progress with cancel, a notification while the local model loads, and the last
+// trace for the timeline.
 
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { CancellationTokenSource, ResponseError, WorkDoneProgress } from "vscode-languageclient/node";
 import {
+  EVALUATE_METHOD,
+  type EvaluateParams,
   REQUEST_CANCELLED,
   RUN_METHOD,
   type RunError,
@@ -13,7 +17,7 @@ import {
   type RunResult,
   type TraceDict,
 } from "./protocol";
-import { describeResult, progressText, runHeader } from "./runReport";
+import { describeResult, evaluateHeader, LOADING_PREFIX, progressText, runHeader } from "./runReport";
 import type { EpicServer } from "./server";
 
 export interface LastTrace {
@@ -25,6 +29,26 @@ export interface RunRequest {
   uri: string;
   entry: string;
   mode: RunMode;
+  showTimeline: boolean;
+  /** JSON values for the entry's parameters; absent for a function without any. */
+  args?: unknown[];
+}
+
+export interface EvaluateRequest {
+  uri: string;
+  range: vscode.Range;
+  expression: string;
+  mode: RunMode;
+}
+
+/** One request to the server that runs code: a run, or an evaluated selection. */
+interface Job {
+  uri: string;
+  method: string;
+  params: Record<string, unknown>;
+  header: string;
+  label: string;
+  title: string;
   showTimeline: boolean;
 }
 
@@ -58,6 +82,58 @@ export class RunController implements vscode.Disposable {
   }
 
   async run(request: RunRequest): Promise<RunResult | undefined> {
+    const fileName = path.basename(vscode.Uri.parse(request.uri).fsPath);
+    const params: Omit<RunParams, "workDoneToken"> = {
+      uri: request.uri,
+      entry: request.entry,
+      mode: request.mode,
+      trace: true,
+      ...(request.args ? { args: request.args } : {}),
+    };
+    return this.execute({
+      uri: request.uri,
+      method: RUN_METHOD,
+      params: { ...params },
+      header: runHeader(request.entry, fileName, request.mode, request.args),
+      label: request.entry,
+      title: `${request.entry}() in ${fileName}`,
+      showTimeline: request.showTimeline,
+    });
+  }
+
+  /** "EPIC: Evaluate selection": the value goes to the output and a notification. */
+  async evaluate(request: EvaluateRequest): Promise<RunResult | undefined> {
+    const fileName = path.basename(vscode.Uri.parse(request.uri).fsPath);
+    const { start, end } = request.range;
+    const params: Omit<EvaluateParams, "workDoneToken"> = {
+      uri: request.uri,
+      range: {
+        start: { line: start.line, character: start.character },
+        end: { line: end.line, character: end.character },
+      },
+      mode: request.mode,
+      trace: true,
+    };
+    const result = await this.execute({
+      uri: request.uri,
+      method: EVALUATE_METHOD,
+      params: { ...params },
+      header: evaluateHeader(request.expression, fileName, request.mode),
+      label: "selection",
+      title: `selection in ${fileName}`,
+      showTimeline: false,
+    });
+    if (result && !result.error) {
+      const value = result.value ?? "none";
+      const shown = value.length > 300 ? `${value.slice(0, 297)}...` : value;
+      void vscode.window.showInformationMessage(`EPIC: ${shown}`, "Show output").then((choice) => {
+        if (choice) this.output.show();
+      });
+    }
+    return result;
+  }
+
+  private async execute(job: Job): Promise<RunResult | undefined> {
     const client = this.server.languageClient;
     if (!client) {
       const choice = await vscode.window.showErrorMessage(
@@ -75,29 +151,28 @@ export class RunController implements vscode.Disposable {
       if (!choice) return undefined;
       this.cancel();
     }
-    const fileName = path.basename(vscode.Uri.parse(request.uri).fsPath);
     const token = `epic-run-${process.pid}-${++this.counter}`;
-    const params: RunParams = {
-      uri: request.uri,
-      entry: request.entry,
-      mode: request.mode,
-      trace: true,
-      workDoneToken: token,
-    };
     const source = new CancellationTokenSource();
     this.current = source;
     this.output.show(true);
     this.output.appendLine("");
-    this.output.appendLine(runHeader(request.entry, fileName, request.mode));
-    this.status.text = progressText(request.entry);
+    this.output.appendLine(job.header);
+    this.status.text = progressText(job.label);
     this.status.show();
     void vscode.commands.executeCommand("setContext", "epic.running", true);
+    const loading = new LocalModelLoading();
     const progress = client.onProgress(WorkDoneProgress.type, token, (value) => {
-      if (value.message) this.status.text = progressText(request.entry, value.message);
+      if (value.kind === "end") return loading.done();
+      if (!value.message) return;
+      this.status.text = progressText(job.label, value.message);
+      if (value.message.startsWith(LOADING_PREFIX)) loading.show(value.message, () => this.cancel());
+      else loading.done();
     });
     try {
-      const result = await client.sendRequest<RunResult>(RUN_METHOD, params, source.token);
-      this.report(result, request, fileName);
+      const backend = await this.server.backend(job.uri);
+      if (backend) this.output.appendLine(`backend: ${backend.description}`);
+      const result = await client.sendRequest<RunResult>(job.method, { ...job.params, workDoneToken: token }, source.token);
+      this.report(result, job);
       return result;
     } catch (error) {
       if (error instanceof ResponseError && error.code === REQUEST_CANCELLED) {
@@ -109,6 +184,7 @@ export class RunController implements vscode.Disposable {
       }
       return undefined;
     } finally {
+      loading.done();
       progress.dispose();
       source.dispose();
       if (this.current === source) {
@@ -126,13 +202,13 @@ export class RunController implements vscode.Disposable {
     }
   }
 
-  private report(result: RunResult, request: RunRequest, fileName: string): void {
+  private report(result: RunResult, job: Job): void {
     const report = describeResult(result);
     for (const line of report.lines) this.output.appendLine(line);
     if (report.traceLine) this.output.appendLine(report.traceLine);
     if (result.trace) {
-      this.setTrace(result.trace, `${request.entry}() in ${fileName}`);
-      if (request.showTimeline) void vscode.commands.executeCommand("epic.showTimeline");
+      this.setTrace(result.trace, job.title);
+      if (job.showTimeline) void vscode.commands.executeCommand("epic.showTimeline");
     }
     if (result.error && !report.cancelled) void this.offerErrorLocation(result.error);
   }
@@ -158,5 +234,38 @@ export class RunController implements vscode.Disposable {
   dispose(): void {
     this.cancel();
     this.status.dispose();
+  }
+}
+
+/**
+ * A notification while the first call waits for the local model to load (7-30 s), so that the
+ * wait does not look like a hang; its Cancel cancels the run.
+ */
+class LocalModelLoading {
+  private shown = false;
+  private finish: (() => void) | undefined;
+  private finished = false;
+
+  show(message: string, cancel: () => void): void {
+    if (this.shown) return;
+    this.shown = true;
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `EPIC: ${message}`, cancellable: true },
+      (_progress, token) =>
+        new Promise<void>((resolve) => {
+          if (this.finished) return resolve();
+          this.finish = resolve;
+          token.onCancellationRequested(() => {
+            cancel();
+            resolve();
+          });
+        }),
+    );
+  }
+
+  done(): void {
+    if (this.shown) this.finished = true;
+    this.finish?.();
+    this.finish = undefined;
   }
 }

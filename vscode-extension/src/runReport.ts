@@ -5,9 +5,15 @@ import type { LensArguments, RunError, RunMode, RunResult, TraceDict } from "./p
 /** Checks the arguments a code lens (or a caller of the command) passed to `epic.run`. */
 export function parseLensArguments(arg: unknown): LensArguments | undefined {
   if (typeof arg !== "object" || arg === null) return undefined;
-  const { uri, entry } = arg as Record<string, unknown>;
+  const { uri, entry, params, required } = arg as Record<string, unknown>;
   if (typeof uri !== "string" || uri === "") return undefined;
-  return { uri, entry: typeof entry === "string" && entry !== "" ? entry : "main" };
+  const parsed: LensArguments = { uri, entry: typeof entry === "string" && entry !== "" ? entry : "main" };
+  if (Array.isArray(params) && params.length > 0 && params.every((p) => typeof p === "string")) {
+    parsed.params = params;
+    const count = typeof required === "number" && Number.isInteger(required) ? required : params.length;
+    parsed.required = Math.min(Math.max(count, 0), params.length);
+  }
+  return parsed;
 }
 
 export function formatSeconds(seconds: number): string {
@@ -31,8 +37,16 @@ export function traceSummary(trace: TraceDict): string {
   );
 }
 
-export function runHeader(entry: string, fileName: string, mode: RunMode): string {
-  return `▶ ${entry}() in ${fileName} (${mode})`;
+export function runHeader(entry: string, fileName: string, mode: RunMode, args?: unknown[]): string {
+  const shown = args ? args.map((a) => JSON.stringify(a)).join(", ") : "";
+  return `▶ ${entry}(${shown}) in ${fileName} (${mode})`;
+}
+
+/** The header of an evaluated selection: the expression, on one line, shortened. */
+export function evaluateHeader(expression: string, fileName: string, mode: RunMode): string {
+  const oneLine = expression.replace(/\s+/g, " ").trim();
+  const shown = oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+  return `▶ evaluate ${shown} in ${fileName} (${mode})`;
 }
 
 export interface RunReport {
@@ -63,6 +77,9 @@ export function describeResult(result: RunResult): RunReport {
     traceLine: result.trace ? `trace: ${traceSummary(result.trace)}` : null,
   };
 }
+
+/** How the server's progress message begins while the local model loads (epic_lang/ide/run.py). */
+export const LOADING_PREFIX = "loading the local model";
 
 /** The status-bar text while a run is going. */
 export function progressText(entry: string, message?: string): string {

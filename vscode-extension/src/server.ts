@@ -2,7 +2,7 @@
 // the extension's own folder: see interpreter.ts), after checking that the interpreter has the
 // epic-lang package, and answers the server's `workspace/configuration` requests for `epic`.
 
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import {
@@ -14,20 +14,29 @@ import {
 import { API_KEY_SECRET, serverConfiguration } from "./configuration";
 import {
   chooseInterpreter,
+  EXTERNALLY_MANAGED_PROBE,
   type Interpreter,
   missingPackageAdvice,
   PACKAGE_PROBE,
+  PACKAGE_SPEC,
   type ProbeFailure,
   type PythonLaunch,
   pythonLaunch,
   serverLaunch,
+  settingFromScopes,
+  venvPython,
 } from "./interpreter";
 import {
+  BACKEND_METHOD,
+  type BackendInfo,
+  type ConnectionReport,
   OUTPUT_NOTIFICATION,
   type OutputNotificationParams,
+  TEST_CONNECTION_METHOD,
   TRACE_NOTIFICATION,
   type TraceNotificationParams,
 } from "./protocol";
+import { withReadOnlyPrelude } from "./prelude";
 import { pythonExtensionInterpreter } from "./pythonExtension";
 
 export class EpicServer implements vscode.Disposable {
@@ -35,6 +44,7 @@ export class EpicServer implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly traceListeners: ((params: TraceNotificationParams) => void)[] = [];
   private readonly outputListeners: ((params: OutputNotificationParams) => void)[] = [];
+  private readonly readyListeners: (() => void)[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -66,10 +76,36 @@ export class EpicServer implements vscode.Disposable {
     this.outputListeners.push(listener);
   }
 
+  /** Called each time the server has started (again). */
+  onReady(listener: () => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  /** The backend a run of `uri` would use (`epic/backend`), or undefined without a server. */
+  async backend(uri?: string): Promise<BackendInfo | undefined> {
+    const client = this.languageClient;
+    if (!client) return undefined;
+    try {
+      return await client.sendRequest<BackendInfo>(BACKEND_METHOD, uri ? { uri } : {});
+    } catch (error) {
+      this.serverLog.appendLine(`epic/backend failed: ${String(error)}`);
+      return undefined;
+    }
+  }
+
+  /** One small request to that backend (`epic/testConnection`). */
+  async testConnection(uri: string | undefined, token: vscode.CancellationToken): Promise<ConnectionReport | undefined> {
+    const client = this.languageClient;
+    if (!client) return undefined;
+    return client.sendRequest<ConnectionReport>(TEST_CONNECTION_METHOD, uri ? { uri } : {}, token);
+  }
+
   async interpreter(): Promise<Interpreter> {
     const folder = vscode.workspace.workspaceFolders?.[0];
+    const setting = settingFromScopes(vscode.workspace.getConfiguration("epic", folder?.uri).inspect<string>("python.path"));
     return chooseInterpreter({
-      setting: vscode.workspace.getConfiguration("epic").get<string>("python.path"),
+      setting: setting.value,
+      ...(setting.scope ? { settingScope: setting.scope } : {}),
       pythonExtension: await pythonExtensionInterpreter(folder?.uri),
       workspaceFolder: folder?.uri.fsPath,
       home: os.homedir(),
@@ -97,6 +133,8 @@ export class EpicServer implements vscode.Disposable {
       documentSelector: [{ language: "epic" }],
       outputChannel: this.serverLog,
       middleware: {
+        provideDefinition: async (document, position, token, next) =>
+          withReadOnlyPrelude(await next(document, position, token)),
         workspace: {
           configuration: async (params, token, next) => {
             const answers = await next(params, token);
@@ -120,6 +158,7 @@ export class EpicServer implements vscode.Disposable {
     this.client = client;
     try {
       await client.start();
+      for (const listener of this.readyListeners) listener();
       return true;
     } catch (error) {
       this.serverLog.appendLine(`The EPIC language server did not start: ${String(error)}`);
@@ -166,14 +205,20 @@ export class EpicServer implements vscode.Disposable {
   }
 
   private async explainMissingPackage(interpreter: Interpreter, failure: ProbeFailure): Promise<void> {
-    const advice = missingPackageAdvice(interpreter, failure);
+    const safeDirectory = this.context.extensionUri.fsPath;
+    const managed = /No module named/.test(failure.stderr)
+      ? await probeOutput(pythonLaunch(interpreter.command, EXTERNALLY_MANAGED_PROBE, safeDirectory, process.env))
+      : undefined;
+    const advice = missingPackageAdvice(interpreter, failure, managed?.trim() === "True");
     this.serverLog.appendLine(advice.message);
     if (failure.stderr) this.serverLog.appendLine(failure.stderr);
     const install = "Install epic-lang";
+    const venv = "Create a virtual environment";
     const setPath = "Set epic.python.path";
     const choice = await vscode.window.showErrorMessage(
       advice.message,
       ...(advice.installCommand ? [install] : []),
+      ...(advice.offerVenv ? [venv] : []),
       setPath,
     );
     if (choice === install && advice.installCommand) {
@@ -185,15 +230,83 @@ export class EpicServer implements vscode.Disposable {
         "Restart server",
       );
       if (retry) await this.restart();
+    } else if (choice === venv) {
+      await this.createVirtualEnvironment(interpreter.command);
     } else if (choice === setPath) {
-      await vscode.commands.executeCommand("workbench.action.openSettings", "epic.python.path");
+      await openPythonPathSetting();
     }
+  }
+
+  /**
+   * `python -m venv` in the extension's global storage, `pip install epic-lang` into it, and
+   * `epic.python.path` (User settings) set to its interpreter, which restarts the server.
+   */
+  private async createVirtualEnvironment(base: string): Promise<void> {
+    const folder = vscode.Uri.joinPath(this.context.globalStorageUri, "venv").fsPath;
+    const python = venvPython(folder, process.platform);
+    const safeDirectory = this.context.extensionUri.fsPath;
+    const steps: [string, string, string[]][] = [
+      [`creating ${folder}`, base, ["-m", "venv", folder]],
+      [`installing ${PACKAGE_SPEC}`, python, ["-m", "pip", "install", "--upgrade", PACKAGE_SPEC]],
+    ];
+    const failed = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "EPIC: virtual environment" },
+      async (progress) => {
+        for (const [what, command, args] of steps) {
+          progress.report({ message: what });
+          this.serverLog.appendLine(`EPIC: ${command} ${args.join(" ")}`);
+          const problem = await runToEnd(pythonLaunch(command, args, safeDirectory, process.env), this.serverLog);
+          if (problem) return `${what} failed: ${problem}`;
+        }
+        return undefined;
+      },
+    );
+    if (failed) {
+      void vscode.window.showErrorMessage(`EPIC: ${failed} (see the "EPIC Language Server" output).`);
+      return;
+    }
+    await vscode.workspace.getConfiguration("epic").update("python.path", python, vscode.ConfigurationTarget.Global);
+    void vscode.window.showInformationMessage(`EPIC: epic.python.path is now ${python}.`);
   }
 
   dispose(): void {
     for (const d of this.subscriptions) d.dispose();
     void this.stop();
   }
+}
+
+/**
+ * Opens the Settings editor on `epic.python.path` alone (`@id:` finds exactly it; a plain
+ * search may match nothing in a remote window such as code-server's).
+ */
+export async function openPythonPathSetting(): Promise<void> {
+  await vscode.commands.executeCommand("workbench.action.openSettings", "@id:epic.python.path");
+}
+
+/** A snippet's stdout, or undefined when it failed. */
+function probeOutput(launch: PythonLaunch): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(launch.command, launch.args, { ...launch.options, timeout: 30_000 }, (error, stdout) =>
+      resolve(error ? undefined : String(stdout)),
+    );
+  });
+}
+
+/** Runs a command to its end with its output in the log; the reason when it failed. */
+function runToEnd(launch: PythonLaunch, log: vscode.OutputChannel): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(launch.command, launch.args, { ...launch.options, stdio: ["ignore", "pipe", "pipe"] });
+    let last = "";
+    const keep = (chunk: Buffer) => {
+      const text = chunk.toString();
+      log.append(text);
+      last = text.trim().split("\n").pop() || last;
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", (error) => resolve(error.message));
+    child.on("close", (code) => resolve(code === 0 ? undefined : `exit code ${code}${last ? `: ${last}` : ""}`));
+  });
 }
 
 /** Runs the package probe; undefined when the interpreter has epic-lang. */

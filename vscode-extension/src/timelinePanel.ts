@@ -15,6 +15,30 @@ interface RevealMessage {
   col: number;
 }
 
+/**
+ * Beside the editor, the panel gets half the window, too narrow for the timeline's source
+ * column: with the editor and the panel side by side (two groups), the panel takes
+ * `TIMELINE_SHARE` of the width. Any other layout the user made is left as it is.
+ */
+const TIMELINE_SHARE = 0.62;
+
+async function widenBesideEditor(): Promise<void> {
+  // The panel's group is made while the panel opens; wait for it.
+  for (let i = 0; i < 20 && vscode.window.tabGroups.all.length < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (vscode.window.tabGroups.all.length !== 2) return;
+  const layout = await vscode.commands.executeCommand<{ orientation: number; groups: { size?: number }[] }>(
+    "vscode.getEditorLayout",
+  );
+  if (layout?.orientation !== 0 || layout.groups.length !== 2) return;
+  const total = layout.groups.reduce((sum, group) => sum + (group.size ?? 0), 0) || 1;
+  await vscode.commands.executeCommand("vscode.setEditorLayout", {
+    orientation: 0,
+    groups: [{ size: total * (1 - TIMELINE_SHARE) }, { size: total * TIMELINE_SHARE }],
+  });
+}
+
 export class TimelinePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private template: string | undefined;
@@ -33,6 +57,7 @@ export class TimelinePanel implements vscode.Disposable {
       this.panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "images", "epic-file.svg");
       this.panel.onDidDispose(() => (this.panel = undefined));
       this.panel.webview.onDidReceiveMessage((message: RevealMessage) => void this.reveal(message));
+      void widenBesideEditor();
     } else {
       this.panel.reveal(undefined, true);
     }

@@ -8,6 +8,8 @@ import {
   PACKAGE_PROBE,
   serverArgs,
   serverLaunch,
+  settingFromScopes,
+  venvPython,
 } from "../../src/interpreter";
 
 describe("interpreter discovery", () => {
@@ -111,5 +113,31 @@ describe("missing package advice", () => {
     );
     assert.equal(advice.installCommand, '"C:\\Program Files\\Python\\python.exe" -m pip install epic-lang');
     assert.match(advice.message, /cannot load the epic-lang package: ImportError: cannot import name 'x'/);
+  });
+
+  it("reads epic.python.path from the most specific scope that sets it", () => {
+    assert.deepEqual(settingFromScopes({ globalValue: "/u/py" }), { value: "/u/py", scope: "User settings" });
+    assert.deepEqual(settingFromScopes({ globalValue: "/u/py", workspaceValue: " " }), { value: "/u/py", scope: "User settings" });
+    assert.deepEqual(settingFromScopes({ globalValue: "/u/py", workspaceFolderValue: "/f/py" }), {
+      value: "/f/py",
+      scope: "Folder settings",
+    });
+    assert.deepEqual(settingFromScopes(undefined), {});
+    const got = chooseInterpreter({ setting: "/u/py", settingScope: "User settings", trusted: true });
+    assert.deepEqual(got, { command: "/u/py", source: "setting", settingScope: "User settings" });
+    const advice = missingPackageAdvice(got, { code: "ENOENT", stderr: "" });
+    assert.match(advice.message, /from the setting epic.python.path in User settings/);
+  });
+
+  it("offers a virtual environment when the interpreter refuses pip", () => {
+    const python = { command: "/usr/bin/python3", source: "default" as const };
+    const failure = { code: 1, stderr: "ModuleNotFoundError: No module named 'epic_lang'" };
+    const managed = missingPackageAdvice(python, failure, true);
+    assert.equal(managed.installCommand, null);
+    assert.equal(managed.offerVenv, true);
+    assert.match(managed.message, /managed by the system/);
+    assert.equal(missingPackageAdvice(python, failure, false).offerVenv, undefined);
+    assert.equal(venvPython("/s/venv", "linux"), "/s/venv/bin/python");
+    assert.equal(venvPython("C:\\s\\venv", "win32").endsWith("python.exe"), true);
   });
 });

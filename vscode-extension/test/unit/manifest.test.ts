@@ -46,6 +46,9 @@ describe("package.json", () => {
   });
 
   it("lets only the user choose the server that gets the API key", () => {
+    // "window", not "machine-overridable": a remote window (code-server) ignores User values of
+    // machine scopes; restrictedConfigurations keeps untrusted workspaces from setting it.
+    assert.equal(manifest.contributes.configuration.properties["epic.python.path"].scope, "window");
     // "machine": user (or remote) settings only; a workspace's .vscode/settings.json cannot set it.
     assert.equal(manifest.contributes.configuration.properties["epic.llm.baseUrl"].scope, "machine");
   });
