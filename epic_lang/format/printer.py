@@ -4,8 +4,9 @@ Every choice of *where a line may break* lives here; `doc.py` decides which brea
 The tree has no parentheses, so they are put back from the precedence table of
 docs/language.md §5 (plus a few more where the grammar would otherwise read the text
 differently). Outside brackets a line break is only allowed where the lexer continues the
-expression: before `then`, `else`, `|>`, `and`, `or` and binary operators other than `-` and
-`in`, or after a `=`/`=>` that opens an indented block.
+expression: before `then`, `else`, `catch`, `|>`, `and`, `or` and binary operators other than
+`-` and `in`, or after a `=`/`=>` that opens an indented block (or a `then`, `else` or `try`
+followed by a block of `let` lines).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ _PRECEDENCE: dict[type, int] = {
     ast.Lambda: P_OPEN,
     ast.If: P_OPEN,
     ast.LetIn: P_OPEN,
+    ast.LetInUnpack: P_OPEN,
+    ast.Try: P_OPEN,
     ast.Block: P_OPEN,
     ast.Pipe: P_PIPE,
     ast.Not: P_NOT,
@@ -359,9 +362,13 @@ class Printer:
             if i:
                 parts.append(HARDLINE)
             parts.append(Anchor(let.span.start, "none" if i == 0 else "author"))
-            parts.extend(
-                ["let ", let.name.text, self.body(" =", let.value, False, let.name.span.end)]
-            )
+            if isinstance(let, ast.BlockUnpack):
+                target = self.pattern(let.pattern)
+                head_end = let.pattern.span.end
+            else:
+                target = let.name.text
+                head_end = let.name.span.end
+            parts.extend(["let ", target, self.body(" =", let.value, False, head_end)])
         result = block.result
         parts.extend([HARDLINE, Anchor(result.span.start, "author")])
         if isinstance(result, ast.Match):
@@ -536,20 +543,45 @@ class Printer:
             keyword_ = "if " if first else "else if "
             if not first:
                 parts.extend([LINE, Anchor(node.span.start)])
-            clause = _group(
-                keyword_,
-                self.midline(node.cond, P_PIPE, brk),
-                LINE,
-                "then ",
-                self.midline(node.then, P_PIPE, brk),
-                broken=self._has_comment(node.cond.span.start, node.then.span.end),
-            )
+            cond = self.midline(node.cond, P_PIPE, brk)
+            if _is_block(node.then):
+                clause: Doc = [keyword_, cond, self.block_branch(" then", node.then)]
+            else:
+                clause = _group(
+                    keyword_,
+                    cond,
+                    LINE,
+                    "then ",
+                    self.midline(node.then, P_PIPE, brk),
+                    broken=self._has_comment(node.cond.span.start, node.then.span.end),
+                )
             parts.append(clause)
             node = node.orelse
             first = False
-        parts.extend([LINE, "else ", self.midline(node, P_OPEN, brk)])
+        if _is_block(node):
+            parts.extend([LINE, Anchor(node.span.start), self.block_branch("else", node)])
+        else:
+            parts.extend([LINE, "else ", self.midline(node, P_OPEN, brk)])
         chained = isinstance(e.orelse, ast.If)
         return _group(*parts, broken=chained or self._has_comment(e.span.start, e.span.end))
+
+    def block_branch(self, keyword_: str, block: ast.Expr) -> Doc:
+        """`then`, `else` or `try` with a block of `let` lines indented under it."""
+        assert isinstance(block, ast.Block)
+        return [keyword_, Indent([HARDLINE, self.block(block)])]
+
+    def _Try(self, e: ast.Try, brk: bool) -> Doc:
+        handler = self.body(" =>", e.handler, brk, e.name.span.end)
+        catch: Doc = [Anchor(e.name.span.start), "catch ", e.name.text, handler]
+        if _is_block(e.body):
+            return _group(self.block_branch("try", e.body), HARDLINE, catch, broken=True)
+        return _group(
+            "try ",
+            self.midline(e.body, P_OPEN, brk),
+            LINE,
+            catch,
+            broken=self._has_comment(e.span.start, e.span.end),
+        )
 
     def _LetIn(self, e: ast.LetIn, brk: bool) -> Doc:
         sep = LINE if brk else " "
@@ -568,9 +600,24 @@ class Printer:
             broken=brk and self._has_comment(e.span.start, e.span.end),
         )
 
+    def _LetInUnpack(self, e: ast.LetInUnpack, brk: bool) -> Doc:
+        sep = LINE if brk else " "
+        bare_in = isinstance(e.value, ast.LetIn | ast.LetInUnpack) or _has_bare_in(e.value)
+        value = self.parens(e.value, brk) if bare_in else self.midline(e.value, P_OPEN, brk)
+        return _group(
+            "let ",
+            self.pattern(e.pattern),
+            " = ",
+            value,
+            " in",
+            sep,
+            self.expr(e.body, P_OPEN, brk),
+            broken=brk and self._has_comment(e.span.start, e.span.end),
+        )
+
     def _Block(self, e: ast.Block, brk: bool) -> Doc:
-        # A block with `let` lines only exists as a body, which `body` prints; one without
-        # is just its result.
+        # A block with `let` lines only exists as a body or a branch, which `body` and
+        # `block_branch` print; one without is just its result.
         return self._expr(e.result, brk)
 
     def _Match(self, e: ast.Match, brk: bool) -> Doc:
@@ -666,6 +713,17 @@ class Printer:
         last = e.fields[-1].span.end if e.fields else None
         return self._brackets("{", items, "}", e.span, last)
 
+    def _RecordUpdate(self, e: ast.RecordUpdate, brk: bool) -> Doc:
+        items: list[Doc] = [[Anchor(e.base.span.start), "...", self.expr(e.base, P_PIPE, True)]]
+        for f in e.fields:
+            key = self._key(f.key, f.key_span, f.quoted)
+            items.append([Anchor(f.span.start), key, ": ", self.midline(f.value, P_OPEN)])
+        last = e.fields[-1].span.end if e.fields else e.base.span.end
+        return self._brackets("{", items, "}", e.span, last)
+
+    def _Placeholder(self, e: ast.Placeholder, brk: bool) -> Doc:
+        return "_"
+
     def _key(self, key: str, key_span: Span, quoted: bool) -> str:
         if quoted or not is_bare_name(key):
             text = self._source_text(key_span, "")
@@ -694,7 +752,12 @@ class Printer:
         fields = []
         for f in p.fields:
             quoted = self._source_text(f.key_span, "")[:1] in ("'", '"')
-            fields.append(f"{self._key(f.key, f.key_span, quoted)}: {self.pattern(f.pattern)}")
+            key = self._key(f.key, f.key_span, quoted)
+            shorthand = f.key_span.end > f.key_span.start and f.pattern.span == f.key_span
+            if isinstance(f.pattern, ast.PName) and shorthand:
+                fields.append(key)  # the shorthand `{name}`, as written
+                continue
+            fields.append(f"{key}: {self.pattern(f.pattern)}")
         return "{" + ", ".join(fields) + "}"
 
 
@@ -744,7 +807,7 @@ def _has_bare_in(e: ast.Expr) -> bool:
     stack = [e]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.LetIn | ast.Match | ast.Block):
+        if isinstance(node, ast.LetIn | ast.LetInUnpack | ast.Match | ast.Block):
             return True
         if isinstance(node, ast.Compare) and node.op in ("in", "not in"):
             return True
@@ -756,11 +819,18 @@ def _has_bare_in(e: ast.Expr) -> bool:
             stack.extend([node.cond, node.then, node.orelse])
         elif isinstance(node, ast.Lambda):
             stack.append(node.body)
+        elif isinstance(node, ast.Try):
+            stack.extend([node.body, node.handler])
         elif isinstance(node, ast.Call):
             stack.append(node.func)
         elif isinstance(node, ast.Index | ast.Slice | ast.Field):
             stack.append(node.obj)
     return False
+
+
+def _is_block(e: ast.Expr) -> bool:
+    """Whether `e` is a block with `let` lines, which only a layout of its own can hold."""
+    return isinstance(e, ast.Block) and bool(e.lets)
 
 
 def _breaks_only_in_brackets(e: ast.Expr) -> bool:
