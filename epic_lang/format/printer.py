@@ -295,8 +295,9 @@ class Printer:
         if isinstance(body, ast.Match) and not brk:
             return [sep, Indent([HARDLINE, Anchor(body.span.start, "none"), self.match(body, brk)])]
         inline = self.expr(body, P_OPEN, brk)
-        # A `let` that begins a line outside brackets would read as a block's `let` line.
-        own_line = [Anchor(body.span.start, "none"), self.line_start(body, brk)]
+        # A `let` that begins a line outside brackets would read as a block's `let` line. On
+        # its own line the body is a block, with layout even inside brackets (§3).
+        own_line = [Anchor(body.span.start, "none"), self.line_start(body, False)]
         hug = inline if _ends_with_bracket(body) else self.chain_hug(body, brk)
         hug_first = isinstance(body, ast.ListExpr | ast.RecordExpr | ast.TupleExpr | ast.Lambda)
         atom = isinstance(body, ast.Var | ast.Literal | ast.FString)
