@@ -1,8 +1,9 @@
 """Desugaring: the surface tree of `syntax/ast.py` becomes the six core forms of `terms.py`.
 
 This is the only place that knows how `if`, `and`, `or`, `not`, `match`, `try`, pipes,
-f-strings, blocks, destructuring `let`s, record updates and operators are encoded, so the evaluators only ever see variables, constants,
-functions, applications, `let` and primitive calls (docs/language.md §10). Booleans are Church
+f-strings, blocks, destructuring `let`s, record updates and operators are encoded, so the
+evaluators only ever see variables, constants, functions, applications, `let` and primitive
+calls (docs/language.md §10). Booleans are Church
 booleans: `if c then a else b` is `c(fn() => a, fn() => b)`, and `true`/`false` are the
 globals `Var("true")`/`Var("false")` that the evaluator binds to the prelude's `church_true`
 and `church_false`.
@@ -156,11 +157,14 @@ class _Desugarer:
     def _LetInUnpack(self, e: ast.LetInUnpack) -> core.Term:
         return self.unpack(e.pattern, self.expr(e.value), self.expr(e.body), e.span)
 
-    def unpack(self, pattern: ast.Pattern, value: core.Term, body: core.Term, span: Span) -> core.Term:
+    def unpack(
+        self, pattern: ast.Pattern, value: core.Term, body: core.Term, span: Span
+    ) -> core.Term:
         """`let P = value` over `body`: a one-case `match` whose failure is `unpack_fail`."""
         subject = self.fresh("u")
         cases = [(pattern, body, span)]
-        code = compile_match(subject, cases, span, self.fresh, fail="unpack_fail")
+        # A failure points at the pattern that did not match.
+        code = compile_match(subject, cases, pattern.span, self.fresh, fail_op="unpack_fail")
         return core.Let(subject, value, code, span)
 
     def _Try(self, e: ast.Try) -> core.Term:

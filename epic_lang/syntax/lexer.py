@@ -549,7 +549,8 @@ class _Lexer:
                 self.line_first = True
             return
         if self._peek_type(i) in _CLOSES_FRAME or (
-            col < self.indents[1] and not (self.last_type in BLOCK_OPENERS and col > self.indents[-1])
+            col < self.indents[1]
+            and not (self.last_type in BLOCK_OPENERS and col > self.indents[-1])
         ):
             # Less indented than the frame's block: the block ends, the brackets go on.
             self._close_frame()
