@@ -21,7 +21,8 @@ _OPENERS = {"LPAR": ")", "LSQB": "]", "LBRACE": "}"}
 _CLOSERS = {"RPAR", "RSQB", "RBRACE"}
 _KEYWORD_TYPES = {
     "DEF", "LET", "LETX", "INLET", "IN", "IF", "THEN", "ELSE", "FN", "MATCH", "WITH", "CASE",
-    "TRY", "CATCH", "IMPORT", "PYTHON", "FROM", "AS", "AND", "OR", "NOT", "NOTIN", "TRUE", "FALSE", "NONE",
+    "TRY", "CATCH", "IMPORT", "PYTHON", "FROM", "AS", "AND", "OR", "NOT", "NOTIN", "TRUE",
+    "FALSE", "NONE",
 }  # fmt: skip
 _TERMINAL_TEXT = {
     "LPAR": "(",

@@ -239,7 +239,9 @@ def test_record_shorthand_in_match_patterns() -> None:
 
 
 def test_a_top_level_let_takes_a_name_only() -> None:
-    assert errors("let (a, b) = (1, 2)\n") == ["1:5: expected a name after `let`, found `(`"]
+    assert errors("let (a, b) = (1, 2)\n") == [
+        "1:5: a top-level `let` binds one name; destructure on a `let` line inside a `def`"
+    ]
 
 
 # ---- record update and pipes
