@@ -586,9 +586,7 @@ class Printer:
 
     def _LetIn(self, e: ast.LetIn, brk: bool) -> Doc:
         sep = LINE if brk else " "
-        # The lexer ends the value at its first `in` outside brackets.
-        bare_in = isinstance(e.value, ast.LetIn) or _has_bare_in(e.value)
-        value = self.parens(e.value, brk) if bare_in else self.midline(e.value, P_OPEN, brk)
+        value = self.let_value(e.value, brk)
         body = self.expr(e.body, P_OPEN, brk)
         return _group(
             "let ",
@@ -601,10 +599,25 @@ class Printer:
             broken=brk and self._has_comment(e.span.start, e.span.end),
         )
 
+    def let_value(self, value: ast.Expr, brk: bool) -> Doc:
+        """The value of `let ... in`. The lexer ends it at its first `in` outside brackets;
+        and a `fn` or `try` whose body went to a line of its own would take the `in` into
+        that block, so such a value gets parentheses when (and only when) it breaks."""
+        if isinstance(value, ast.LetIn | ast.LetInUnpack) or _has_bare_in(value):
+            return self.parens(value, brk)
+        if isinstance(value, ast.Lambda | ast.Try):
+            return _group(
+                IfBreak("(", ""),
+                Indent([SOFTLINE, self.expr(value, P_OPEN, True)]),
+                SOFTLINE,
+                IfBreak(")", ""),
+                broken=False,
+            )
+        return self.midline(value, P_OPEN, brk)
+
     def _LetInUnpack(self, e: ast.LetInUnpack, brk: bool) -> Doc:
         sep = LINE if brk else " "
-        bare_in = isinstance(e.value, ast.LetIn | ast.LetInUnpack) or _has_bare_in(e.value)
-        value = self.parens(e.value, brk) if bare_in else self.midline(e.value, P_OPEN, brk)
+        value = self.let_value(e.value, brk)
         return _group(
             "let ",
             self.pattern(e.pattern),
