@@ -80,7 +80,7 @@ def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES)
             return f"(let ({one}, {two}) = ({small()}, ext({small()})) in {body})"
         items = ", ".join(small() for _ in range(draw(st.integers(1, 3))))
         # `take` hides the length from `epic check`, so the mismatch is found at run time.
-        return f"(let [{one}, {two}] = take([{items}], 3) in {body})"
+        return f"(let [{one}, {two}] = take(3, [{items}]) in {body})"
     if kind == 11:
         one = f"v{depth}"
         body = draw(expressions(depth + 2, (*names, one)))
