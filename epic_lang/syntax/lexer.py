@@ -128,9 +128,9 @@ BLOCK_OPENERS = {"EQUAL", "ARROW", "WITH", "THEN", "ELSE", "TRY"}
 # that block until a line less indented than it, or a `,` or closing bracket of the enclosing
 # brackets (a `_Frame`).
 FRAME_OPENERS = {"ARROW"}
-# Keywords handled by `_Lexer._word`, and the bracket tokens handled by `_Lexer._bracket`.
 # A line inside a frame that starts with one of these ends the frame's block.
 _CLOSES_FRAME = {"COMMA", "RPAR", "RSQB", "RBRACE"}
+# Keywords handled by `_Lexer._word`, and the bracket tokens handled by `_Lexer._bracket`.
 _CONTEXTUAL_WORDS = {"LET", "IN", "IF", "THEN", "MATCH", "WITH", "NOT"}
 _BRACKETS = {"LPAR", "RPAR", "LSQB", "RSQB", "LBRACE", "RBRACE"}
 
@@ -645,12 +645,17 @@ class _Lexer:
         before such blocks existed (a binding line tests membership in brackets)."""
         text = self.text
         nest = 0
+        word = ""
         while pos < self.end:
             m = _MASTER.match(text, pos, self.end)
             if m is None or m.lastgroup in ("nl", "comment"):
                 return False
             kind = m.lastgroup
             pos = m.end()
+            if kind == "ws":
+                continue
+            after_not = word == "not"
+            word = m.group() if kind == "name" else ""
             if kind == "str":
                 quote = m.group().lstrip("fF")
                 if len(quote) == 3:
@@ -663,7 +668,7 @@ class _Lexer:
                 nest -= 1
                 if nest < 0:
                     return False
-            elif kind == "name" and nest == 0 and m.group() == "in":
+            elif kind == "name" and nest == 0 and word == "in" and not after_not:
                 return True
         return False
 

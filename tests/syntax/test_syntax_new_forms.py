@@ -305,3 +305,10 @@ def test_membership_keeps_its_meaning() -> None:
         L("cat"),
         V("text"),
     )
+
+
+def test_a_binding_line_inside_a_bracketed_block_may_test_not_in() -> None:
+    text = "def f(xs) =\n    map(fn(x) =>\n        let ok = x not in xs\n        ok, xs)\n"
+    lam = body(text).args[0].value  # type: ignore[union-attr]
+    assert isinstance(lam, ast.Lambda) and isinstance(lam.body, ast.Block)
+    assert shape(lam.body.lets[0].value) == ("Compare", "not in", V("x"), V("xs"))
