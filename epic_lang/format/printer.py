@@ -345,7 +345,7 @@ class Printer:
         before `-` or `in` gets parentheses when (and only when) it must break."""
         if brk:
             return self.expr(e, P_OPEN, brk)
-        if isinstance(e, ast.LetIn):
+        if isinstance(e, ast.LetIn | ast.LetInUnpack):
             return self.parens(e, brk)
         if not _breaks_only_in_brackets(e):
             return self.expr(e, P_OPEN, brk)
@@ -545,7 +545,7 @@ class Printer:
             if not first:
                 parts.extend([LINE, Anchor(node.span.start)])
             cond = self.midline(node.cond, P_PIPE, brk)
-            if _is_block(node.then):
+            if _needs_layout(node.then):
                 clause: Doc = [keyword_, cond, self.block_branch(" then", node.then)]
             else:
                 clause = _group(
@@ -566,10 +566,11 @@ class Printer:
         chained = isinstance(e.orelse, ast.If)
         return _group(*parts, broken=chained or self._has_comment(e.span.start, e.span.end))
 
-    def block_branch(self, keyword_: str, block: ast.Expr) -> Doc:
-        """`then`, `else` or `try` with a block of `let` lines indented under it."""
-        assert isinstance(block, ast.Block)
-        return [keyword_, Indent([HARDLINE, self.block(block)])]
+    def block_branch(self, keyword_: str, branch: ast.Expr) -> Doc:
+        """`then`, `else` or `try` with a block indented under it: of `let` lines, or an
+        expression that holds such a block (in brackets its layout would be lost)."""
+        inner = self.block(branch) if _is_block(branch) else self.line_start(branch, False)
+        return [keyword_, Indent([HARDLINE, inner])]
 
     def _Try(self, e: ast.Try, brk: bool) -> Doc:
         handler = self.body(" =>", e.handler, brk, e.name.span.end)
@@ -845,6 +846,18 @@ def _has_bare_in(e: ast.Expr) -> bool:
 def _is_block(e: ast.Expr) -> bool:
     """Whether `e` is a block with `let` lines, which only a layout of its own can hold."""
     return isinstance(e, ast.Block) and bool(e.lets)
+
+
+def _needs_layout(e: ast.Expr) -> bool:
+    """Whether `e` is, or ends in a branch that is, a block with `let` lines, so that it
+    cannot be printed inside brackets."""
+    if _is_block(e):
+        return True
+    if isinstance(e, ast.If):
+        return _needs_layout(e.then) or _needs_layout(e.orelse)
+    if isinstance(e, ast.Try):
+        return _needs_layout(e.body) or _needs_layout(e.handler)
+    return False
 
 
 def _breaks_only_in_brackets(e: ast.Expr) -> bool:
