@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "too-deep": "a declaration nested too deeply to check completely (warning)",
     "cost-trap": "a `let` that calls an external, used only in one branch that may not be "
     "taken (warning)",
+    "unpack-shape": "a destructuring `let` whose value, written out, has another shape",
 }
 
 
@@ -181,6 +182,7 @@ class _Checker:
         self.redefinitions()
         self.clashes()
         self.unused_lets()
+        self.unpack_shapes()
         self.unreachable_cases()
         self.imports()
         self.members()
@@ -250,18 +252,25 @@ class _Checker:
     def unused_lets(self) -> None:
         for binding, uses in self.resolution.uses.items():
             if binding.kind == "local" and not uses and not binding.name.text.startswith("_"):
-                self.report(
-                    WARNING,
-                    binding.name.span,
-                    f"`{binding.name.text}` is never used (its value is still computed; "
-                    f"name it `_{binding.name.text}` to keep it without this warning)",
-                    "unused-let",
-                    replace_fix(
-                        f"Rename to `_{binding.name.text}`",
-                        binding.name.span,
-                        f"_{binding.name.text}",
-                    ),
-                )
+                text = binding.name.text
+                if isinstance(binding.node, ast.Try):
+                    message = f"`{text}` is never used; write `catch _ =>` to ignore the error"
+                    fix = replace_fix("Change to `_`", binding.name.span, "_")
+                else:
+                    message = (
+                        f"`{text}` is never used (its value is still computed; "
+                        f"name it `_{text}` to keep it without this warning)"
+                    )
+                    fix = replace_fix(f"Rename to `_{text}`", binding.name.span, f"_{text}")
+                self.report(WARNING, binding.name.span, message, "unused-let", fix)
+
+    def unpack_shapes(self) -> None:
+        """A destructuring `let` of a tuple, list or record written out on the spot whose
+        shape the pattern cannot match (it would fail at run time)."""
+        for pattern, value in self.resolution.unpacks:
+            problem = _shape_problem(pattern, value)
+            if problem is not None:
+                self.report(ERROR, pattern.span, problem, "unpack-shape")
 
     def unreachable_cases(self) -> None:
         for match in self.resolution.matches:
@@ -330,6 +339,13 @@ class _Checker:
     # -- calls ----------------------------------------------------------------------------
 
     def calls(self) -> None:
+        # `x |> f(a)` (no `_`) is `f(a)(x)`; when `f(a)` lacks an argument, `x` was meant
+        # to go into it, and the message says how.
+        piped = {
+            id(c.right)
+            for c in self.resolution.calls
+            if isinstance(c, ast.Pipe) and isinstance(c.right, ast.Call)
+        }
         for call in self.resolution.calls:
             if isinstance(call, ast.Pipe):
                 # `x |> f(a)` is `f(a)(x)`: the call `f(a)` is checked on its own.
@@ -344,7 +360,8 @@ class _Checker:
                 self.literal_schema(call.func, call.args)
                 found = self.signature_of(call.func)
                 if found is not None:
-                    self.arguments(found[0], found[1], call.args, call.span)
+                    piped_into = id(call) in piped
+                    self.arguments(found[0], found[1], call.args, call.span, piped_into)
 
     def positional_options(self, func: ast.Expr, args: tuple[ast.Arg, ...]) -> bool:
         """Reports the options of a built-in given by position where the table says they are
@@ -417,7 +434,12 @@ class _Checker:
         return None
 
     def arguments(
-        self, name: str, signature: Signature, args: tuple[ast.Arg, ...], span: Span
+        self,
+        name: str,
+        signature: Signature,
+        args: tuple[ast.Arg, ...],
+        span: Span,
+        piped_into: bool = False,
     ) -> None:
         """Matches arguments to parameters as Python does: positions first, then keywords."""
         params = [p for p, _ in signature]
@@ -462,7 +484,8 @@ class _Checker:
             self.report(
                 ERROR,
                 span,
-                f"`{name}` is missing argument{plural} {names} (it takes {_count(signature)})",
+                f"`{name}` is missing argument{plural} {names} (it takes {_count(signature)})"
+                + (_pipe_hint(name, args) if piped_into else ""),
                 "arity",
             )
 
@@ -535,6 +558,58 @@ def _same_kind(value: ast.Expr, default: str | None) -> bool:
 
 def _did_you_mean(span: Span, suggestion: str) -> Fix:
     return replace_fix(f"Change to `{suggestion}`", span, suggestion)
+
+
+def _pipe_hint(name: str, args: tuple[ast.Arg, ...]) -> str:
+    """For `x |> f(a)` missing an argument: where to put `_` so that `x` goes there."""
+    texts = [f"{a.name.text}=..." if a.name else "..." for a in args]
+    first = ", ".join(["_", *texts])
+    last = ", ".join([*texts, "_"])
+    return (
+        f"; the piped value is not passed to `{name}`: mark its place with `_`, "
+        f"as in `{name}({first})` or `{name}({last})`"
+    )
+
+
+def _shape_problem(pattern: ast.Pattern, value: ast.Expr) -> str | None:
+    """Why a tuple, list or record literal cannot match `pattern`, or None."""
+    if isinstance(pattern, ast.PTuple | ast.PList):
+        kind = "tuple" if isinstance(pattern, ast.PTuple) else "list"
+        literal = ast.TupleExpr if kind == "tuple" else ast.ListExpr
+        if isinstance(value, ast.TupleExpr | ast.ListExpr | ast.RecordExpr) and not isinstance(
+            value, literal
+        ):
+            return f"cannot unpack a {_kind(value)} with a {kind} pattern"
+        if not isinstance(value, literal):
+            return None
+        want = len(pattern.items)
+        rest = isinstance(pattern, ast.PList) and pattern.rest is not None
+        have = len(value.items)
+        if have < want or (have > want and not rest):
+            at_least = "at least " if rest else ""
+            return f"cannot unpack {have} item{'s' if have != 1 else ''} into {at_least}{want}"
+        for item, part in zip(pattern.items, value.items, strict=False):
+            inner = _shape_problem(item, part)
+            if inner is not None:
+                return inner
+        return None
+    if isinstance(pattern, ast.PRecord):
+        if isinstance(value, ast.TupleExpr | ast.ListExpr):
+            return f"cannot unpack a {_kind(value)} with a record pattern"
+        if not isinstance(value, ast.RecordExpr):
+            return None
+        fields = {f.key: f.value for f in value.fields}
+        for field in pattern.fields:
+            if field.key not in fields:
+                return f"the record has no field `{field.key}`"
+            inner = _shape_problem(field.pattern, fields[field.key])
+            if inner is not None:
+                return inner
+    return None
+
+
+def _kind(value: ast.Expr) -> str:
+    return {ast.TupleExpr: "tuple", ast.ListExpr: "list"}.get(type(value), "record")
 
 
 def _def_signature(node: ast.Def | ast.Lambda) -> Signature:

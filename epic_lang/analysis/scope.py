@@ -25,7 +25,14 @@ BindingKind = Literal["def", "let", "import", "param", "local", "pattern"]
 
 # A binding node: what introduced the name (for hover's "bound here" and for the checks).
 BindingNode = (
-    ast.Def | ast.LetDecl | ast.Import | ast.Param | ast.BlockLet | ast.LetIn | ast.Pattern
+    ast.Def
+    | ast.LetDecl
+    | ast.Import
+    | ast.Param
+    | ast.BlockLet
+    | ast.LetIn
+    | ast.Try
+    | ast.Pattern
 )
 
 
@@ -34,8 +41,8 @@ class Binding:
     """One place where a name is bound. Compared by identity: two bindings are the same only
     if they are the same object. `visible` is the offset range where the name is in scope
     (both ends included, so that completion at the end of a body still sees it). `kind` is
-    `def`, `let` (top-level), `import`, `param`, `local` (block `let` or `let ... in`) or
-    `pattern`."""
+    `def`, `let` (top-level), `import`, `param`, `local` (block `let`, `let ... in` or
+    the error name of `catch`) or `pattern` (also a name of a destructuring `let`)."""
 
     name: ast.Name
     kind: BindingKind
@@ -79,6 +86,7 @@ class Resolution:
     - `calls`: every call, and every pipe (`x |> f` calls `f`), in source order.
     - `members`: every `alias.name` field access whose object is an import alias.
     - `matches`: every `match`, in source order.
+    - `unpacks`: the pattern and value of every destructuring `let`, in source order.
     - `too_deep`: declarations nested too deeply to resolve completely (their names are
       still bound; uses inside them may be missing).
     - `params_of`: the binding of a top-level def -> its parameters' bindings by name.
@@ -96,6 +104,7 @@ class Resolution:
     calls: list[ast.Call | ast.Pipe] = field(default_factory=list)
     members: list[tuple[ast.Field, Binding]] = field(default_factory=list)
     matches: list[ast.Match] = field(default_factory=list)
+    unpacks: list[tuple[ast.Pattern, ast.Expr]] = field(default_factory=list)
     too_deep: list[ast.Def | ast.LetDecl] = field(default_factory=list)
     params_of: dict[Binding, dict[str, Binding]] = field(default_factory=dict)
     _occurrences: list[Occurrence] = field(default_factory=list, init=False, repr=False)
@@ -179,6 +188,8 @@ class _Resolver:
             ast.Lambda: self.lambda_,
             ast.If: self.if_,
             ast.LetIn: self.let_in,
+            ast.LetInUnpack: self.let_in_unpack,
+            ast.Try: self.try_,
             ast.Block: self.block,
             ast.Match: self.match,
             ast.Pipe: self.binary,
@@ -194,6 +205,8 @@ class _Resolver:
             ast.TupleExpr: self.items,
             ast.ListExpr: self.items,
             ast.RecordExpr: self.record,
+            ast.RecordUpdate: self.record_update,
+            ast.Placeholder: _nothing,
         }
 
     def run(self) -> Resolution:
@@ -308,12 +321,38 @@ class _Resolver:
         self.expr(node.body)
         self.scopes.pop()
 
+    def let_in_unpack(self, node: ast.LetInUnpack) -> None:
+        self.expr(node.value)
+        self.result.unpacks.append((node.pattern, node.value))
+        scope: dict[str, Binding] = {}
+        self.pattern(node.pattern, scope, (node.body.span.start, node.span.end), "local")
+        self.scopes.append(scope)
+        self.expr(node.body)
+        self.scopes.pop()
+
+    def try_(self, node: ast.Try) -> None:
+        self.expr(node.body)
+        scope: dict[str, Binding] = {}
+        if node.name.text != "_":
+            visible = (node.handler.span.start, node.span.end)
+            scope[node.name.text] = self.bind(node.name, "local", node, visible)
+        self.scopes.append(scope)
+        self.expr(node.handler)
+        self.scopes.pop()
+
     def block(self, node: ast.Block) -> None:
         scope: dict[str, Binding] = {}
         self.scopes.append(scope)
         for let in node.lets:
             self.expr(let.value)
-            scope[let.name.text] = self.bind(let.name, "local", let, (let.span.end, node.span.end))
+            visible = (let.span.end, node.span.end)
+            if isinstance(let, ast.BlockUnpack):
+                self.result.unpacks.append((let.pattern, let.value))
+                names: dict[str, Binding] = {}
+                self.pattern(let.pattern, names, visible, "local")
+                scope.update(names)
+            else:
+                scope[let.name.text] = self.bind(let.name, "local", let, visible)
         self.expr(node.result)
         self.scopes.pop()
 
@@ -328,19 +367,25 @@ class _Resolver:
             self.scopes.pop()
 
     def pattern(
-        self, node: ast.Pattern, scope: dict[str, Binding], visible: tuple[int, int]
+        self,
+        node: ast.Pattern,
+        scope: dict[str, Binding],
+        visible: tuple[int, int],
+        kind: BindingKind = "pattern",
     ) -> None:
+        """Binds the names of a pattern: of `case` (`pattern`) or of a destructuring `let`
+        (`local`, so that an unused one is reported like any `let`)."""
         if isinstance(node, ast.PName):
             if node.name.text != "_":
-                self.add(scope, self.bind(node.name, "pattern", node, visible))
+                self.add(scope, self.bind(node.name, kind, node, visible))
         elif isinstance(node, ast.PTuple | ast.PList):
             for item in node.items:
-                self.pattern(item, scope, visible)
+                self.pattern(item, scope, visible, kind)
             if isinstance(node, ast.PList) and node.rest and node.rest.text != "_":
-                self.add(scope, self.bind(node.rest, "pattern", node, visible))
+                self.add(scope, self.bind(node.rest, kind, node, visible))
         elif isinstance(node, ast.PRecord):
             for record_field in node.fields:
-                self.pattern(record_field.pattern, scope, visible)
+                self.pattern(record_field.pattern, scope, visible, kind)
 
     def binary(self, node: ast.BoolOp | ast.Compare | ast.BinOp | ast.Pipe) -> None:
         # Long chains (`a + b + c ...`, `x |> f |> g ...`) nest to the left; walk the left
@@ -387,9 +432,13 @@ class _Resolver:
         for item in node.items:
             self.expr(item)
 
-    def record(self, node: ast.RecordExpr) -> None:
+    def record(self, node: ast.RecordExpr | ast.RecordUpdate) -> None:
         for record_field in node.fields:
             self.expr(record_field.value)
+
+    def record_update(self, node: ast.RecordUpdate) -> None:
+        self.expr(node.base)
+        self.record(node)
 
     # -- keyword arguments of calls of top-level defs -------------------------------------
 

@@ -1,8 +1,9 @@
 """Desugaring: the surface tree of `syntax/ast.py` becomes the six core forms of `terms.py`.
 
-This is the only place that knows how `if`, `and`, `or`, `not`, `match`, pipes, f-strings,
-blocks and operators are encoded, so the evaluators only ever see variables, constants,
-functions, applications, `let` and primitive calls (docs/language.md §10). Booleans are Church
+This is the only place that knows how `if`, `and`, `or`, `not`, `match`, `try`, pipes,
+f-strings, blocks, destructuring `let`s, record updates and operators are encoded, so the
+evaluators only ever see variables, constants, functions, applications, `let` and primitive
+calls (docs/language.md §10). Booleans are Church
 booleans: `if c then a else b` is `c(fn() => a, fn() => b)`, and `true`/`false` are the
 globals `Var("true")`/`Var("false")` that the evaluator binds to the prelude's `church_true`
 and `church_false`.
@@ -153,12 +154,35 @@ class _Desugarer:
     def _LetIn(self, e: ast.LetIn) -> core.Term:
         return core.Let(e.name.text, self.expr(e.value), self.expr(e.body), e.span)
 
+    def _LetInUnpack(self, e: ast.LetInUnpack) -> core.Term:
+        return self.unpack(e.pattern, self.expr(e.value), self.expr(e.body), e.span)
+
+    def unpack(
+        self, pattern: ast.Pattern, value: core.Term, body: core.Term, span: Span
+    ) -> core.Term:
+        """`let P = value` over `body`: a one-case `match` whose failure is `unpack_fail`."""
+        subject = self.fresh("u")
+        cases = [(pattern, body, span)]
+        # A failure points at the pattern that did not match.
+        code = compile_match(subject, cases, pattern.span, self.fresh, fail_op="unpack_fail")
+        return core.Let(subject, value, code, span)
+
+    def _Try(self, e: ast.Try) -> core.Term:
+        # `try E catch err => H` is `_try(fn() => E, fn(err) => H)`: the built-in runs the
+        # thunk and calls the handler with the error record if it fails.
+        body = thunk(self.expr(e.body), e.body.span)
+        handler = core.Lam((e.name.text,), (None,), self.expr(e.handler), e.handler.span)
+        return core.App(core.Var("_try", e.span), (body, handler), (), e.span)
+
     def _Block(self, e: ast.Block) -> core.Term:
         # Each `let` scopes over the rest of the block, so its span runs to the block's end.
         result = self.expr(e.result)
         for let in reversed(e.lets):
             span = _to_end(let.span, e.span)
-            result = core.Let(let.name.text, self.expr(let.value), result, span)
+            if isinstance(let, ast.BlockUnpack):
+                result = self.unpack(let.pattern, self.expr(let.value), result, span)
+            else:
+                result = core.Let(let.name.text, self.expr(let.value), result, span)
         return result
 
     def _Match(self, e: ast.Match) -> core.Term:
@@ -168,6 +192,11 @@ class _Desugarer:
         return core.Let(subject, self.expr(e.subject), body, e.span)
 
     def _Pipe(self, e: ast.Pipe) -> core.Term:
+        right_call = e.right
+        if isinstance(right_call, ast.Call) and any(
+            isinstance(a.value, ast.Placeholder) for a in right_call.args
+        ):
+            return self.pipe_into(e.left, right_call, e.span)
         left = self.expr(e.left)
         right = self.expr(e.right)
         if is_trivial(right) or is_trivial(left):
@@ -176,6 +205,18 @@ class _Desugarer:
         tmp = self.fresh("p")
         call = core.App(right, (core.Var(tmp, e.left.span),), (), e.span)
         return core.Let(tmp, left, call, e.span)
+
+    def pipe_into(self, left: ast.Expr, call: ast.Call, span: Span) -> core.Term:
+        """`left |> f(a, _)` is `f(a, left)`, with `left` evaluated first, as written."""
+        value = self.expr(left)
+        if is_trivial(value):
+            return self._Call(_fill(call, left))
+        tmp = self.fresh("p")
+        return core.Let(tmp, value, self._Call(_fill(call, ast.Var(tmp, left.span))), span)
+
+    def _Placeholder(self, e: ast.Placeholder) -> core.Term:
+        # Only the call right of a pipe holds placeholders, and `pipe_into` replaces them.
+        raise AssertionError(f"`_` placeholder outside a pipe at {e.span.line}:{e.span.col}")
 
     def _BoolOp(self, e: ast.BoolOp) -> core.Term:
         left = self.expr(e.left)
@@ -256,15 +297,33 @@ class _Desugarer:
         return core.Prim("list", tuple(self.expr(item) for item in e.items), e.span)
 
     def _RecordExpr(self, e: ast.RecordExpr) -> core.Term:
+        return self.record(e.fields, e.span)
+
+    def record(self, fields: tuple[ast.RecordField, ...], span: Span) -> core.Prim:
         args: list[core.Term] = []
-        for f in e.fields:
+        for f in fields:
             args.append(core.Const(f.key, f.key_span))
             args.append(self.expr(f.value))
-        return core.Prim("record", tuple(args), e.span)
+        return core.Prim("record", tuple(args), span)
+
+    def _RecordUpdate(self, e: ast.RecordUpdate) -> core.Term:
+        # The new fields are a record of pending slots like any record literal; merging only
+        # waits for the two records themselves, not for their fields.
+        base = self.expr(e.base)
+        return core.Prim("record_merge", (base, self.record(e.fields, e.span)), e.span)
 
 
 # One method per surface expression class, found by the class's name (`_If` for `ast.If`).
 _DISPATCH = {cls: getattr(_Desugarer, "_" + cls.__name__) for cls in get_args(ast.Expr)}
+
+
+def _fill(call: ast.Call, value: ast.Expr) -> ast.Call:
+    """`call` with its `_` argument replaced by `value`."""
+    args = tuple(
+        ast.Arg(a.name, value, a.span) if isinstance(a.value, ast.Placeholder) else a
+        for a in call.args
+    )
+    return ast.Call(call.func, args, call.span)
 
 
 def _in_core_order(args: list[tuple[str | None, core.Term, Span]]) -> bool:

@@ -39,10 +39,12 @@ def compile_match(
     cases: Sequence[tuple[ast.Pattern, core.Term, Span]],
     span: Span,
     fresh: Callable[[str], str],
+    fail_op: str = "match_fail",
 ) -> core.Term:
     """The core term that tries `cases` (pattern, desugared body, case span) in order on the
-    value bound to the variable `subject`, failing with `match_fail` when none matches."""
-    result: core.Term = core.Prim("match_fail", (core.Var(subject, span),), span)
+    value bound to the variable `subject`, failing with the primitive `fail_op` (`match_fail`,
+    or `unpack_fail` for a destructuring `let`) when none matches."""
+    result: core.Term = core.Prim(fail_op, (core.Var(subject, span),), span)
     for pattern, body, case_span in reversed(cases):
         steps: list[_Test | _Bind] = []
         binds: list[_Bind] = []

@@ -139,4 +139,9 @@ PRIMITIVES: dict[str, tuple[int | None, bool]] = {
     "len_eq": (2, True),
     "has_key": (2, True),
     "match_fail": (1, True),
+    # destructuring `let`: unpack_fail(value) raises "cannot unpack <value> ..."
+    "unpack_fail": (1, True),
+    # record update `{...r, k: v}`: record_merge(r, record(k, v)) -> r with k set; waits for
+    # the two records, not for their fields
+    "record_merge": (2, True),
 }

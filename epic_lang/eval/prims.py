@@ -378,6 +378,16 @@ def match_fail(value: Any) -> Any:
     raise EpicError(f"no case matched {format_value(value)}", kind="match")
 
 
+def unpack_fail(value: Any) -> Any:
+    raise EpicError(f"cannot unpack {format_value(value)}: it does not match the pattern of `let`")
+
+
+def record_merge(base: Any, fields: dict) -> dict:
+    if type(base) is not dict:
+        raise EpicError(f"`{{...r, k: v}}` needs a record `r`, got {type_name(base)}")
+    return {**base, **fields}
+
+
 # op -> (implementation over forced operands, whether operands are forced deeply)
 PRIM_IMPLS: dict[str, tuple[Callable[..., Any], bool]] = {
     "add": (_add, False),
@@ -406,4 +416,6 @@ PRIM_IMPLS: dict[str, tuple[Callable[..., Any], bool]] = {
     "len_eq": (lambda v, n: boolean(_length(v) == n), False),
     "has_key": (lambda r, k: boolean(type(r) is dict and k in r), False),
     "match_fail": (match_fail, True),
+    "unpack_fail": (unpack_fail, True),
+    "record_merge": (record_merge, False),
 }

@@ -47,6 +47,11 @@ class _Source:
         line_start = self.text.rfind("\n", 0, pos) + 1
         return self.text[line_start:pos].strip() != ""
 
+    def starts_line(self, pos: int) -> bool:
+        """Whether only indentation stands before `pos` on its line."""
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        return self.text[line_start:pos].strip(" \t\ufeff") == ""
+
     def line_indent_col(self, pos: int) -> int:
         """The 1-based column of the first character on the line of `pos`."""
         text = self.text
@@ -63,9 +68,13 @@ class _Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.last_code = -1  # index of the last code line, where a trailing comment goes
-        # (source column, output indentation) of the code lines so far, for comments that
-        # end a block: they line up with the last line at or left of their own column.
+        # (source column, output indentation) of the code lines so far that begin a source
+        # line, for comments that end a block: they line up with the last line at or left of
+        # their own column. (A line printed from the middle of a source line, such as an
+        # item of exploded brackets, says nothing about the columns of the source.)
         self.columns: list[tuple[int, int]] = []
+        # (source column, output indentation) of the last code line.
+        self.last: tuple[int, int] | None = None
         self.has_trailing: set[int] = set()
 
     def blank(self) -> None:
@@ -81,7 +90,7 @@ class _Writer:
                 return indent
         return 0
 
-    def code(self, line: OutLine, source_col: int | None) -> None:
+    def code(self, line: OutLine, source_col: int | None, starts_line: bool) -> None:
         if line.verbatim:
             text = line.text
         else:
@@ -91,7 +100,9 @@ class _Writer:
         self.lines.append(text)
         self.last_code = len(self.lines) - 1
         if source_col is not None:
-            self.columns.append((source_col, line.indent))
+            self.last = (source_col, line.indent)
+            if starts_line:
+                self.columns.append(self.last)
 
     def attach(self, text: str) -> bool:
         """Put a trailing comment at the end of the last code line, if it has none yet."""
@@ -108,8 +119,14 @@ def merge(
 ) -> str:
     """The final text: printed lines with every comment and blank line in place."""
     src = _Source(source)
+    bom = source.startswith("\ufeff")  # it takes no column
     placed = [
-        _Placed(c.text.rstrip(), c.span.start, c.span.col, src.trailing(c.span.start))
+        _Placed(
+            c.text.rstrip(),
+            c.span.start,
+            c.span.col - (1 if bom and c.span.line == 1 else 0),
+            src.trailing(c.span.start),
+        )
         for c in sorted(comments, key=lambda c: c.span.start)
     ]
     out = _Writer()
@@ -123,7 +140,11 @@ def merge(
                 group.append(placed[next_comment])
                 next_comment += 1
         _emit_before(out, group, line, src, indent_size)
-        out.code(line, None if line.anchor is None else src.line_indent_col(line.anchor))
+        if line.anchor is None:
+            out.code(line, None, False)
+        else:
+            col = src.line_indent_col(line.anchor)
+            out.code(line, col, src.starts_line(line.anchor))
     _emit_before(out, placed[next_comment:], None, src, indent_size)
     while out.lines and out.lines[-1] == "":
         out.lines.pop()
@@ -149,7 +170,10 @@ def _emit_before(
     else:
         next_col = 10**9
     closer = line is not None and line.kind == "closer"
-    dedent = bool(out.columns) and next_col < out.columns[-1][0]
+    # A dedent in the source that the output keeps (a line dedented inside brackets is
+    # indented again there, and a comment before it goes with it).
+    next_indent = 0 if line is None else line.indent
+    dedent = out.last is not None and next_col < out.last[0] and next_indent < out.last[1]
     while rest and not closer and dedent and rest[0].col > next_col:
         comment = rest.pop(0)
         if spaced and src.blank_before(comment.start):
@@ -175,4 +199,8 @@ def _emit_before(
         out.comment(indent, comment.text)
     anchor = None if line is None else line.anchor
     if anchor is not None and spaced and (rest or kind == "author") and src.blank_before(anchor):
+        out.blank()
+    elif rest and indent == 0 and rest[-1].text.startswith("##") and rest[-1].col != 1:
+        # A `##` line that was indented is no doc comment; in column 1 right above a
+        # declaration it would become one, so a blank line keeps it apart.
         out.blank()

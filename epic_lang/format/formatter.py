@@ -59,6 +59,8 @@ def format_module(module: ast.Module, source: str | None, mode: Mode = DEFAULT_M
     if not module.decls:
         lines = render([], mode.width, mode.indent)
     text = merge(lines, comments, source or "", mode.indent)
+    if source and source.startswith("\ufeff"):
+        text = "\ufeff" + text  # kept, as the editor that wrote it expects
     first_newline = source.find("\n") if source else -1
     if first_newline > 0 and source[first_newline - 1] == "\r":  # type: ignore[index]
         text = text.replace("\n", "\r\n")

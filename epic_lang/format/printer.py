@@ -4,15 +4,16 @@ Every choice of *where a line may break* lives here; `doc.py` decides which brea
 The tree has no parentheses, so they are put back from the precedence table of
 docs/language.md §5 (plus a few more where the grammar would otherwise read the text
 differently). Outside brackets a line break is only allowed where the lexer continues the
-expression: before `then`, `else`, `|>`, `and`, `or` and binary operators other than `-` and
-`in`, or after a `=`/`=>` that opens an indented block.
+expression: before `then`, `else`, `catch`, `|>`, `and`, `or` and binary operators other than
+`-` and `in`, or after a `=`/`=>` that opens an indented block (or a `then`, `else` or `try`
+followed by a block of `let` lines).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator
-from typing import get_args
+from typing import TypeGuard, get_args
 
 from epic_lang.format.doc import (
     HARDLINE,
@@ -57,6 +58,8 @@ _PRECEDENCE: dict[type, int] = {
     ast.Lambda: P_OPEN,
     ast.If: P_OPEN,
     ast.LetIn: P_OPEN,
+    ast.LetInUnpack: P_OPEN,
+    ast.Try: P_OPEN,
     ast.Block: P_OPEN,
     ast.Pipe: P_PIPE,
     ast.Not: P_NOT,
@@ -292,8 +295,9 @@ class Printer:
         if isinstance(body, ast.Match) and not brk:
             return [sep, Indent([HARDLINE, Anchor(body.span.start, "none"), self.match(body, brk)])]
         inline = self.expr(body, P_OPEN, brk)
-        # A `let` that begins a line outside brackets would read as a block's `let` line.
-        own_line = [Anchor(body.span.start, "none"), self.line_start(body, brk)]
+        # A `let` that begins a line outside brackets would read as a block's `let` line. On
+        # its own line the body is a block, with layout even inside brackets (§3).
+        own_line = [Anchor(body.span.start, "none"), self.line_start(body, False)]
         hug = inline if _ends_with_bracket(body) else self.chain_hug(body, brk)
         hug_first = isinstance(body, ast.ListExpr | ast.RecordExpr | ast.TupleExpr | ast.Lambda)
         atom = isinstance(body, ast.Var | ast.Literal | ast.FString)
@@ -341,7 +345,7 @@ class Printer:
         before `-` or `in` gets parentheses when (and only when) it must break."""
         if brk:
             return self.expr(e, P_OPEN, brk)
-        if isinstance(e, ast.LetIn):
+        if isinstance(e, ast.LetIn | ast.LetInUnpack):
             return self.parens(e, brk)
         if not _breaks_only_in_brackets(e):
             return self.expr(e, P_OPEN, brk)
@@ -359,9 +363,13 @@ class Printer:
             if i:
                 parts.append(HARDLINE)
             parts.append(Anchor(let.span.start, "none" if i == 0 else "author"))
-            parts.extend(
-                ["let ", let.name.text, self.body(" =", let.value, False, let.name.span.end)]
-            )
+            if isinstance(let, ast.BlockUnpack):
+                target = self.pattern(let.pattern)
+                head_end = let.pattern.span.end
+            else:
+                target = let.name.text
+                head_end = let.name.span.end
+            parts.extend(["let ", target, self.body(" =", let.value, False, head_end)])
         result = block.result
         parts.extend([HARDLINE, Anchor(result.span.start, "author")])
         if isinstance(result, ast.Match):
@@ -536,26 +544,50 @@ class Printer:
             keyword_ = "if " if first else "else if "
             if not first:
                 parts.extend([LINE, Anchor(node.span.start)])
-            clause = _group(
-                keyword_,
-                self.midline(node.cond, P_PIPE, brk),
-                LINE,
-                "then ",
-                self.midline(node.then, P_PIPE, brk),
-                broken=self._has_comment(node.cond.span.start, node.then.span.end),
-            )
+            cond = self.midline(node.cond, P_PIPE, brk)
+            if _needs_layout(node.then):
+                clause: Doc = [keyword_, cond, self.block_branch(" then", node.then)]
+            else:
+                clause = _group(
+                    keyword_,
+                    cond,
+                    LINE,
+                    "then ",
+                    self.midline(node.then, P_PIPE, brk),
+                    broken=self._has_comment(node.cond.span.start, node.then.span.end),
+                )
             parts.append(clause)
             node = node.orelse
             first = False
-        parts.extend([LINE, "else ", self.midline(node, P_OPEN, brk)])
+        if _is_block(node):
+            parts.extend([LINE, Anchor(node.span.start), self.block_branch("else", node)])
+        else:
+            parts.extend([LINE, "else ", self.midline(node, P_OPEN, brk)])
         chained = isinstance(e.orelse, ast.If)
         return _group(*parts, broken=chained or self._has_comment(e.span.start, e.span.end))
 
+    def block_branch(self, keyword_: str, branch: ast.Expr) -> Doc:
+        """`then`, `else` or `try` with a block indented under it: of `let` lines, or an
+        expression that holds such a block (in brackets its layout would be lost)."""
+        inner = self.block(branch) if _is_block(branch) else self.line_start(branch, False)
+        return [keyword_, Indent([HARDLINE, inner])]
+
+    def _Try(self, e: ast.Try, brk: bool) -> Doc:
+        handler = self.body(" =>", e.handler, brk, e.name.span.end)
+        catch: Doc = [Anchor(e.name.span.start), "catch ", e.name.text, handler]
+        if _is_block(e.body):
+            return _group(self.block_branch("try", e.body), HARDLINE, catch, broken=True)
+        return _group(
+            "try ",
+            self.midline(e.body, P_OPEN, brk),
+            LINE,
+            catch,
+            broken=self._has_comment(e.span.start, e.span.end),
+        )
+
     def _LetIn(self, e: ast.LetIn, brk: bool) -> Doc:
         sep = LINE if brk else " "
-        # The lexer ends the value at its first `in` outside brackets.
-        bare_in = isinstance(e.value, ast.LetIn) or _has_bare_in(e.value)
-        value = self.parens(e.value, brk) if bare_in else self.midline(e.value, P_OPEN, brk)
+        value = self.let_value(e.value, brk)
         body = self.expr(e.body, P_OPEN, brk)
         return _group(
             "let ",
@@ -568,9 +600,39 @@ class Printer:
             broken=brk and self._has_comment(e.span.start, e.span.end),
         )
 
+    def let_value(self, value: ast.Expr, brk: bool) -> Doc:
+        """The value of `let ... in`. The lexer ends it at its first `in` outside brackets;
+        and a `fn` or `try` whose body went to a line of its own would take the `in` into
+        that block, so such a value gets parentheses when (and only when) it breaks."""
+        if isinstance(value, ast.LetIn | ast.LetInUnpack) or _has_bare_in(value):
+            return self.parens(value, brk)
+        if isinstance(value, ast.Lambda | ast.Try):
+            return _group(
+                IfBreak("(", ""),
+                Indent([SOFTLINE, self.expr(value, P_OPEN, True)]),
+                SOFTLINE,
+                IfBreak(")", ""),
+                broken=False,
+            )
+        return self.midline(value, P_OPEN, brk)
+
+    def _LetInUnpack(self, e: ast.LetInUnpack, brk: bool) -> Doc:
+        sep = LINE if brk else " "
+        value = self.let_value(e.value, brk)
+        return _group(
+            "let ",
+            self.pattern(e.pattern),
+            " = ",
+            value,
+            " in",
+            sep,
+            self.expr(e.body, P_OPEN, brk),
+            broken=brk and self._has_comment(e.span.start, e.span.end),
+        )
+
     def _Block(self, e: ast.Block, brk: bool) -> Doc:
-        # A block with `let` lines only exists as a body, which `body` prints; one without
-        # is just its result.
+        # A block with `let` lines only exists as a body or a branch, which `body` and
+        # `block_branch` print; one without is just its result.
         return self._expr(e.result, brk)
 
     def _Match(self, e: ast.Match, brk: bool) -> Doc:
@@ -666,6 +728,17 @@ class Printer:
         last = e.fields[-1].span.end if e.fields else None
         return self._brackets("{", items, "}", e.span, last)
 
+    def _RecordUpdate(self, e: ast.RecordUpdate, brk: bool) -> Doc:
+        items: list[Doc] = [[Anchor(e.base.span.start), "...", self.expr(e.base, P_PIPE, True)]]
+        for f in e.fields:
+            key = self._key(f.key, f.key_span, f.quoted)
+            items.append([Anchor(f.span.start), key, ": ", self.midline(f.value, P_OPEN)])
+        last = e.fields[-1].span.end if e.fields else e.base.span.end
+        return self._brackets("{", items, "}", e.span, last)
+
+    def _Placeholder(self, e: ast.Placeholder, brk: bool) -> Doc:
+        return "_"
+
     def _key(self, key: str, key_span: Span, quoted: bool) -> str:
         if quoted or not is_bare_name(key):
             text = self._source_text(key_span, "")
@@ -694,7 +767,12 @@ class Printer:
         fields = []
         for f in p.fields:
             quoted = self._source_text(f.key_span, "")[:1] in ("'", '"')
-            fields.append(f"{self._key(f.key, f.key_span, quoted)}: {self.pattern(f.pattern)}")
+            key = self._key(f.key, f.key_span, quoted)
+            shorthand = f.key_span.end > f.key_span.start and f.pattern.span == f.key_span
+            if isinstance(f.pattern, ast.PName) and shorthand:
+                fields.append(key)  # the shorthand `{name}`, as written
+                continue
+            fields.append(f"{key}: {self.pattern(f.pattern)}")
         return "{" + ", ".join(fields) + "}"
 
 
@@ -744,7 +822,7 @@ def _has_bare_in(e: ast.Expr) -> bool:
     stack = [e]
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.LetIn | ast.Match | ast.Block):
+        if isinstance(node, ast.LetIn | ast.LetInUnpack | ast.Match | ast.Block):
             return True
         if isinstance(node, ast.Compare) and node.op in ("in", "not in"):
             return True
@@ -756,10 +834,29 @@ def _has_bare_in(e: ast.Expr) -> bool:
             stack.extend([node.cond, node.then, node.orelse])
         elif isinstance(node, ast.Lambda):
             stack.append(node.body)
+        elif isinstance(node, ast.Try):
+            stack.extend([node.body, node.handler])
         elif isinstance(node, ast.Call):
             stack.append(node.func)
         elif isinstance(node, ast.Index | ast.Slice | ast.Field):
             stack.append(node.obj)
+    return False
+
+
+def _is_block(e: ast.Expr) -> TypeGuard[ast.Block]:
+    """Whether `e` is a block with `let` lines, which only a layout of its own can hold."""
+    return isinstance(e, ast.Block) and bool(e.lets)
+
+
+def _needs_layout(e: ast.Expr) -> bool:
+    """Whether `e` is, or ends in a branch that is, a block with `let` lines, so that it
+    cannot be printed inside brackets."""
+    if _is_block(e):
+        return True
+    if isinstance(e, ast.If):
+        return _needs_layout(e.then) or _needs_layout(e.orelse)
+    if isinstance(e, ast.Try):
+        return _needs_layout(e.body) or _needs_layout(e.handler)
     return False
 
 

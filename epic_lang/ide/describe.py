@@ -81,12 +81,17 @@ def describe_binding(binding: Binding, text: str) -> str:
     if isinstance(node, ast.Import):
         kind = "python " if node.python else ""
         return code(f'import {kind}"{node.source}" as {node.alias.text}')
-    what = _LOCAL_KIND.get(binding.kind, binding.kind)
+    what = "caught error" if isinstance(node, ast.Try) else _LOCAL_KIND.get(binding.kind, "")
     span = binding.name.span
     line_start = text.rfind("\n", 0, span.start) + 1
     line_end = text.find("\n", span.start)
     line = text[line_start : len(text) if line_end < 0 else line_end].strip()
+    caught = (
+        "The failure of the `try` body, a record with `kind`, `message` and `site`.\n\n"
+        if isinstance(node, ast.Try)
+        else ""
+    )
     return (
-        f"{code(f'({what}) {binding.name.text}')}\n\n"
+        f"{code(f'({what}) {binding.name.text}')}\n\n{caught}"
         f"Bound at line {span.line}, column {span.col}:\n{code(line)}"
     )

@@ -113,6 +113,17 @@ class LetIn:
 
 
 @dataclass(frozen=True, slots=True)
+class LetInUnpack:
+    """`let (a, b) = value in body`: `let ... in` that destructures `value` with a tuple,
+    list or record pattern (docs/language.md §3)."""
+
+    pattern: Pattern
+    value: Expr
+    body: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class BlockLet:
     """One `let name = value` line of a block."""
 
@@ -122,10 +133,20 @@ class BlockLet:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockUnpack:
+    """One `let (a, b) = value` line of a block: destructures with a tuple, list or record
+    pattern; its names are visible from the next line to the end of the block."""
+
+    pattern: Pattern
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Block:
     """An indented body: `let` lines, then the final expression."""
 
-    lets: tuple[BlockLet, ...]
+    lets: tuple[BlockLet | BlockUnpack, ...]
     result: Expr
     span: Span
 
@@ -147,8 +168,20 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Try:
+    """`try body catch name => handler`: the value of `body`, or, if evaluating it fails,
+    `handler` with `name` bound to the error record (docs/language.md §5)."""
+
+    body: Expr
+    name: Name
+    handler: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Pipe:
-    """`left |> right`, which means `right(left)`."""
+    """`left |> right`, which means `right(left)`; when `right` is a call with a `_`
+    argument (a `Placeholder`), `left` goes there instead: `xs |> map(f, _)`."""
 
     left: Expr
     right: Expr
@@ -274,6 +307,22 @@ class RecordExpr:
     span: Span
 
 
+@dataclass(frozen=True, slots=True)
+class RecordUpdate:
+    """`{...base, k: v}`: the record `base` with the fields `k` added or replaced."""
+
+    base: Expr
+    fields: tuple[RecordField, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """`_` as an argument of the call right of `|>`: where the piped value goes."""
+
+    span: Span
+
+
 Expr = (
     Var
     | Literal
@@ -281,6 +330,8 @@ Expr = (
     | Lambda
     | If
     | LetIn
+    | LetInUnpack
+    | Try
     | Block
     | Match
     | Pipe
@@ -296,6 +347,8 @@ Expr = (
     | TupleExpr
     | ListExpr
     | RecordExpr
+    | RecordUpdate
+    | Placeholder
 )
 
 
@@ -342,6 +395,8 @@ class PList:
 
 @dataclass(frozen=True, slots=True)
 class PRecordField:
+    """`key: pattern`; the shorthand `{key}` is `key: key` (the pattern's span is the key's)."""
+
     key: str
     key_span: Span
     pattern: Pattern

@@ -155,7 +155,7 @@ def _binary(op: Token, left: object, right: object) -> ast.Expr:
     lhs, rhs = unwrap(left), unwrap(right)
     kind = op.type
     if kind == "PIPE":
-        return ast.Pipe(lhs, rhs, span)
+        return ast.Pipe(lhs, _with_placeholder(rhs), span)
     if kind == "AND" or kind == "OR":
         return ast.BoolOp(op.value, lhs, rhs, span)
     if kind == "IN":
@@ -167,6 +167,24 @@ def _binary(op: Token, left: object, right: object) -> ast.Expr:
     if _BINOP_PREC[op.value] == _COMPARE:
         return ast.Compare(op.value, lhs, rhs, span)
     return ast.BinOp(op.value, lhs, rhs, span)
+
+
+def _with_placeholder(right: ast.Expr) -> ast.Expr:
+    """The right side of `|>` with its `_` argument, if it has one, made a `Placeholder`."""
+    if type(right) is not ast.Call or not any(
+        type(a.value) is ast.Var and a.value.name == "_" for a in right.args
+    ):
+        return right
+    args = []
+    found = False
+    for a in right.args:
+        if type(a.value) is ast.Var and a.value.name == "_":
+            if found:
+                _ctx().error(a.value.span, "only one argument can be `_`, the piped value")
+            found = True
+            a = ast.Arg(a.name, ast.Placeholder(a.value.span), a.span)
+        args.append(a)
+    return ast.Call(right.func, tuple(args), right.span)
 
 
 class _Climber:
@@ -251,6 +269,9 @@ class Builder(Transformer):
     def block_let(self, c: list) -> ast.BlockLet:
         return ast.BlockLet(_name(c[1]), unwrap(c[3]), cover(c[0], c[3]))
 
+    def block_unpack(self, c: list) -> ast.BlockUnpack:
+        return ast.BlockUnpack(c[1], unwrap(c[3]), cover(c[0], c[3]))
+
     def hole(self, c: list) -> ast.Expr:
         return unwrap(c[0])
 
@@ -262,8 +283,14 @@ class Builder(Transformer):
     def if_expr(self, c: list) -> ast.If:
         return ast.If(unwrap(c[1]), unwrap(c[3]), unwrap(c[5]), cover(c[0], c[5]))
 
-    def let_in(self, c: list) -> ast.LetIn:
-        return ast.LetIn(_name(c[1]), unwrap(c[3]), unwrap(c[5]), cover(c[0], c[5]))
+    def let_in(self, c: list) -> ast.LetIn | ast.LetInUnpack:
+        span = cover(c[0], c[5])
+        if isinstance(c[1], Tok):
+            return ast.LetIn(_name(c[1]), unwrap(c[3]), unwrap(c[5]), span)
+        return ast.LetInUnpack(c[1], unwrap(c[3]), unwrap(c[5]), span)
+
+    def try_expr(self, c: list) -> ast.Try:
+        return ast.Try(unwrap(c[1]), _name(c[3]), unwrap(c[5]), cover(c[0], c[5]))
 
     def match_expr(self, c: list) -> ast.Match:
         cases = tuple(_nodes(c[3:]))
@@ -344,6 +371,10 @@ class Builder(Transformer):
     def record(self, c: list) -> ast.RecordExpr:
         return ast.RecordExpr(tuple(_nodes(c)), cover(c[0], c[-1]))
 
+    def record_update(self, c: list) -> ast.RecordUpdate:
+        fields = tuple(_nodes(c[3:]))
+        return ast.RecordUpdate(unwrap(c[2]), fields, cover(c[0], c[-1]))
+
     def record_field(self, c: list) -> ast.RecordField:
         key = c[0]
         quoted = key.type == "STRING"
@@ -391,6 +422,9 @@ class Builder(Transformer):
 
     def precord_field(self, c: list) -> ast.PRecordField:
         key = c[0]
+        if len(c) == 1:
+            span = tok_span(key)
+            return ast.PRecordField(_text(key), span, ast.PName(_name(key), span), span)
         text = key.data if key.type == "STRING" else str(key)
         return ast.PRecordField(text, tok_span(key), c[2], cover(key, c[2]))
 

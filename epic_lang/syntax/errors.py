@@ -22,7 +22,8 @@ _OPENERS = {"LPAR": ")", "LSQB": "]", "LBRACE": "}"}
 _CLOSERS = {"RPAR", "RSQB", "RBRACE"}
 _KEYWORD_TYPES = {
     "DEF", "LET", "LETX", "INLET", "IN", "IF", "THEN", "ELSE", "FN", "MATCH", "WITH", "CASE",
-    "IMPORT", "PYTHON", "FROM", "AS", "AND", "OR", "NOT", "NOTIN", "TRUE", "FALSE", "NONE",
+    "TRY", "CATCH", "IMPORT", "PYTHON", "FROM", "AS", "AND", "OR", "NOT", "NOTIN", "TRUE",
+    "FALSE", "NONE",
 }  # fmt: skip
 _TERMINAL_TEXT = {
     "LPAR": "(",
@@ -140,12 +141,13 @@ def explain(
     if "CASE" in expected and prev is not None and prev.type == "WITH":
         return here, "expected `case` lines, indented under `match ... with`"
     if "ARROW" in expected and "EQUAL" not in expected:
-        opener = _last_open(stack, {"CASE", "FN"})
-        what = (
-            "the pattern of `case`"
-            if opener is not None and opener.type == "CASE"
-            else ("the parameters of `fn`")
-        )
+        opener = _last_open(stack, {"CASE", "FN", "CATCH"})
+        kind = opener.type if opener is not None else "FN"
+        what = {
+            "CASE": "the pattern of `case`",
+            "CATCH": "the error's name in `catch`",
+            "FN": "the parameters of `fn`",
+        }[kind]
         return here, f"expected `=>` after {what}, found {found}"
     if "INT" in expected:
         if "NOT" not in expected:
@@ -193,6 +195,25 @@ def _habit_and_fix(
     """A sentence for mistakes that come from Python habits, with the edit that repairs it."""
     kind = tok.type
     here = tok_span(tok)
+    after = prev.type if prev is not None else ""
+    if after == "TRY" and kind == "COLON":
+        return "EPIC writes `try e catch err => handler`, with no `:` after `try`", ()
+    if kind == "NAME" and tok == "except" and "CATCH" in expected:
+        return "write `catch err => handler`, not `except`", (
+            replace_fix("Write `catch`", here, "catch"),
+        )
+    if kind == "BINOP" and tok == "**" and after in ("LBRACE", "COMMA") and "NAME" in expected:
+        return "to copy a record with changes, write `{...r, key: value}`", (
+            replace_fix("Write `...`", here, "..."),
+        )
+    if kind == "ELLIPSIS" and after == "COMMA" and "NAME" in expected:
+        return "`...r` comes first in a record: `{...r, key: value}`", ()
+    if after == "LET" and kind in ("LPAR", "LSQB", "LBRACE") and "NAME" in expected:
+        return "a top-level `let` binds one name; destructure on a `let` line inside a `def`", ()
+    if kind == "COMMA" and after == "NAME" and expected == {"EQUAL"}:
+        return "to unpack several names, write a tuple pattern: `let (a, b) = pair`", ()
+    if kind == "NAME" and after == "NAME" and prev in _NO_SUCH_WORDS:
+        return _NO_SUCH_WORDS[str(prev)], ()
     if kind == "EQUAL" and "BINOP" in expected:
         return "unexpected `=`; to compare two values use `==`", (
             replace_fix("Write `==`", here, "=="),
@@ -210,6 +231,16 @@ def _habit_and_fix(
         fixes = (replace_fix("Remove `return`", gap, ""),) if kind not in _LAYOUT else ()
         return "EPIC has no `return`: the last expression of a body is its value", fixes
     return None
+
+
+# Words of other languages that EPIC spells otherwise, for "unexpected name" after them.
+_NO_SUCH_WORDS = {
+    "lambda": "EPIC writes a function as `fn(x) => body`, not `lambda`",
+    "for": "EPIC has no `for` loop: use `map(fn(x) => ..., xs)` (the items run at once)",
+    "while": "EPIC has no `while` loop: use `iterate_until` or recursion",
+    "var": "EPIC binds names with `let name = value`",
+    "const": "EPIC binds names with `let name = value`",
+}
 
 
 def _hint(expected: set[str]) -> str:

@@ -18,6 +18,8 @@ KEYWORDS: dict[str, str] = {
     "match": "MATCH",
     "with": "WITH",
     "case": "CASE",
+    "try": "TRY",
+    "catch": "CATCH",
     "import": "IMPORT",
     "python": "PYTHON",
     "from": "FROM",

@@ -109,17 +109,27 @@ CLOSERS = {")": "(", "]": "[", "}": "{"}
 CLOSER_TYPES = {")": "RPAR", "]": "RSQB", "}": "RBRACE"}
 
 # A line that starts with one of these continues the expression of the line above.
-CONTINUE_START = {"THEN", "ELSE", "PIPE", "AND", "OR", "BINOP", "IN", "NOTIN"}
+CONTINUE_START = {"THEN", "ELSE", "CATCH", "PIPE", "AND", "OR", "BINOP", "IN", "NOTIN"}
+# ... and one of these also closes the blocks indented deeper than it (a `then` block ends at
+# its `else`, a `try` block at its `catch`).
+DEDENT_START = {"ELSE", "CATCH"}
 # A line that ends with one of these continues on the next line (the expression is unfinished).
 CONTINUE_END = {
-    "THEN", "ELSE", "IF", "INLET", "MATCH", "LETX", "CASE", "FN",
+    "THEN", "ELSE", "IF", "INLET", "MATCH", "LETX", "CASE", "FN", "TRY", "CATCH",
     "PIPE", "AND", "OR", "NOT", "NOTIN", "IN", "BINOP", "MINUS",
 }  # fmt: skip
 # ... except that a `let` line after an operator is a new line (`1 + let` cannot be meant),
 # which keeps a half-typed `let x = a +` from swallowing the next line of the block.
 OPERATOR_ENDS = {"PIPE", "AND", "OR", "NOT", "NOTIN", "IN", "BINOP", "MINUS"}
 # A line that ends with one of these opens an indented block.
-BLOCK_OPENERS = {"EQUAL", "ARROW", "WITH"}
+BLOCK_OPENERS = {"EQUAL", "ARROW", "WITH", "THEN", "ELSE", "TRY"}
+# Inside brackets, where layout is off, a line that ends with one of these and a more indented
+# next line open a block all the same (a multi-line `fn(x) =>` argument): layout is on inside
+# that block until a line less indented than it, or a `,` or closing bracket of the enclosing
+# brackets (a `_Frame`).
+FRAME_OPENERS = {"ARROW"}
+# A line inside a frame that starts with one of these ends the frame's block.
+_CLOSES_FRAME = {"COMMA", "RPAR", "RSQB", "RBRACE"}
 # Keywords handled by `_Lexer._word`, and the bracket tokens handled by `_Lexer._bracket`.
 _CONTEXTUAL_WORDS = {"LET", "IN", "IF", "THEN", "MATCH", "WITH", "NOT"}
 _BRACKETS = {"LPAR", "RPAR", "LSQB", "RSQB", "LBRACE", "RBRACE"}
@@ -163,6 +173,15 @@ _INSTEAD = {
 _OPERATOR_WORDS = {"&&", "&", "||", "|", "!"}
 # `def`, `let` or `import` in column 0 always starts a new top-level declaration.
 _DECL_AT_LINE_START = re.compile(r"(?:def|let|import)(?!\w)")
+
+
+@dataclass(slots=True)
+class _Frame:
+    """A block opened inside brackets (see FRAME_OPENERS): the bracket depth it lives at and
+    the indentation stack outside it, given back when it closes."""
+
+    depth: int
+    outer: list[int]
 
 
 @dataclass(slots=True)
@@ -238,6 +257,7 @@ class _Lexer:
         self.brackets: list[Tok] = []
         self.indents: list[int] = [0]
         self.markers: list[tuple[str, int]] = []
+        self.frames: list[_Frame] = []
         self.line_first = layout
         self.last_type = ""
         self.last_end = pos
@@ -284,7 +304,9 @@ class _Lexer:
         """A zero-width layout token at the end of the last real token."""
         self._emit(type_, self.last_end, self.last_end, "")
         if type_ == "_NL" or type_ == "_INDENT" or type_ == "_DEDENT":
-            self.markers.clear()
+            depth = len(self.brackets)
+            while self.markers and self.markers[-1][1] >= depth:
+                self.markers.pop()
 
     # -- the main loop
 
@@ -322,6 +344,8 @@ class _Lexer:
                 if type_ in _BRACKETS:
                     self._bracket(value, start, stop)
                     continue
+                if self.frames and type_ == "COMMA":
+                    self._end_frame_at(len(self.brackets))
             else:
                 self._other(kind, m, start, stop)
                 if self.done:  # a new declaration starts on the line just begun
@@ -403,9 +427,10 @@ class _Lexer:
 
     # -- layout
 
-    def _line_start(self, pos: int) -> None:
-        """At the start of a physical line outside brackets: skip blank and comment lines,
-        measure the indentation of the next code line and emit the layout tokens it implies."""
+    def _next_code_line(self, pos: int, layout: bool = True) -> tuple[int, int] | None:
+        """From the start of a physical line, skip blank and comment lines (keeping the
+        comments); the offset and indentation of the next code line, None at the end. A tab
+        in that indentation is reported when `layout` (inside brackets it is harmless)."""
         text = self.text
         end = self.end
         while True:
@@ -426,7 +451,7 @@ class _Lexer:
                     i -= 1
             if i >= end:
                 self.pos = end
-                return
+                return None
             ch = text[i]
             if ch == "\n":
                 pos = i + 1
@@ -439,25 +464,52 @@ class _Lexer:
                 continue
             break
         self.pos = i
-        if tab_at >= 0:
+        if tab_at >= 0 and layout:
             self.shared.error(tab_at, tab_at + 1, "tab in indentation", damaged=False)
+        return i, col
+
+    def _line_start(self, pos: int) -> None:
+        """At the start of a physical line outside brackets: skip blank and comment lines,
+        measure the indentation of the next code line and emit the layout tokens it implies."""
+        line = self._next_code_line(pos)
+        if line is None:
+            return
+        i, col = line
         if not self.tokens and not self.earlier:
             if col > 0:
                 self._emit("_INDENT", i, i, "")
                 self.indents.append(col)
             return
+        decl_word = col == 0 and _DECL_AT_LINE_START.match(self.text, i) is not None
+        if self._block_line(i, col, decl_word):
+            return
+        if col == 0 and len(self.indents) == 1:
+            self.done.append(self.tokens)
+            self.earlier += len(self.tokens)
+            self.tokens = []
+
+    def _block_line(self, i: int, col: int, decl_word: bool) -> bool:
+        """The layout tokens for a code line at column `col` of the blocks in `indents`;
+        True when the line continues the line above (no new line begins)."""
         first = self._peek_type(i)
-        decl_word = col == 0 and _DECL_AT_LINE_START.match(text, i) is not None
         if self.last_type in BLOCK_OPENERS and col > self.indents[-1] and not decl_word:
             self.indents.append(col)
             self._layout("_INDENT")
             self.line_first = True
-            return
+            return True
         let_line = first == "LET" and self.last_type in OPERATOR_ENDS
         if not (decl_word or let_line) and (
             first in CONTINUE_START or self.last_type in CONTINUE_END
         ):
-            return
+            if first in DEDENT_START and col < self.indents[-1]:
+                # `else` below a `then` block: the block ends, the expression goes on.
+                self._layout("_NL")
+                while col < self.indents[-1]:
+                    self.indents.pop()
+                    self._layout("_DEDENT")
+                    if col < self.indents[-1]:
+                        self._layout("_NL")
+            return True
         self._layout("_NL")
         if col > self.indents[-1]:
             self.indents.append(col)
@@ -471,11 +523,8 @@ class _Lexer:
                 self.shared.error(
                     i, i + 1, "this line's indentation does not match any enclosing block"
                 )
-        if col == 0 and len(self.indents) == 1:
-            self.done.append(self.tokens)
-            self.earlier += len(self.tokens)
-            self.tokens = []
         self.line_first = True
+        return False
 
     def _peek_type(self, i: int) -> str:
         m = _MASTER.match(self.text, i, self.end)
@@ -493,13 +542,72 @@ class _Lexer:
 
     def _newline_in_brackets(self, pos: int) -> None:
         """Newlines inside brackets are ignored, except that a `def`, `let` or `import` in
-        column 0 means a bracket was left open: close it so the next declaration parses."""
-        if self.layout and _DECL_AT_LINE_START.match(self.text, pos, self.end):
+        column 0 means a bracket was left open: close it so the next declaration parses; and
+        that a block opened inside the brackets (a `_Frame`) has layout."""
+        if not self.layout:
+            return
+        if _DECL_AT_LINE_START.match(self.text, pos, self.end):
             self._close_all_brackets(self.last_end)
             self._line_start(pos)
+            return
+        depth = len(self.brackets)
+        in_frame = bool(self.frames) and self.frames[-1].depth == depth
+        if not in_frame and self.last_type not in FRAME_OPENERS:
+            return
+        base = self._indentation(self.line_base)
+        line = self._next_code_line(pos, layout=in_frame)
+        if line is None:
+            return
+        i, col = line
+        if col == 0 and _DECL_AT_LINE_START.match(self.text, i):
+            self._close_all_brackets(self.last_end)
+            self._line_start(i)
+            return
+        if not in_frame:
+            if col > base:
+                self.frames.append(_Frame(depth, self.indents))
+                self.indents = [base, col]
+                self._layout("_INDENT")
+                self.line_first = True
+            return
+        if self._peek_type(i) in _CLOSES_FRAME or (
+            col < self.indents[1]
+            and not (self.last_type in BLOCK_OPENERS and col > self.indents[-1])
+        ):
+            # Less indented than the frame's block: the block ends, the brackets go on.
+            self._close_frame()
+            return
+        self._block_line(i, col, False)
+
+    def _indentation(self, line_start: int) -> int:
+        """The indentation of the physical line that starts at `line_start`."""
+        text = self.text
+        col = 0
+        k = line_start
+        while k < self.end and text[k] in " \t\f":
+            col = (col // 4 + 1) * 4 if text[k] == "\t" else col + 1
+            k += 1
+        return col
+
+    def _end_frame_at(self, depth: int) -> None:
+        """A `,` or closing bracket at bracket depth `depth` ends the frame open there."""
+        if self.frames and self.frames[-1].depth == depth:
+            self._close_frame()
+
+    def _close_frame(self) -> None:
+        frame = self.frames.pop()
+        if self.tokens and self.tokens[-1].type != "_NL":
+            self._layout("_NL")
+        levels = len(self.indents) - 1
+        for level in range(levels):
+            self._layout("_DEDENT")
+            if level < levels - 1:
+                self._layout("_NL")
+        self.indents = frame.outer
 
     def _close_all_brackets(self, at: int) -> None:
         while self.brackets:
+            self._end_frame_at(len(self.brackets))
             opener = self.brackets.pop()
             self._unclosed(opener, at)
             closer = OPENERS[opener.value]
@@ -526,7 +634,12 @@ class _Lexer:
         opens or closes a context (`if` ... `then`, `match` ... `with`)."""
         depth = len(self.brackets)
         if type_ == "LET":
-            if not (self.line_first and self.layout and not self.brackets):
+            layout_here = not self.brackets or (
+                bool(self.frames)
+                and self.frames[-1].depth == depth
+                and not self._in_on_this_line(stop)
+            )
+            if not (self.line_first and self.layout and layout_here):
                 type_ = "LETX"
                 self.markers.append(("let", depth))
         elif type_ == "IN":
@@ -548,6 +661,39 @@ class _Lexer:
                 return
         self._emit(type_, start, stop, word)
 
+    def _in_on_this_line(self, pos: int) -> bool:
+        """Whether the rest of the line holds an `in` outside brackets: in a block inside
+        brackets, `let x = v in body` at the start of a line stays the expression it was
+        before such blocks existed (a binding line tests membership in brackets)."""
+        text = self.text
+        nest = 0
+        word = ""
+        while pos < self.end:
+            m = _MASTER.match(text, pos, self.end)
+            if m is None or m.lastgroup in ("nl", "comment"):
+                return False
+            kind = m.lastgroup
+            pos = m.end()
+            if kind == "ws":
+                continue
+            after_not = word == "not"
+            word = m.group() if kind == "name" else ""
+            if kind == "str":
+                quote = m.group().lstrip("fF")
+                if len(quote) == 3:
+                    return False
+                body = _SINGLE_BODY[quote].match(text, pos, self.end)
+                pos = (body.end() if body else pos) + 1
+            elif kind == "op" and m.group() in OPENERS:
+                nest += 1
+            elif kind == "op" and m.group() in CLOSERS:
+                nest -= 1
+                if nest < 0:
+                    return False
+            elif kind == "name" and nest == 0 and word == "in" and not after_not:
+                return True
+        return False
+
     def _pop_marker(self, kind: str, depth: int) -> bool:
         """Pop the innermost marker at this bracket depth if it is of `kind`."""
         for k in range(len(self.markers) - 1, -1, -1):
@@ -566,6 +712,8 @@ class _Lexer:
             self.brackets.append(self._emit(OPERATORS[op], start, stop, op))
             return
         if op in CLOSERS:
+            if self.frames:
+                self._end_frame_at(len(self.brackets))
             want = CLOSERS[op]
             if self.brackets and self.brackets[-1].value == want:
                 self.brackets.pop()

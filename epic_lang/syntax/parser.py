@@ -81,7 +81,9 @@ class _Parser:
         diagnostics = [*lexed.diagnostics, *self.ctx.diagnostics]
         diagnostics.sort(key=lambda d: (d.span.start, d.span.end))
         comments = tuple(lexed.comments)
-        module = ast.Module(tuple(_attach_docs(decls, comments)), comments, _whole(self.text))
+        bom = self.text.startswith("\ufeff")
+        docs = _attach_docs(decls, comments, bom)
+        module = ast.Module(tuple(docs), comments, _whole(self.text))
         return ParseResult(module, tuple(dedupe(diagnostics)))
 
     def _parse_decl(self, chunk: list[Tok], lexical: list[int]) -> ast.Decl | None:
@@ -187,10 +189,17 @@ def _whole(text: str) -> Span:
 _DOC = re.compile(r"##\s?")
 
 
-def _attach_docs(decls: list[ast.Decl], comments: tuple[ast.Comment, ...]) -> list[ast.Decl]:
+def _attach_docs(
+    decls: list[ast.Decl], comments: tuple[ast.Comment, ...], bom: bool
+) -> list[ast.Decl]:
     """Give each `def` and top-level `let` the `##` lines directly above it (no blank line
-    between), with the `## ` prefixes removed."""
-    doc_lines = {c.span.line: c for c in comments if c.span.col == 1 and c.text.startswith("##")}
+    between), with the `## ` prefixes removed. A byte-order mark takes no column: a `##`
+    right after it starts the line."""
+    doc_lines = {
+        c.span.line: c
+        for c in comments
+        if c.text.startswith("##") and (c.span.col == 1 or (bom and c.span.start == 1))
+    }
     if not doc_lines:
         return decls
     out: list[ast.Decl] = []

@@ -15,6 +15,8 @@ from __future__ import annotations
 from epic_lang.syntax.lexer import Tok
 
 _LINE_BREAKS = ("_NL", "_INDENT")
+_OPEN = {"LPAR", "LSQB", "LBRACE"}
+_CLOSE = {"RPAR", "RSQB", "RBRACE"}
 
 
 def _synthetic(type_: str, value: str, at: Tok) -> Tok:
@@ -28,10 +30,15 @@ def resume_point(chunk: list[Tok], after: int) -> tuple[int, list[Tok]] | None:
     None when the declaration has no further line."""
     openers: list[str] = []
     prev = ""
+    depth = 0  # brackets: a line of a block inside brackets cannot start on its own
     for k, tok in enumerate(chunk):
         kind = tok.type
-        if k > after and kind[0] != "_" and chunk[k - 1].type in _LINE_BREAKS:
+        if k > after and kind[0] != "_" and chunk[k - 1].type in _LINE_BREAKS and depth <= 0:
             return k, _prefix(openers, _more_lines(chunk, k, len(openers)), tok)
+        if kind in _OPEN:
+            depth += 1
+        elif kind in _CLOSE:
+            depth -= 1
         if kind == "_INDENT":
             openers.append(prev)
         elif kind == "_DEDENT":

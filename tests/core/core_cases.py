@@ -163,4 +163,24 @@ def main() = ([1, 2, 3][1:], "hello"[:2], [1, 2, 3][-1], 2 in [1, 2], 3 not in [
 """,
         ([2, 3], "he", 3, True, True, (1, "a")),
     ),
+    (
+        """
+def sign(n) =
+    if n < 0 then
+        let m = -n
+        -1 * m // m
+    else 1
+
+def main() =
+    let (a, [b, ...rest]) = (1, [2, 3, 4])
+    let {k, v: value} = {k: "key", v: 5, w: 6}
+    let r = {...{x: 1, y: 2}, y: 20, z: 30}
+    let piped = [1, 2] |> map(fn(x) =>
+        let y = x * value
+        y + a, _)
+    let t = let (p, q) = (b, rest) in p + len(q)
+    [a, b, rest, k, value, r, piped, t, sign(-4), "y" in r, 2 |> range(_, 4)]
+""",
+        [1, 2, [3, 4], "key", 5, {"x": 1, "y": 20, "z": 30}, [6, 11], 4, -1, True, [2, 3]],
+    ),
 ]

@@ -146,6 +146,7 @@ class Reference:
             "record": lambda *kv: dict(zip(kv[::2], kv[1::2], strict=True)),
             "format": lambda x, spec: format(x, spec or ""),
             "concat": lambda *xs: "".join(xs),
+            "record_merge": lambda r, new: {**r, **new},
         }
         if op in simple:
             return simple[op](*a)
@@ -157,5 +158,5 @@ class Reference:
             return self.bool(len(a[0]) >= a[1])
         if op == "has_key":
             return self.bool(a[1] in a[0])
-        assert op == "match_fail"
+        assert op in ("match_fail", "unpack_fail")
         raise MatchFail(a[0])

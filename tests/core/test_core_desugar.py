@@ -224,3 +224,37 @@ def test_match_spans() -> None:
     fail = test.args[1]
     assert isinstance(fail, core.Lam) and isinstance(fail.body, core.Prim)
     assert fail.body.op == "match_fail" and fail.body.span == e.span
+
+
+def test_try_is_a_call_of_the_try_builtin() -> None:
+    e = ast.Try(call(var("f"), var("x")), name("err"), var("err"), span())
+    assert show(e) == "(_try (fn () (f x)) (fn (err) err))"
+
+
+def test_pipe_into_placeholder() -> None:
+    hole = ast.Arg(None, ast.Placeholder(span()), span())
+    into = ast.Call(var("map"), (ast.Arg(None, var("f"), span()), hole), span())
+    assert show(ast.Pipe(var("xs"), into, span())) == "(map f xs)"
+    # The piped value comes first in the source, so it is evaluated first.
+    keyword = ast.Call(
+        var("llm"), (ast.Arg(name("prompt"), ast.Placeholder(span()), span()),), span()
+    )
+    assert show(ast.Pipe(call(var("h"), var("x")), keyword, span())) == (
+        "(let %p1 (h x) (llm :prompt %p1))"
+    )
+
+
+def test_record_update_merges_a_lazy_record() -> None:
+    field = ast.RecordField("k", span(), False, call(var("f")), span())
+    e = ast.RecordUpdate(var("r"), (field,), span())
+    assert show(e) == '(#record_merge r (#record "k" (f)))'
+
+
+def test_destructuring_let_is_a_one_case_match() -> None:
+    pattern = ast.PTuple((ast.PName(name("a"), span()), ast.PWildcard(span())), span())
+    e = ast.LetInUnpack(pattern, var("p"), var("a"), span())
+    text = show(e)
+    assert text.split()[:3] == ["(let", "%u1", "p"]
+    assert "(#unpack_fail %u1)" in text and "match_fail" not in text
+    block = ast.Block((ast.BlockUnpack(pattern, var("p"), span()),), var("a"), span())
+    assert show(block) == text

@@ -23,7 +23,7 @@ def test_prints_strings_raw_and_values_as_literals(tmp_path: Path, capsys) -> No
     assert main(["run", path]) == 0
     out, err = capsys.readouterr()
     assert out == "hello\n"
-    assert "epic: 0 calls" in err and "backend:" not in err
+    assert "epic: no calls" in err and "backend:" not in err
     assert main(["run", path, "--entry", "pair", "--arg", 'x="a"']) == 0
     assert capsys.readouterr().out == '("a", [none, true])\n'
     assert main(["run", path, "--entry", "pair", "--arg", "x=1", "--json"]) == 0

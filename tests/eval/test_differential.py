@@ -52,11 +52,13 @@ NAMES = ("p", "q")
 
 @st.composite
 def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES) -> str:
+    """An expression; the lines of a multi-line `fn` argument start with a mark for their
+    indentation, which `laid_out` fills in."""
     leaf = st.one_of(st.integers(-5, 20).map(str), st.sampled_from(names))
     if depth >= 4:
         return draw(leaf)
     sub = lambda: draw(expressions(depth + 1, names))  # noqa: E731 - local shorthand
-    kind = draw(st.integers(0, 15))
+    kind = draw(st.integers(0, 23))
     if kind == 0:
         return draw(leaf)
     if kind == 1:
@@ -82,6 +84,8 @@ def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES)
         return f"(match [{sub()}, {sub()}] with case [a, b] => a * 2 + b case _ => 0)"
     if kind == 11:
         body = sub() if draw(st.booleans()) else f"[{sub()}, risky({sub()})][1] + {sub()}"
+        if draw(st.booleans()):
+            return f"(try {body} catch err => {sub()})"
         return f"_try(fn() => {body}, fn(err) => {sub()})"
     if kind == 12:
         return f"risky({sub()})"
@@ -107,7 +111,57 @@ def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES)
                 ]
             )
         )
+    # The forms below hold many sub-expressions: theirs are shallower, so that a program
+    # stays about as large as before they were added.
+    small = lambda: draw(expressions(depth + 2, names))  # noqa: E731 - local shorthand
+    if kind == 16:
+        # Destructuring `let ... in`, of a tuple (always matches) or of a list that may be
+        # too short (the same error in both modes).
+        one, two = f"v{depth}", f"w{depth}"
+        inner = (*names, one, two)
+        body = draw(expressions(depth + 2, inner))
+        if draw(st.booleans()):
+            return f"(let ({one}, {two}) = ({small()}, ext({small()})) in {body})"
+        items = ", ".join(small() for _ in range(draw(st.integers(1, 3))))
+        # `take` hides the length from `epic check`, so the mismatch is found at run time.
+        return f"(let [{one}, {two}] = take(3, [{items}]) in {body})"
+    if kind == 17:
+        one = f"v{depth}"
+        body = draw(expressions(depth + 2, (*names, one)))
+        return f"(let {{a: {one}, b}} = {{a: ext({small()}), b: {small()}}} in {body} - b)"
+    if kind == 18:
+        # Record update: the new field wins, the old ones stay, pending slots and all.
+        return f"(({{...{{a: ext({small()}), b: {small()}}}, b: {small()}}}).b - {small()})"
+    if kind == 19:
+        return f"({small()} |> helper(_, {small()}))"
+    if kind == 20:
+        return f"([{small()}, {small()}] |> map(fn(y) => ext(y), _) |> sum)"
+    if kind == 21:
+        return f"(if {small()} in [{small()}, ext({small()})] then {small()} else {small()})"
+    if kind == 22:
+        # A block inside brackets: the lines of a multi-line `fn` argument.
+        name = f"t{depth}"
+        value, last = small(), draw(expressions(depth + 2, (*names, name)))
+        pad = f"\2{draw(st.integers(0, 2**62))}\2"
+        return (
+            f"sum(map(fn(y) =>\n{pad}let {name} = ext(y + {value})\n{pad}{name} - {last}, "
+            f"[{small()}, {small()}]))"
+        )
     return f"({sub()} - ext({sub()}))"
+
+
+def laid_out(body: str) -> str:
+    """`body` with its `match` cases on lines of their own (at 8) and each block indented
+    deeper than every line before it, so deeper than the line of its `=>`."""
+    parts = body.replace(" case ", "\n        case ").split("\2")
+    columns: dict[str, int] = {}
+    deepest = 8
+    for i in range(1, len(parts), 2):
+        if parts[i] not in columns:
+            deepest += 4
+            columns[parts[i]] = deepest
+        parts[i] = " " * columns[parts[i]]
+    return "".join(parts)
 
 
 PROGRAM = """
@@ -139,7 +193,7 @@ def outcome(program, mode: str, p: int, q: int) -> tuple:
 def test_generated_programs_agree(body: str, p: int, q: int) -> None:
     try:
         program = load_source(
-            PROGRAM.format(body=body.replace(" case ", "\n        case ")),
+            PROGRAM.format(body=laid_out(body)),
             "gen.epic",
             externals=[scrambled, risky],
         )

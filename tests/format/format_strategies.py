@@ -110,6 +110,10 @@ patterns = st.recursive(
 )
 
 
+# The patterns a destructuring `let` takes: tuples, lists and records.
+targets = patterns.filter(lambda p: isinstance(p, ast.PTuple | ast.PList | ast.PRecord))
+
+
 def _extend(inner: st.SearchStrategy[ast.Expr]) -> st.SearchStrategy[ast.Expr]:
     positional = st.lists(inner.map(lambda v: ast.Arg(None, v, S)), max_size=2)
     keyword = st.lists(
@@ -151,6 +155,26 @@ def _extend(inner: st.SearchStrategy[ast.Expr]) -> st.SearchStrategy[ast.Expr]:
         st.builds(lambda ps, b: ast.Lambda(ps, b, S), params(inner), inner),
         st.builds(lambda c, a, b: ast.If(c, a, b, S), inner, inner, inner),
         st.builds(lambda n, v, b: ast.LetIn(name_node(n), v, b, S), names, inner, inner),
+        st.builds(lambda b, n, h: ast.Try(b, name_node(n), h, S), inner, names, inner),
+        st.builds(
+            lambda base, fs: ast.RecordUpdate(
+                base, tuple(ast.RecordField(k, S, not k.isidentifier(), v, S) for k, v in fs), S
+            ),
+            inner,
+            st.lists(st.tuples(st.sampled_from(KEYS), inner), max_size=2),
+        ),
+        st.builds(lambda p, v, b: ast.LetInUnpack(p, v, b, S), targets, inner, inner),
+        st.builds(
+            lambda left, f, before, after: ast.Pipe(
+                left,
+                ast.Call(f, (*before, ast.Arg(None, ast.Placeholder(S), S), *after), S),
+                S,
+            ),
+            inner,
+            inner,
+            positional,
+            positional,
+        ),
         st.builds(
             lambda subject, cases: ast.Match(
                 subject, tuple(ast.Case(p, b, S) for p, b in cases), S
@@ -171,7 +195,10 @@ def bodies(draw: st.DrawFn) -> ast.Expr:
     """A def or let body: an expression, or a block of `let` lines and a result."""
     lets = draw(
         st.lists(
-            st.builds(lambda n, v: ast.BlockLet(name_node(n), v, S), names, expressions),
+            st.one_of(
+                st.builds(lambda n, v: ast.BlockLet(name_node(n), v, S), names, expressions),
+                st.builds(lambda p, v: ast.BlockUnpack(p, v, S), targets, expressions),
+            ),
             max_size=2,
         )
     )

@@ -213,3 +213,33 @@ def test_python_members_complete_from_source_without_importing(tmp_path: Path) -
     found = labels('import python "./tool.py" as t\ndef main() = t.$0\n', str(tmp_path / "m.epic"))
     assert "f" in found
     assert not (tmp_path / "tool.py.ran").exists()
+
+
+def test_the_new_forms_in_the_editor() -> None:
+    """Destructured names, the error of `catch` and the pipe's `_` (docs/language.md §3, §5)
+    in hover, go to definition, completion and semantic tokens."""
+    text = (
+        "def main(pair, r) =\n"
+        "    let (a, b) = pair\n"
+        "    let {name, age: years} = r\n"
+        "    let safe = try llm(name) catch err => err.message\n"
+        "    let piped = [a, b] |> map(str, _)\n"
+        "    ({...r, age: years}, safe, piped)\n"
+    )
+    analysis = Analysis(text)
+    spots = {
+        "a": text.index("[a, b]") + 1,
+        "err": text.index("err.message") + 1,
+    }
+    assert "(local value) a" in hover(analysis, spots["a"]).markdown  # type: ignore[union-attr]
+    caught = hover(analysis, spots["err"]).markdown  # type: ignore[union-attr]
+    assert "(caught error) err" in caught and "`kind`, `message` and `site`" in caught
+    (location,) = definition(analysis, text.index("years}") + 1)
+    assert (location.span.line, location.span.col) == (3, 21)
+    found = labels(text.replace("safe, piped)", "safe, piped, $0)"))
+    for visible in ("a", "b", "name", "years", "safe", "piped", "try", "catch"):
+        assert visible in found
+    assert "err" not in found  # only in the handler
+    kinds = {(analysis.text[t.start : t.end], t.type) for t in semantic_tokens(analysis)}
+    assert {("a", "variable"), ("name", "variable"), ("err", "variable")} <= kinds
+    assert not any(name == "_" for name, _ in kinds)

@@ -228,3 +228,35 @@ async def test_closing_a_document_clears_its_diagnostics(editor: Editor) -> None
         )
     )
     assert cleared.version is None
+
+
+async def test_the_new_forms_through_the_server(editor: Editor) -> None:
+    """`try`, destructuring, record update, the pipe's `_` and a block inside brackets
+    (docs/language.md §3, §5): checked, hovered and formatted by the real server."""
+    text = (
+        "def main(pair, r) =\n"
+        "    let (a, b) = pair\n"
+        "    let safe = try llm(a) catch err => err.message\n"
+        "    let more = map(fn(x) =>\n"
+        "        let y = x + b\n"
+        "        y, [1, 2])\n"
+        "    ({...r, safe: safe}, more |> map(str, _), [1] |> map(str))\n"
+    )
+    found = await editor.open("forms.epic", text)
+    assert [(d.code, d.range.start.line) for d in found] == [("arity", 6)]
+    assert "mark its place with `_`" in found[0].message
+    caught = await editor.hover("forms.epic", *_at(text, "err.message"))
+    assert caught is not None and "(caught error) err" in caught.contents.value
+    fixed = text.replace("[1] |> map(str)", "[1] |> map(str, _)")
+    version = editor.change("forms.epic", fixed)
+    assert await editor.diagnostics(editor.uri("forms.epic"), version) == []
+    edits = await editor.client.text_document_formatting_async(
+        types.DocumentFormattingParams(
+            text_document=types.TextDocumentIdentifier(editor.uri("forms.epic")),
+            options=types.FormattingOptions(tab_size=4, insert_spaces=True),
+        )
+    )
+    from epic_lang.format.formatter import format_source
+
+    assert apply_edits(fixed, edits) == format_source(fixed)
+    assert "        fn(x) =>\n            let y = x + b\n" in format_source(fixed)

@@ -18,7 +18,7 @@ from fuzz_frontend import Failure, check_line_breaks, check_spans
 
 from epic_lang.analysis.checks import check_parsed
 from epic_lang.diagnostics import Diagnostic, Severity
-from epic_lang.format.formatter import FormatError, format_source
+from epic_lang.format.formatter import format_source
 from epic_lang.source import Span
 from epic_lang.syntax.parser import parse
 
@@ -73,8 +73,9 @@ def test_crs_mean_what_lfs_mean(text: str) -> None:
     check_line_breaks(text, parsed, check_parsed(parsed, text, "case.epic"))
 
 
-# Found by the fuzzer; the formatter refuses these files (safe, but they are valid code it
-# should format). Minimised by deleting lines and characters while the refusal stayed.
+# Found by the fuzzer, where the formatter refused valid code (an indented `##` or one after a
+# byte-order mark, an own-line comment indented less than the code around it). Minimised by
+# deleting lines and characters while the refusal stayed.
 FORMATTER_REFUSALS = [
     pytest.param(" ##\ndef h() = a and b\n", id="indented-doc-comment-becomes-a-doc"),
     pytest.param("\ufeff##\ndef c() = x\n", id="doc-comment-after-a-bom"),
@@ -84,18 +85,6 @@ FORMATTER_REFUSALS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FormatError,
-    reason=(
-        "formatter bug (epic_lang/format): a `##` comment that is not in column 0 (indented, or "
-        "after a byte-order mark) is no doc comment for the parser, but the formatter prints it "
-        "in column 0 above the `def`, where it becomes one; and an own-line comment indented "
-        "less than the code around it (after a multi-line expression, inside brackets) is "
-        "printed at one indentation, then at another on a second pass. The safety check "
-        "refuses them all."
-    ),
-)
 @pytest.mark.parametrize("text", FORMATTER_REFUSALS)
 def test_formatter_formats_cases_found_by_fuzzing(text: str) -> None:
     formatted = format_source(text)

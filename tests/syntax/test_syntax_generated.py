@@ -19,6 +19,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWar
 
 # A generated expression is (source, tree). In `source`, "\0" marks a place between tokens
 # where any whitespace may go (newlines included, since the whole expression is in brackets).
+# Not after `=>`: a line break there followed by a deeper line opens a block, where layout
+# counts (docs/language.md §3, "Blocks inside brackets").
 Gen = tuple[str, object]
 J = "\0"
 # Around keywords at least one space is needed, or `then x` would read as the name `thenx`.
@@ -135,7 +137,7 @@ def _extend(children: st.SearchStrategy[Gen]) -> st.SearchStrategy[Gen]:
     )
     lambda_ = st.tuples(st.lists(NAMES, max_size=3, unique=True), children).map(
         lambda t: (
-            f"(fn({J}{_commas(list(t[0]), False)}{J}){J}=>{J}{t[1][0]})",
+            f"(fn({J}{_commas(list(t[0]), False)}{J}){J}=> {t[1][0]})",
             ("Lambda", tuple(("Param", ("Name", n), None) for n in t[0]), t[1][1]),
         )
     )
@@ -153,8 +155,8 @@ def _extend(children: st.SearchStrategy[Gen]) -> st.SearchStrategy[Gen]:
     )
     match = st.tuples(children, children, children).map(
         lambda t: (
-            f"(match{K}{_paren(t[0])}{K}with{K}case [h,{J}...rest]{J}=>{J}{_paren(t[1])}"
-            f"{K}case _{J}=>{J}{_paren(t[2])})",
+            f"(match{K}{_paren(t[0])}{K}with{K}case [h,{J}...rest]{J}=> {_paren(t[1])}"
+            f"{K}case _{J}=> {_paren(t[2])})",
             (
                 "Match",
                 t[0][1],
