@@ -225,8 +225,13 @@ def _flat_width(d: Doc, widths: Widths) -> int:
         return _NEVER_FLAT if "\n" in d else len(d)
     if type(d) is list:
         total = 0
-        for x in d:
-            total += len(x) if type(x) is str and "\n" not in x else _flat_width(x, widths)
+        for x in d:  # the most frequent items measured here, without a call
+            if type(x) is str and "\n" not in x:
+                total += len(x)
+            elif type(x) is Break:
+                total += _NEVER_FLAT if x.hard else len(x.flat)
+            elif type(x) is not Anchor:
+                total += _flat_width(x, widths)
         return total
     if type(d) is Group or type(d) is Body:
         known = widths.get(id(d))
