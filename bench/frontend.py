@@ -12,6 +12,14 @@ its peak RSS minus the RSS it had after those imports, before reading the file. 
 stands the size of the syntax tree alone (tracemalloc), the floor of any command that holds
 the file's tree, as `check` and `fmt` do.
 
+Where the memory goes (1 MB generated file, tracemalloc): the tree is about 200,000 nodes and
+195,000 spans; a span is one packed int of 64 bytes (it was a dataclass of six ints, about
+120 bytes with them: 39x the file then, 28x now). `check` adds its name resolution (about 9x);
+`fmt` of a formatted file adds its printed lines and texts; `fmt*` parses its output one
+declaration at a time and drops each input declaration once compared, so the two trees are
+never held whole together (98x before, 47x now). Under 20x would need `check` and `fmt` to
+stop holding the whole tree (a streaming check), which they do not yet.
+
 To add a phase, append one `(name, function of the source text)` pair to PHASES.
 """
 

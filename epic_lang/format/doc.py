@@ -120,6 +120,7 @@ def render(doc: Doc, width: int, indent_size: int) -> list[OutLine]:
     pos = 0
     cmds: list[tuple[int, int, Doc]] = [(0, _BREAK, doc)]
     pop, push = cmds.pop, cmds.append
+    widths: Widths = {}
     # Tests by exact class (`type(d) is ...`), most frequent first: this loop and `_fits`
     # are most of the formatter's time on a large file.
     while cmds:
@@ -152,9 +153,7 @@ def render(doc: Doc, width: int, indent_size: int) -> list[OutLine]:
                 lines.append(line)
                 pos = ind
         elif type(d) is Group:
-            flat = not d.broken and (
-                mode == _FLAT or _fits((ind, _FLAT, d.contents), cmds, width - pos, True)
-            )
+            flat = not d.broken and (mode == _FLAT or _fits_flat(d, cmds, width - pos, widths))
             push((ind, _FLAT if flat else _BREAK, d.contents))
         elif type(d) is Indent:
             push((ind + indent_size, mode, d.contents))
@@ -166,23 +165,30 @@ def render(doc: Doc, width: int, indent_size: int) -> list[OutLine]:
         elif type(d) is Flat:
             push((ind, _FLAT, d.contents))
         elif type(d) is Body:
-            push((ind, mode, _body_layout(d, ind, pos, cmds, width, indent_size, mode)))
+            push((ind, mode, _body_layout(d, ind, pos, cmds, width, indent_size, mode, widths)))
         else:
             raise TypeError(f"not a document: {d!r}")
     return lines
 
 
 def _body_layout(
-    d: Body, ind: int, pos: int, cmds: list, width: int, indent_size: int, mode: int
+    d: Body,
+    ind: int,
+    pos: int,
+    cmds: list,
+    width: int,
+    indent_size: int,
+    mode: int,
+    widths: Widths,
 ) -> Doc:
     inline = [d.sep, " ", d.inline]
     block = [d.sep, Indent([HARDLINE, d.own_line])]
     if d.broken:
         return block
-    if mode == _FLAT or _fits((ind, _FLAT, inline), cmds, width - pos, True):
+    if mode == _FLAT or _fits_flat(d, cmds, width - pos, widths):
         return Group(inline)
     inner = ind + indent_size
-    one_line = _fits((inner, _FLAT, d.own_line), cmds, width - inner, True)
+    one_line = _fits_flat(d.own_line, cmds, width - inner, widths)
     if one_line and not (d.hug is not None and d.hug_first):
         return block
     if d.hug is not None:
@@ -190,6 +196,63 @@ def _body_layout(
         if _fits((ind, _BREAK, hug), cmds, width - pos, False):
             return hug
     return inline if d.atom else block
+
+
+# The width of a document that cannot be printed flat (a hard break, a group that must break,
+# a multi-line string): larger than any room, also when added to.
+_NEVER_FLAT = 1 << 60
+
+# Widths measured during one render, by `id` of the group or body; each is kept with its
+# width so that its `id` is not reused meanwhile.
+Widths = dict[int, tuple[Doc, int]]
+
+
+def _fits_flat(doc: Doc, rest: list[tuple[int, int, Doc]], room: int, widths: Widths) -> bool:
+    """`_fits((ind, _FLAT, doc), rest, room, True)`, with the flat width of every group and
+    body in `doc` measured once per render: a document offered in several layouts, or
+    inside groups that broke, was measured again for each (30% of printing time)."""
+    try:
+        w = _flat_width(doc, widths)
+    except RecursionError:  # deeper than this interpreter's limit: measure it as it goes
+        return _fits((0, _FLAT, doc), rest, room, True)
+    return w <= room and _fits((0, _FLAT, ""), rest, room - w, False)
+
+
+def _flat_width(d: Doc, widths: Widths) -> int:
+    """The width of `d` printed flat (`_NEVER_FLAT` if it cannot be), as `_fits` measures
+    in strict mode."""
+    if type(d) is str:
+        return _NEVER_FLAT if "\n" in d else len(d)
+    if type(d) is list:
+        total = 0
+        for x in d:  # the most frequent items measured here, without a call
+            if type(x) is str and "\n" not in x:
+                total += len(x)
+            elif type(x) is Break:
+                total += _NEVER_FLAT if x.hard else len(x.flat)
+            elif type(x) is not Anchor:
+                total += _flat_width(x, widths)
+        return total
+    if type(d) is Group or type(d) is Body:
+        known = widths.get(id(d))
+        if known is None:
+            known = widths[id(d)] = (d, _measure(d, widths))
+        return known[1]
+    if type(d) is Indent or type(d) is Flat:
+        return _flat_width(d.contents, widths)
+    if type(d) is Break:
+        return _NEVER_FLAT if d.hard else len(d.flat)
+    if type(d) is IfBreak:
+        return len(d.flat)
+    return 0  # an anchor
+
+
+def _measure(d: Group | Body, widths: Widths) -> int:
+    if d.broken:
+        return _NEVER_FLAT
+    if isinstance(d, Group):
+        return _flat_width(d.contents, widths)
+    return len(d.sep) + 1 + _flat_width(d.inline, widths)
 
 
 def _fits(

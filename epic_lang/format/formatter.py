@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from epic_lang.diagnostics import Diagnostic, Severity, has_errors
 from epic_lang.format.comments import merge
 from epic_lang.format.doc import OutLine, render
-from epic_lang.format.equivalence import first_difference
+from epic_lang.format.equivalence import first_difference, tree_key
 from epic_lang.format.printer import Printer, TooDeep
 from epic_lang.process_settings import collector_paused, recursion_limit_at_least
-from epic_lang.source import LineIndex, with_lf_breaks
+from epic_lang.source import LineIndex, Span, with_lf_breaks
 from epic_lang.syntax import ast
-from epic_lang.syntax.parser import parse
+from epic_lang.syntax.parser import ParseStream, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,61 +70,107 @@ def format_module(module: ast.Module, source: str | None, mode: Mode = DEFAULT_M
 def format_source(text: str, path: str | None = None, mode: Mode = DEFAULT_MODE) -> str:
     """The canonical form of `text`, checked equivalent and stable; raises `FormatError`."""
     text = with_lf_breaks(text)  # a file with lone-CR line breaks comes out with LF ones
+    # The parser and printer allocate many small objects and make no cycles worth
+    # collecting: the cyclic collector stays paused over the whole run (a collection between
+    # two phases walked the whole tree, about 0.3 s per MB), and every tree is freed inside.
+    with collector_paused():
+        return _format(text, path, mode)
+
+
+def _format(text: str, path: str | None, mode: Mode) -> str:
     parsed = parse(text, path)
     if has_errors(parsed.diagnostics):
         errors = tuple(d for d in parsed.diagnostics if d.severity is Severity.ERROR)
         raise FormatError("the file has syntax errors; it was not formatted", errors)
+    before = _Before(parsed.module)
+    del parsed
+    return _format_checked(text, before, path, mode)
+
+
+class _Before:
+    """The input's tree while its output is proven: the proof drops each declaration once it
+    has been compared with the output's, so that the two trees are never held whole at once
+    (together they were twice the peak memory of printing)."""
+
+    def __init__(self, module: ast.Module) -> None:
+        self.module: ast.Module | None = module
+        self.decls: list[ast.Decl | None] = list(module.decls)
+        self.spans = [decl.span for decl in module.decls]
+        self.comment_texts = _comment_texts(module)
+
+
+def _format_checked(text: str, before: _Before, path: str | None, mode: Mode) -> str:
     with _printing():
         try:
-            formatted = format_module(parsed.module, text, mode)
+            assert before.module is not None
+            formatted = format_module(before.module, text, mode)
+            # The proof needs the declarations alone.
+            before.module = None
             if formatted != text:
                 # Text that is already canonical needs no proof: reparsing and reprinting it
                 # would repeat the very steps that just produced it (format-on-save of a
                 # formatted file, `epic fmt --check` in CI).
-                _check(text, parsed.module, formatted, path, mode)
+                _check(text, before, formatted, path, mode)
         except TooDeep as deep:
             message = "this declaration is nested too deeply to format"
-            _refuse(text, parsed.module, deep.index, path, message, bug=False)
+            _refuse(text, before.spans, deep.index, path, message, bug=False)
         except FormatError:
             raise
         except Exception as error:  # noqa: BLE001 - a printer bug must not reach the user
             # as a traceback or, worse, as damaged code: it becomes a refusal.
-            _refuse(text, parsed.module, None, path, f"internal error ({type(error).__name__})")
+            _refuse(text, before.spans, None, path, f"internal error ({type(error).__name__})")
     return formatted
 
 
 @contextmanager
 def _printing(limit: int = 20000) -> Iterator[None]:
-    """The printer recurses once per nesting level of brackets: allow deep (generated) code.
-    It also allocates many small objects and makes no cycles worth collecting, so the cyclic
-    collector is paused, as the parser does; that halves the time of a large file."""
-    with recursion_limit_at_least(limit), collector_paused():
+    """The printer recurses once per nesting level of brackets: allow deep (generated) code."""
+    with recursion_limit_at_least(limit):
         yield
 
 
-def _check(text: str, before: ast.Module, formatted: str, path: str | None, mode: Mode) -> None:
-    after = parse(formatted, path)
+def _check(text: str, before: _Before, formatted: str, path: str | None, mode: Mode) -> None:
+    stream = ParseStream(formatted, path)
+    # The output's declarations are parsed one at a time and each is compared with the
+    # input's at once, which is then dropped: peak memory stays near one tree.
+    decls = []
+    difference: int | None = None
+    for index, decl in enumerate(stream.declarations()):
+        decls.append(decl)
+        if index < len(before.decls):
+            if difference is None and tree_key(decl) != tree_key(before.decls[index]):
+                difference = index
+            before.decls[index] = None
+    after = stream.result(decls)
+    del decls
     if has_errors(after.diagnostics):
         first = next(d for d in after.diagnostics if d.severity is Severity.ERROR)
         _refuse(
             text,
-            before,
+            before.spans,
             None,
             path,
             f"the formatter produced text that does not parse ({first.message} at "
             f"{first.span.line}:{first.span.col} of its output)",
         )
-    index = first_difference(before, after.module)
-    if index is not None:
-        _refuse(text, before, index, path, "the formatter would change the meaning of this code")
-    lost = Counter(_comment_texts(before)) - Counter(_comment_texts(after.module))
+    if difference is None and len(after.module.decls) != len(before.spans):
+        difference = min(len(after.module.decls), len(before.spans))
+    if difference is not None:
+        _refuse(
+            text,
+            before.spans,
+            difference,
+            path,
+            "the formatter would change the meaning of this code",
+        )
+    lost = Counter(before.comment_texts) - Counter(_comment_texts(after.module))
     if lost:
         comment = next(iter(lost))
-        _refuse(text, before, None, path, f"the formatter would lose the comment `{comment}`")
+        _refuse(text, before.spans, None, path, f"the formatter would lose the comment `{comment}`")
     again = format_module(after.module, formatted, mode)
     if again != formatted:
-        index = _first_changed_decl(formatted, again, after.module)
-        _refuse(text, before, index, path, "the formatter's output is not stable")
+        changed = _first_changed_decl(formatted, again, after.module)
+        _refuse(text, before.spans, changed, path, "the formatter's output is not stable")
 
 
 def _comment_texts(module: ast.Module) -> list[str]:
@@ -142,16 +188,14 @@ def _first_changed_decl(formatted: str, again: str, module: ast.Module) -> int |
 
 def _refuse(
     text: str,
-    module: ast.Module,
+    spans: list[Span],
     index: int | None,
     path: str | None,
     message: str,
     bug: bool = True,
 ) -> None:
-    if index is not None and index < len(module.decls):
-        span = module.decls[index].span
-    else:
-        span = LineIndex(text).span(0, 0)
+    """Raise the refusal, at declaration `index` (its span in `spans`) or the file's start."""
+    span = spans[index] if index is not None and index < len(spans) else LineIndex(text).span(0, 0)
     sentence = f"{message}; the file was left unchanged"
     if bug:
         sentence += " (please report this as a bug)"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from lark import Token, Transformer
 
 from epic_lang.diagnostics import Diagnostic, Fix, Severity
-from epic_lang.source import Span
+from epic_lang.source import Span, join, make_span
 from epic_lang.syntax import ast
 from epic_lang.syntax.lexer import FStringRaw, HoleRaw, Tok
 
@@ -61,25 +61,6 @@ class _Paren:
     span: Span
 
 
-_new = object.__new__
-_SET_START, _SET_END, _SET_LINE, _SET_COL, _SET_END_LINE, _SET_END_COL = (
-    Span.__dict__[name].__set__ for name in ("start", "end", "line", "col", "end_line", "end_col")
-)
-
-
-def make_span(start: int, end: int, line: int, col: int, end_line: int, end_col: int) -> Span:
-    """`Span(...)` without the frozen dataclass's `__init__`, which sets each field through
-    `object.__setattr__`; spans are the parser's most frequent allocation."""
-    span = _new(Span)
-    _SET_START(span, start)
-    _SET_END(span, end)
-    _SET_LINE(span, line)
-    _SET_COL(span, col)
-    _SET_END_LINE(span, end_line)
-    _SET_END_COL(span, end_col)
-    return span
-
-
 def tok_span(tok: Tok) -> Span:
     return make_span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)
 
@@ -93,16 +74,17 @@ def span_of(x: object) -> Span:
 def cover(first: object, last: object) -> Span:
     """The span from the start of `first` to the end of `last` (tokens or nodes)."""
     if isinstance(first, Tok):
-        start, line, col = first.start_pos, first.line, first.column
-    else:
-        a = first.span  # type: ignore[attr-defined]
-        start, line, col = a.start, a.line, a.col
-    if isinstance(last, Tok):
-        end, end_line, end_col = last.end_pos, last.end_line, last.end_column
-    else:
-        b = last.span  # type: ignore[attr-defined]
-        end, end_line, end_col = b.end, b.end_line, b.end_col
-    return make_span(start, end, line, col, end_line, end_col)
+        if isinstance(last, Tok):
+            return make_span(
+                first.start_pos,
+                last.end_pos,
+                first.line,
+                first.column,
+                last.end_line,
+                last.end_column,
+            )
+        return join(tok_span(first), last.span)  # type: ignore[attr-defined]
+    return join(first.span, span_of(last))  # type: ignore[attr-defined]
 
 
 def unwrap(x: object) -> ast.Expr:
@@ -257,7 +239,8 @@ class Builder(Transformer):
 
     def param(self, c: list) -> ast.Param:
         if len(c) == 1:
-            return ast.Param(_name(c[0]), None, tok_span(c[0]))
+            name = _name(c[0])
+            return ast.Param(name, None, name.span)  # one span object for both
         return ast.Param(_name(c[0]), unwrap(c[2]), cover(c[0], c[2]))
 
     def block(self, c: list) -> object:
@@ -387,7 +370,8 @@ class Builder(Transformer):
         tok = c[0]
         if tok == "_":
             return ast.PWildcard(tok_span(tok))
-        return ast.PName(_name(tok), tok_span(tok))
+        name = _name(tok)
+        return ast.PName(name, name.span)  # one span object for both
 
     def pliteral(self, c: list) -> ast.PLiteral:
         tok = c[-1]

@@ -278,8 +278,6 @@ def _whole(text: str) -> Span:
 
 _new = object.__new__
 _SHIFTERS: dict[type, Shift] = {}
-_SPAN_FIELDS = ("start", "end", "line", "col", "end_line", "end_col")
-_SPAN_SETTERS = {f"S_{name}": Span.__dict__[name].__set__ for name in _SPAN_FIELDS}
 # Annotations (as written in ast.py and diagnostics.py) of fields that never hold a span.
 _PLAIN = {
     "str", "str | None", "bool", "None | bool | int | float | str", "Severity",
@@ -289,15 +287,7 @@ _PLAIN = {
 
 def _span_code(value: str, target: str) -> list[str]:
     """Statements that set `target` to a copy of the span `value` shifted by d and n."""
-    return [
-        f"    {target} = new(Span)",
-        f"    S_start({target}, {value}.start + d)",
-        f"    S_end({target}, {value}.end + d)",
-        f"    S_line({target}, {value}.line + n)",
-        f"    S_col({target}, {value}.col)",
-        f"    S_end_line({target}, {value}.end_line + n)",
-        f"    S_end_col({target}, {value}.end_col)",
-    ]
+    return [f"    {target} = {value}.shifted(d, n)"]
 
 
 def _shift_tuple(items: tuple[object, ...], d: int, n: int) -> tuple[object, ...]:
@@ -306,7 +296,7 @@ def _shift_tuple(items: tuple[object, ...], d: int, n: int) -> tuple[object, ...
 
 
 def _compile(name: str, lines: list[str], env: dict[str, object]) -> Shift:
-    env.update(_SPAN_SETTERS, new=_new, Span=Span, get=_SHIFTERS.get)
+    env.update(new=_new, get=_SHIFTERS.get)
     exec("\n".join(lines), env)  # noqa: S102 - generated from dataclass fields, see below
     return env[name]  # type: ignore[return-value]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -60,30 +61,36 @@ class _Parser:
         self.repair = repair
         self.ctx = Context(path, self._parse_hole)
         self.tables = lalr.tables()
+        self.lexed = lex_declarations(self.text, path)
 
-    def run(self) -> ParseResult:
-        # The lexer hands out one declaration's tokens at a time and each list is dropped
-        # once parsed: on a large file the tokens of the whole text outweigh its tree.
-        lexed = lex_declarations(self.text, self.path)
-        decls: list[ast.Decl] = []
-        set_context(self.ctx)
-        try:
-            for chunk in lexed.declarations:
-                if not any(t.type[0] != "_" for t in chunk) and not any(
-                    t.type == "_INDENT" for t in chunk
-                ):
-                    continue
+    def declarations(self) -> Iterator[ast.Decl]:
+        """Each declaration that parses, with its `##` doc, as soon as it is parsed.
+
+        The lexer hands out one declaration's tokens at a time and each list is dropped once
+        parsed: on a large file the tokens of the whole text outweigh its tree. A caller that
+        needs each declaration only briefly (the formatter's proof) can drop it too."""
+        lexed = self.lexed
+        docs = _Docs(lexed.comments, self.text.startswith("\ufeff"))
+        for chunk in lexed.declarations:
+            if not any(t.type[0] != "_" for t in chunk) and not any(
+                t.type == "_INDENT" for t in chunk
+            ):
+                continue
+            set_context(self.ctx)
+            try:
                 decl = self._parse_decl(chunk, lexed.damage)
-                if decl is not None:
-                    decls.append(decl)
-        finally:
-            set_context(None)
-        diagnostics = [*lexed.diagnostics, *self.ctx.diagnostics]
+            finally:
+                set_context(None)
+            if decl is not None:
+                yield docs.attach(decl)
+
+    def result(self, decls: list[ast.Decl]) -> ParseResult:
+        """The parse of the whole text, once `declarations` is exhausted; `decls` are the
+        declarations it gave."""
+        diagnostics = [*self.lexed.diagnostics, *self.ctx.diagnostics]
         diagnostics.sort(key=lambda d: (d.span.start, d.span.end))
-        comments = tuple(lexed.comments)
-        bom = self.text.startswith("\ufeff")
-        docs = _attach_docs(decls, comments, bom)
-        module = ast.Module(tuple(docs), comments, _whole(self.text))
+        comments = tuple(self.lexed.comments)
+        module = ast.Module(tuple(decls), comments, _whole(self.text))
         return ParseResult(module, tuple(dedupe(diagnostics)))
 
     def _parse_decl(self, chunk: list[Tok], lexical: list[int]) -> ast.Decl | None:
@@ -189,31 +196,35 @@ def _whole(text: str) -> Span:
 _DOC = re.compile(r"##\s?")
 
 
-def _attach_docs(
-    decls: list[ast.Decl], comments: tuple[ast.Comment, ...], bom: bool
-) -> list[ast.Decl]:
-    """Give each `def` and top-level `let` the `##` lines directly above it (no blank line
-    between), with the `## ` prefixes removed. A byte-order mark takes no column: a `##`
-    right after it starts the line."""
-    doc_lines = {
-        c.span.line: c
-        for c in comments
-        if c.text.startswith("##") and (c.span.col == 1 or (bom and c.span.start == 1))
-    }
-    if not doc_lines:
-        return decls
-    out: list[ast.Decl] = []
-    for decl in decls:
-        if isinstance(decl, ast.Def | ast.LetDecl):
-            line = decl.span.line - 1
-            lines: list[str] = []
-            while line in doc_lines:
-                lines.append(_DOC.sub("", doc_lines[line].text, count=1))
-                line -= 1
-            if lines:
-                decl = replace(decl, doc="\n".join(reversed(lines)))
-        out.append(decl)
-    return out
+class _Docs:
+    """Gives each `def` and top-level `let` the `##` lines directly above it (no blank line
+    between), with the `## ` prefixes removed. `comments` grows as the lexer goes; the lines
+    above a declaration are lexed before the declaration is handed out. A byte-order mark
+    takes no column: a `##` right after it starts the line."""
+
+    def __init__(self, comments: list[ast.Comment], bom: bool) -> None:
+        self.comments = comments
+        self.bom = bom
+        self.seen = 0
+        self.doc_lines: dict[int, ast.Comment] = {}
+
+    def attach(self, decl: ast.Decl) -> ast.Decl:
+        if self.seen < len(self.comments):
+            for c in self.comments[self.seen :]:
+                at_line_start = c.span.col == 1 or (self.bom and c.span.start == 1)
+                if at_line_start and c.text.startswith("##"):
+                    self.doc_lines[c.span.line] = c
+            self.seen = len(self.comments)
+        if not self.doc_lines or not isinstance(decl, ast.Def | ast.LetDecl):
+            return decl
+        line = decl.span.line - 1
+        lines: list[str] = []
+        while line in self.doc_lines:
+            lines.append(_DOC.sub("", self.doc_lines[line].text, count=1))
+            line -= 1
+        if not lines:
+            return decl
+        return replace(decl, doc="\n".join(reversed(lines)))
 
 
 def dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -238,18 +249,50 @@ def parse(text: str, path: str | None = None, *, repair: bool = False) -> ParseR
     # The parser allocates many small objects and creates no reference cycles worth
     # collecting; pausing the cyclic collector saves about 15% of the time.
     with collector_paused():
+        stream = ParseStream(text, path, repair=repair)
+        return stream.result(list(stream.declarations()))
+
+
+class ParseStream:
+    """`parse(text)` handed out one declaration at a time, for a caller that needs each
+    declaration only briefly and so need never hold the whole tree (the formatter compares
+    the declarations of its output with those of its input one by one, dropping each).
+    Exhaust `declarations()`, then `result(kept)` is what `parse` gives with `kept` as the
+    declarations. Never raises, as `parse`; the caller pauses the cyclic collector."""
+
+    def __init__(self, text: str, path: str | None = None, *, repair: bool = False) -> None:
+        self.text = text
+        self.path = path
+        self.repair = repair
+        self._parser: _Parser | None = None
+        self._failure: ParseResult | None = None
+
+    def declarations(self) -> Iterator[ast.Decl]:
         try:
-            return _Parser(text, path, repair).run()
+            self._parser = _Parser(self.text, self.path, self.repair)
+            yield from self._parser.declarations()
         except RecursionError:
-            return _failure(text, path, "this file is nested too deeply to parse")
-        except Exception as error:
-            # The contract is "never raises"; the robustness tests check that no input gets
-            # here.
-            return _failure(
-                text,
-                path,
-                f"internal error in the parser ({type(error).__name__}); please report it",
-            )
+            self._fail("this file is nested too deeply to parse")
+        except Exception as error:  # noqa: BLE001 - the contract is "never raises"; the
+            # robustness tests check that no input gets here.
+            self._fail(f"internal error in the parser ({type(error).__name__}); please report it")
+
+    def result(self, decls: list[ast.Decl]) -> ParseResult:
+        if self._failure is None:
+            assert self._parser is not None, "result() before declarations()"
+            try:
+                return self._parser.result(decls)
+            except RecursionError:
+                self._fail("this file is nested too deeply to parse")
+            except Exception as error:  # noqa: BLE001 - as above
+                self._fail(
+                    f"internal error in the parser ({type(error).__name__}); please report it"
+                )
+        assert self._failure is not None
+        return self._failure
+
+    def _fail(self, message: str) -> None:
+        self._failure = _failure(self.text, self.path, message)
 
 
 def _failure(text: str, path: str | None, message: str) -> ParseResult:
