@@ -168,6 +168,36 @@ PURE_BUILTINS: tuple[BuiltinInfo, ...] = (
         "The value of `key` in record `r`, or `default` when `r` has no such key.",
         'get({a: 1}, "b", default=0)  # 0',
     ),
+    _b(
+        "lines",
+        "s",
+        "The lines of `s`, without their newlines. Of a stream of text (`llm_stream`), a "
+        "stream whose lines become values one by one, each as soon as its newline arrives, so "
+        "that `map(f, lines(s))` starts `f` on a line while the rest is being generated; of "
+        "a string, the list of its lines.",
+        'map(fn(l) => llm(f"Expand: {l}"), lines(llm_stream("List 5 topics, one per line.")))',
+    ),
+    _b(
+        "text",
+        "s",
+        "The whole text of a stream (waiting for its end): the concatenated pieces of an "
+        "`llm_stream`, the lines of `lines(...)` joined with newlines; a string unchanged.",
+        'text(llm_stream("Hi"))  # the same as llm("Hi")',
+    ),
+    _b(
+        "stream_next",
+        "s",
+        "The first element of stream `s` and the rest: `(element, rest)`, or `none` at the "
+        "end; waits only for that element, for functions that walk a stream one element at "
+        "a time.",
+        "match stream_next(s) with\n    case (x, rest) => ...\n    case _ => ...",
+    ),
+    _b(
+        "is_stream",
+        "x",
+        "Whether `x` is a stream (`llm_stream`, `lines`), without waiting for its end.",
+        'is_stream(lines("a"))  # false',
+    ),
 )
 
 _LLM_OPTIONS = "system=none, model=none, temperature=0.0, max_tokens=256, stop=[], timeout=none"
@@ -198,6 +228,18 @@ LLM_BUILTINS: tuple[BuiltinInfo, ...] = (
         "decodes; a server's answer (the OpenAI API has no such constraint) is checked after, "
         'and one that does not match fails with kind "json".' + _LLM_OPTIONS_DOC,
         'llm(f"Summarise: {text}", max_tokens=64)\nllm("Rate it 1-5:", regex="[1-5]")',
+    ),
+    _llm(
+        "llm_stream",
+        "prompt",
+        _LLM_OPTIONS,
+        "Sends `prompt` to the model as `llm` does and returns its answer as a stream of "
+        "pieces of text that become values while the rest is still being generated. "
+        "`lines(s)`, `map`, `filter` and `stream_next` work on the pieces (or lines) as they "
+        "arrive; anything else (`len`, `+`, `str`, an external's argument) sees the whole "
+        "answer, the same string `llm` would give. `--mode sequential` waits for the whole "
+        "answer." + _LLM_OPTIONS_DOC,
+        'map(fn(l) => llm(f"Expand: {l}"), lines(llm_stream("List 5 topics, one per line.")))',
     ),
     _llm(
         "llm_chat",
