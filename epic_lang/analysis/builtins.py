@@ -175,22 +175,22 @@ PURE_BUILTINS: tuple[BuiltinInfo, ...] = (
         "stream whose lines become values one by one, each as soon as its newline arrives, so "
         "that `map(f, lines(s))` starts `f` on a line while the rest is being generated; of "
         "a string, the list of its lines.",
-        'map(fn(l) => llm(f"Expand: {l}"), lines(llm_stream("List 5 topics, one per line.")))',
+        'lines("a\\nb\\n")  # ["a", "b"]',
     ),
     _b(
         "text",
         "s",
         "The whole text of a stream (waiting for its end): the concatenated pieces of an "
         "`llm_stream`, the lines of `lines(...)` joined with newlines; a string unchanged.",
-        'text(llm_stream("Hi"))  # the same as llm("Hi")',
+        'text("Hi")  # "Hi"',
     ),
     _b(
         "stream_next",
         "s",
-        "The first element of stream `s` and the rest: `(element, rest)`, or `none` at the "
-        "end; waits only for that element, for functions that walk a stream one element at "
-        "a time.",
-        "match stream_next(s) with\n    case (x, rest) => ...\n    case _ => ...",
+        "The first element of stream `s` and the rest of it, `(element, rest)`, or `none` at "
+        "the end. It waits only for that element, for functions that walk a stream one "
+        "element at a time (as `map` does); of a list, its first element and the rest of it.",
+        "stream_next([1, 2])  # (1, [2])",
     ),
     _b(
         "is_stream",

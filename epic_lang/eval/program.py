@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TextIO
@@ -29,7 +29,7 @@ from epic_lang.eval.machine import (
     eval_resume,
 )
 from epic_lang.eval.runtime import Run, done_resume
-from epic_lang.eval.trace import Trace
+from epic_lang.eval.trace import CallRecord, Trace
 from epic_lang.eval.values import FALSE, TRUE, ExternalFn, ModuleValue, from_python, to_python
 from epic_lang.llm.interface import BackendFactory, LLMBackend
 from epic_lang.modules.files import DISK
@@ -430,6 +430,7 @@ class Program:
         progress: TextIO | None = None,
         trace: Trace | None = None,
         call_timeout: float | None = None,
+        on_stream: Callable[[CallRecord, str], None] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name` to completion; from inside an event loop use `arun`/`acall`."""
@@ -452,6 +453,7 @@ class Program:
                 progress=progress,
                 trace=trace,
                 call_timeout=call_timeout,
+                on_stream=on_stream,
                 **kwargs,
             )
         )
@@ -467,6 +469,7 @@ class Program:
         backend_factory: BackendFactory | None = None,
         trace: Trace | None = None,
         call_timeout: float | None = None,
+        on_stream: Callable[[CallRecord, str], None] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name(*args, **kwargs)` (or the value of a top-level `let` `name`) and
@@ -474,7 +477,8 @@ class Program:
         Without `backend`, one is made by `backend_factory` at the first LLM call and closed
         at the end. The calls are recorded in `trace` when given, so that a caller keeps
         those of a run that fails (`epic run --trace`). `call_timeout` is the deadline in
-        seconds of every LLM call that sets no `timeout=` of its own."""
+        seconds of every LLM call that sets no `timeout=` of its own. `on_stream(record, piece)`
+        is called with each piece of a streamed answer (`llm_stream`) as it arrives."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         opportunistic = mode == "opportunistic"
@@ -491,6 +495,7 @@ class Program:
                 progress,
                 trace,
                 call_timeout,
+                on_stream,
             )
             target = unit.gvals[unit.gnames[name]]
             site = Site(self._span_of(name), self.path, None)

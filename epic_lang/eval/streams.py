@@ -138,8 +138,10 @@ def _text(s: Any) -> Any:
 
 
 def _stream_next(s: Any) -> Any:
+    if type(s) is list:
+        return (s[0], s[1:]) if s else None
     if type(s) is not Stream:
-        raise EpicError(f"stream_next expects a stream, got {type_name(s)}")
+        raise EpicError(f"stream_next expects a stream or a list, got {type_name(s)}")
     cell = s.cell
     return cell.value if cell.done else cell
 
