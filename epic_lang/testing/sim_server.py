@@ -65,7 +65,7 @@ class SimConfig:
     the `jitter` distribution with scale `jitter_ms` (seeded by `seed`). A streamed answer
     (`stream: true`) also waits `per_line_ms` before each of its lines, and then sends the
     line in pieces that each end after their whitespace, so a line is complete as soon as its
-    last piece (with the newline) arrives."""
+    last piece (with the newline) arrives; an answer not streamed waits for all its lines."""
 
     latency_ms: float = 0.0
     per_token_ms: float = 0.0
@@ -240,7 +240,9 @@ class SimApp:
             body["padding"] = " " * int(padding * 2**20)
         if call.stream:
             return StreamResponse(200, self._stream(call, body, base))
-        await asyncio.sleep(self._latency(base, output_tokens))
+        # An answer not streamed takes as long as its stream would have, every line included.
+        lines = max((_line_count(c) for c in choices), default=0)
+        await asyncio.sleep(self._latency(base, output_tokens) + lines * self.config.per_line_ms / 1000)
         return json_response(200, body)
 
     def _parse(self, route: str, raw: bytes) -> _Call:
@@ -518,6 +520,12 @@ def spawned_sim_server(*args: str) -> Iterator[SimServerHandle]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _line_count(choice: dict[str, Any]) -> int:
+    message = choice.get("message")
+    text = (message or {}).get("content") if "message" in choice else choice.get("text")
+    return len((text or "").splitlines())
 
 
 def _include_usage(options: Any) -> bool:
