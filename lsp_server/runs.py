@@ -4,7 +4,8 @@ A run happens in a worker process of its own (`epic_lang.ide.run_process`), so t
 busy evaluating never delays hover or diagnostics, and so that cancelling the request or its
 progress ends the run whatever the program is doing: the worker is killed, and the answer is a
 normal result whose error is "cancelled". Progress goes out as `$/progress` at most ten times
-a second; the trace as the `epic/trace` notification.
+a second, and so does the text of streamed answers (`llm_stream`), as `epic/runOutput`; the
+trace as the `epic/trace` notification.
 
 What a run needs from the server is the Protocol `RunHost`, so that this module does not
 import server.py (which imports it to register the handlers).
@@ -182,7 +183,7 @@ async def run(ls: RunHost, params: Any, token: types.ProgressToken | None = None
     if refused is not None:
         outcome = RunOutcome(None, refused, None)
     else:
-        outcome = await _evaluate(ls, request, Progress(ls, token))
+        outcome = await _evaluate(ls, request, Progress(ls, token), uri)
     if outcome.trace is not None:
         ls.protocol.notify(
             "epic/trace", {"uri": uri, "entry": entry, "mode": mode, "trace": outcome.trace}
@@ -190,12 +191,20 @@ async def run(ls: RunHost, params: Any, token: types.ProgressToken | None = None
     return _answer(ls, uri, outcome, want_trace)
 
 
-async def _evaluate(ls: RunHost, request: RunRequest, progress: Progress) -> RunOutcome:
-    """Runs in a worker process with progress reports; cancelling the request (or the
-    progress) kills the worker, and the run answers with the error `CANCELLED`."""
+async def _evaluate(
+    ls: RunHost, request: RunRequest, progress: Progress, uri: str
+) -> RunOutcome:
+    """Runs in a worker process with progress reports and the text of streamed answers as
+    `epic/runOutput`; cancelling the request (or the progress) kills the worker, and the run
+    answers with the error `CANCELLED`."""
     progress.begin(f"EPIC: running {request.entry}")
     started = time.monotonic()
-    job = asyncio.ensure_future(ls.workers.run(request, progress.report))
+
+    def stream_output(pieces: list[dict[str, Any]]) -> None:
+        params = {"uri": uri, "entry": request.entry, "pieces": pieces}
+        ls.protocol.notify("epic/runOutput", params)
+
+    job = asyncio.ensure_future(ls.workers.run(request, progress.report, stream_output))
     ending = "failed"  # unless the run gives an outcome: an error in the server itself
     try:
         with ls.run_cancels.watching(progress.token, job):

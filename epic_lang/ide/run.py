@@ -8,8 +8,9 @@ through an imported EPIC module) is refused before anything is evaluated.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from epic_lang.diagnostics import Severity
 from epic_lang.ide.document import Analysis
@@ -17,6 +18,12 @@ from epic_lang.ide.imports import ModuleLoader, load_from_disk, load_import
 from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult, TokenUsage
 from epic_lang.source import Span
 from epic_lang.syntax import ast
+
+if TYPE_CHECKING:
+    from epic_lang.eval.trace import CallRecord
+
+MAX_STREAM_SHOWN = 100_000
+"""Characters of one streamed answer shown in the run's output."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +55,34 @@ class CallCounter:
     def __init__(self) -> None:
         self.in_flight = 0
         self.done = 0
+        self._pieces: list[tuple[int, str, str]] = []  # streamed since the last report
+        self._shown: dict[int, int] = {}  # characters of each streamed call shown so far
 
     def describe(self) -> str:
         return f"{self.in_flight} LLM calls in flight, {self.done} done"
+
+    def streamed(self, record: CallRecord, piece: str) -> None:
+        """A piece of a streamed answer (`llm_stream`), kept until the next report; beyond
+        `MAX_STREAM_SHOWN` characters of one call, the rest is left out of the output."""
+        shown = self._shown.get(record.id, 0)
+        if shown >= MAX_STREAM_SHOWN:
+            return
+        piece = piece[: MAX_STREAM_SHOWN - shown]
+        self._shown[record.id] = shown + len(piece)
+        if shown + len(piece) >= MAX_STREAM_SHOWN:
+            piece += " [...]"
+        self._pieces.append((record.id, f"{record.name} at line {record.line}", piece))
+
+    def take_stream(self) -> list[dict[str, Any]]:
+        """The text streamed since the last call, one entry per call (in order of arrival),
+        for one report: a run's output shows streams at the pace of its reports, however many
+        pieces arrive in between."""
+        pieces, self._pieces = self._pieces, []
+        merged: dict[int, dict[str, Any]] = {}
+        for call, label, piece in pieces:
+            entry = merged.setdefault(call, {"call": call, "label": label, "text": ""})
+            entry["text"] += piece
+        return list(merged.values())
 
 
 class CountingBackend:
@@ -71,6 +103,15 @@ class CountingBackend:
         self.counter.in_flight += 1
         try:
             return await self.inner.complete(request)
+        finally:
+            self.counter.in_flight -= 1
+            self.counter.done += 1
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
+        self.counter.in_flight += 1
+        try:
+            async for piece in self.inner.stream(request):
+                yield piece
         finally:
             self.counter.in_flight -= 1
             self.counter.done += 1
@@ -174,7 +215,11 @@ async def run_program(
     try:
         program = load_source(analysis.text, analysis.path)
         result = await program.arun(
-            request.entry, mode=request.mode, backend_factory=make_backend, trace=trace
+            request.entry,
+            mode=request.mode,
+            backend_factory=make_backend,
+            trace=trace,
+            on_stream=counter.streamed,
         )
     except EpicLoadError as failure:
         first = failure.diagnostics[0]

@@ -19,6 +19,7 @@ import json
 import os
 import signal
 from collections.abc import Callable
+from typing import Any
 
 from epic_lang.ide.run import CANCELLED, RunError, RunOutcome, RunRequest
 from epic_lang.ide.run_wire import decode_outcome, encode_request
@@ -44,9 +45,15 @@ class RunWorkers:
         if self._spare is None and not self._closed:
             self._spare = asyncio.ensure_future(_start())
 
-    async def run(self, request: RunRequest, on_progress: Callable[[str], None]) -> RunOutcome:
+    async def run(
+        self,
+        request: RunRequest,
+        on_progress: Callable[[str], None],
+        on_stream: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> RunOutcome:
         """Runs the request in a worker. Cancelling the awaiting task kills the worker and
-        answers with the error `CANCELLED`, as do `close` and the server ending."""
+        answers with the error `CANCELLED`, as do `close` and the server ending. `on_stream`
+        gets the text of streamed answers as the worker reports it (`run_worker.py`)."""
         try:
             process = await self._take()
         except asyncio.CancelledError:
@@ -57,7 +64,7 @@ class RunWorkers:
             assert process.stdin is not None
             process.stdin.write(encode_request(request))
             await process.stdin.drain()
-            return await self._outcome(process, on_progress)
+            return await self._outcome(process, on_progress, on_stream)
         except asyncio.CancelledError:
             return RunOutcome(None, CANCELLED, None)
         except (ConnectionError, json.JSONDecodeError, KeyError, TypeError) as error:
@@ -79,13 +86,20 @@ class RunWorkers:
             raise
 
     async def _outcome(
-        self, process: asyncio.subprocess.Process, on_progress: Callable[[str], None]
+        self,
+        process: asyncio.subprocess.Process,
+        on_progress: Callable[[str], None],
+        on_stream: Callable[[list[dict[str, Any]]], None] | None,
     ) -> RunOutcome:
         assert process.stdout is not None
         while line := await process.stdout.readline():
             message = json.loads(line)
             if "outcome" in message:
                 return decode_outcome(message["outcome"])
+            if "stream" in message:
+                if on_stream is not None:
+                    on_stream(list(message["stream"]))
+                continue
             on_progress(str(message.get("progress", "")))
         await process.wait()
         return self._ended(f"the run's process ended (exit code {process.returncode})")

@@ -13,7 +13,7 @@ import {
   type RunResult,
   type TraceDict,
 } from "./protocol";
-import { describeResult, progressText, runHeader } from "./runReport";
+import { describeResult, progressText, runHeader, streamText } from "./runReport";
 import type { EpicServer } from "./server";
 
 export interface LastTrace {
@@ -34,6 +34,8 @@ export class RunController implements vscode.Disposable {
   private counter = 0;
   private last: LastTrace | undefined;
   private readonly traceListeners: ((last: LastTrace) => void)[] = [];
+  // Where the streamed text of the current run stands in the output channel.
+  private stream: { uri: string; lastCall: number | undefined; atLineStart: boolean } | undefined;
 
   constructor(
     private readonly server: EpicServer,
@@ -45,6 +47,13 @@ export class RunController implements vscode.Disposable {
     this.status.tooltip = "EPIC program running: click to cancel";
     server.onTrace((params) => {
       this.setTrace(params.trace, `${params.entry}() in ${path.basename(vscode.Uri.parse(params.uri).fsPath)}`);
+    });
+    server.onRunOutput((params) => {
+      const stream = this.stream;
+      if (!stream || stream.uri !== params.uri) return;
+      const out = streamText(params.pieces, stream.lastCall, stream.atLineStart);
+      this.output.append(out.text);
+      this.stream = { uri: stream.uri, lastCall: out.lastCall, atLineStart: out.atLineStart };
     });
   }
 
@@ -88,6 +97,7 @@ export class RunController implements vscode.Disposable {
     this.output.show(true);
     this.output.appendLine("");
     this.output.appendLine(runHeader(request.entry, fileName, request.mode));
+    this.stream = { uri: request.uri, lastCall: undefined, atLineStart: true };
     this.status.text = progressText(request.entry);
     this.status.show();
     void vscode.commands.executeCommand("setContext", "epic.running", true);
@@ -96,9 +106,11 @@ export class RunController implements vscode.Disposable {
     });
     try {
       const result = await client.sendRequest<RunResult>(RUN_METHOD, params, source.token);
+      this.endStream();
       this.report(result, request, fileName);
       return result;
     } catch (error) {
+      this.endStream();
       if (error instanceof ResponseError && error.code === REQUEST_CANCELLED) {
         this.output.appendLine("■ cancelled");
       } else {
@@ -116,6 +128,12 @@ export class RunController implements vscode.Disposable {
         void vscode.commands.executeCommand("setContext", "epic.running", false);
       }
     }
+  }
+
+  /** Ends the run's streamed text on a line of its own, before what follows it. */
+  private endStream(): void {
+    if (this.stream && !this.stream.atLineStart) this.output.appendLine("");
+    this.stream = undefined;
   }
 
   cancel(): void {

@@ -22,13 +22,19 @@ import {
   pythonLaunch,
   serverLaunch,
 } from "./interpreter";
-import { TRACE_NOTIFICATION, type TraceNotificationParams } from "./protocol";
+import {
+  RUN_OUTPUT_NOTIFICATION,
+  type RunOutputParams,
+  TRACE_NOTIFICATION,
+  type TraceNotificationParams,
+} from "./protocol";
 import { pythonExtensionInterpreter } from "./pythonExtension";
 
 export class EpicServer implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly traceListeners: ((params: TraceNotificationParams) => void)[] = [];
+  private readonly runOutputListeners: ((params: RunOutputParams) => void)[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -53,6 +59,10 @@ export class EpicServer implements vscode.Disposable {
 
   onTrace(listener: (params: TraceNotificationParams) => void): void {
     this.traceListeners.push(listener);
+  }
+
+  onRunOutput(listener: (params: RunOutputParams) => void): void {
+    this.runOutputListeners.push(listener);
   }
 
   async interpreter(): Promise<Interpreter> {
@@ -102,6 +112,9 @@ export class EpicServer implements vscode.Disposable {
     const client = new LanguageClient("epic", "EPIC Language Server", serverOptions, clientOptions);
     client.onNotification(TRACE_NOTIFICATION, (params: TraceNotificationParams) => {
       for (const listener of this.traceListeners) listener(params);
+    });
+    client.onNotification(RUN_OUTPUT_NOTIFICATION, (params: RunOutputParams) => {
+      for (const listener of this.runOutputListeners) listener(params);
     });
     this.client = client;
     try {
