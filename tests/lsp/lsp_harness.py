@@ -27,6 +27,10 @@ def record_trace(client: LanguageClient, params: Any) -> None:
     client.traces.append(params)
 
 
+def record_run_output(client: LanguageClient, params: Any) -> None:
+    client.run_output.append(params)
+
+
 def record_registration(client: LanguageClient, params: types.RegistrationParams) -> None:
     """Accepts a dynamic registration as editors do (the server asks to watch `.epic` files)."""
     client.registrations.extend(params.registrations)
@@ -34,15 +38,17 @@ def record_registration(client: LanguageClient, params: types.RegistrationParams
 
 def make_client() -> LanguageClient:
     """pytest-lsp's test client, also keeping every publishDiagnostics with its version,
-    every `epic/trace` notification and every dynamic registration."""
+    every `epic/trace` and `epic/runOutput` notification and every dynamic registration."""
     client = LanguageClient(converter_factory=default_converter)
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[PUBLISH] = record_diagnostics
     features["epic/trace"] = record_trace
+    features["epic/runOutput"] = record_run_output
     features[types.CLIENT_REGISTER_CAPABILITY] = record_registration
     register_lsp_features(client, features)
     client.published = []
     client.traces = []
+    client.run_output = []
     client.registrations = []
     return client
 
