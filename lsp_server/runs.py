@@ -191,9 +191,7 @@ async def run(ls: RunHost, params: Any, token: types.ProgressToken | None = None
     return _answer(ls, uri, outcome, want_trace)
 
 
-async def _evaluate(
-    ls: RunHost, request: RunRequest, progress: Progress, uri: str
-) -> RunOutcome:
+async def _evaluate(ls: RunHost, request: RunRequest, progress: Progress, uri: str) -> RunOutcome:
     """Runs in a worker process with progress reports and the text of streamed answers as
     `epic/runOutput`; cancelling the request (or the progress) kills the worker, and the run
     answers with the error `CANCELLED`."""

@@ -1,7 +1,8 @@
 """The one interface between the evaluator and any LLM backend.
 
 The evaluator turns a call of `llm`, `llm_chat`, `llm_sample` or `llm_next` into an
-`LLMRequest` and awaits `LLMBackend.complete` (`llm_stream` reads `LLMBackend.stream`); it knows nothing about HTTP, models or caches.
+`LLMRequest` and awaits `LLMBackend.complete` (`llm_stream` reads `LLMBackend.stream`); it
+knows nothing about HTTP, models or caches.
 Backends (the OpenAI-compatible client, the local SmolLM2 model, the in-process fake used by
 unit tests) implement this protocol.
 """

@@ -220,9 +220,13 @@ class OpenAIBackend:
                 raise LLMHTTPError(self._redact(f"{safe_url(url)}: {exc}"), None) from None
             except ResponseTooLarge:
                 limit = f"{self.options.max_response_bytes / 2**20:g} MB"
-                failure = _Failure(None, f"the answer is larger than {limit} (max_response_mb)", False)
+                failure = _Failure(
+                    None, f"the answer is larger than {limit} (max_response_mb)", False
+                )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                failure = _Failure(None, f"cannot reach the server ({_describe_exception(exc)})", True)
+                failure = _Failure(
+                    None, f"cannot reach the server ({_describe_exception(exc)})", True
+                )
             except httpx.TimeoutException:
                 failure = _Failure(
                     None, f"no answer within {self.options.read_timeout:g} s (read_timeout)", False

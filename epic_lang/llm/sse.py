@@ -76,7 +76,9 @@ async def chat_pieces(events: AsyncIterator[bytes], usage: StreamUsage) -> Async
         try:
             chunk = json.loads(data)
         except (ValueError, UnicodeDecodeError):
-            raise StreamError(f"the server sent an event that is not JSON: {_start(data)}") from None
+            raise StreamError(
+                f"the server sent an event that is not JSON: {_start(data)}"
+            ) from None
         if not isinstance(chunk, dict):
             raise StreamError(f"the server sent an event that is not an object: {_start(data)}")
         error = chunk.get("error")

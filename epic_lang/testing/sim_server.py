@@ -242,7 +242,9 @@ class SimApp:
             return StreamResponse(200, self._stream(call, body, base))
         # An answer not streamed takes as long as its stream would have, every line included.
         lines = max((_line_count(c) for c in choices), default=0)
-        await asyncio.sleep(self._latency(base, output_tokens) + lines * self.config.per_line_ms / 1000)
+        await asyncio.sleep(
+            self._latency(base, output_tokens) + lines * self.config.per_line_ms / 1000
+        )
         return json_response(200, body)
 
     def _parse(self, route: str, raw: bytes) -> _Call:
@@ -424,7 +426,6 @@ class SimApp:
             yield b"data: [DONE]\n\n"
         finally:
             self.stats.in_flight -= 1
-
 
     def _pieces(self, text: str) -> list[tuple[float, str]]:
         """The pieces of a streamed answer, each with the seconds to wait before it."""

@@ -107,6 +107,8 @@ def main() =
 
 def test_the_stream_is_shown_piece_by_piece() -> None:
     seen: list[tuple[int, str]] = []
-    run(PIPELINE, backend=backend(), on_stream=lambda record, piece: seen.append((record.id, piece)))
+    run(
+        PIPELINE, backend=backend(), on_stream=lambda record, piece: seen.append((record.id, piece))
+    )
     assert "".join(piece for _, piece in seen) == ANSWER and len(seen) == 6
     assert {record for record, _ in seen} == {0}

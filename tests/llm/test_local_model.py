@@ -101,14 +101,12 @@ def test_llm_stream_on_the_local_model_arrives_token_by_token():
     source = (
         "def main() =\n"
         '  let s = llm_stream("List three colours, one per line.", max_tokens=24)\n'
-        "  (map(len, s), text(s), lines(s), llm(\"List three colours, one per line.\","
+        '  (map(len, s), text(s), lines(s), llm("List three colours, one per line.",'
         " max_tokens=24))\n"
     )
     seen: list[str] = []
     backend = LocalModelBackend()
-    result = run_source(
-        source, backend=backend, on_stream=lambda record, piece: seen.append(piece)
-    )
+    result = run_source(source, backend=backend, on_stream=lambda record, piece: seen.append(piece))
     sizes, text, lines, answer = result.value
     assert len(seen) > 3 and "".join(seen) == text  # one piece per token, in order
     assert sizes == [len(piece) for piece in seen]

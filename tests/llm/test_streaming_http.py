@@ -64,7 +64,9 @@ def test_the_sim_server_streams_usage_and_done(start_sim: Any) -> None:
     chunks = [json.loads(e) for e in events[:-1]]
     pieces = [c["choices"][0]["delta"].get("content") for c in chunks if c["choices"]]
     assert [p for p in pieces if p] == ["a ", "b\n", "c\n"]
-    assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == 4  # the sim-server's tokens
+    assert (
+        chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] == 4
+    )  # the sim-server's tokens
 
 
 # -- a hostile server -------------------------------------------------------------------------
@@ -144,7 +146,9 @@ def _error(base_url: str, **options: object) -> str:
 
 def test_junk_lines_between_events_are_ignored() -> None:
     junk = [b": a comment\n", b"event: message\nid: 7\nretry: 10\n", b"garbage here\n\n"]
-    with hostile_server([junk[0], _chunk("one\n"), junk[1], junk[2], GOOD[len(_chunk("one\n")) :]]) as url:
+    with hostile_server(
+        [junk[0], _chunk("one\n"), junk[1], junk[2], GOOD[len(_chunk("one\n")) :]]
+    ) as url:
         assert _run(url) == ["ONE", "TWO"]
 
 
@@ -164,7 +168,7 @@ def test_a_stream_that_ends_with_a_finish_reason_but_no_done_is_accepted() -> No
 
 
 def test_a_cut_connection_is_an_error() -> None:
-    with hostile_server([_chunk("one\n"), b"data: {\"cho"], length=10_000) as url:
+    with hostile_server([_chunk("one\n"), b'data: {"cho'], length=10_000) as url:
         assert "the connection failed mid-answer" in _error(url)
 
 
