@@ -29,7 +29,7 @@ from epic_lang.eval.values import (
 
 def force(v: Any) -> Any:
     """The value itself, waiting (via `NeedWait`) if it is still pending; a stream is its
-    whole value (docs/language.md section 13), waited for until its end."""
+    whole value (docs/language.md section 12, "Streams"), waited for until its end."""
     if type(v) is Pending:
         if not v.done:
             raise NeedWait(v)
