@@ -188,3 +188,16 @@ def test_an_error_object_in_the_stream_is_the_servers_message() -> None:
     error = b'data: {"error": {"message": "overloaded, try later"}}\n\n'
     with hostile_server([_chunk("one\n"), error]) as url:
         assert "the server stopped the answer with an error: overloaded, try later" in _error(url)
+
+
+def test_a_failure_before_the_first_piece_is_retried(start_sim: Any) -> None:
+    rules = [
+        {"match": "go", "status": 503, "times": 1},
+        {"match": "go", "answer": "one\ntwo\n"},
+    ]
+    sim = start_sim(rules)
+    policy = RetryPolicy(max_attempts=3, base_delay=0.01)
+    backend = OpenAIBackend(sim.base_url, "m", options=ClientOptions(retry=policy))
+    value = load_source(STREAM_LINES, "retry.epic").run("main", backend=backend).value
+    assert value == ["ONE", "TWO"]
+    assert sim.stats()["by_status"] == {"503": 1, "200": 1}
