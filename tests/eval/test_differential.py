@@ -41,7 +41,7 @@ def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES)
     if depth >= 4:
         return draw(leaf)
     sub = lambda: draw(expressions(depth + 1, names))  # noqa: E731 - local shorthand
-    kind = draw(st.integers(0, 10))
+    kind = draw(st.integers(0, 12))
     if kind == 0:
         return draw(leaf)
     if kind == 1:
@@ -65,6 +65,11 @@ def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES)
         return f"fold(fn(a, b) => a - b, {sub()}, [{sub()}, ext({sub()})])"
     if kind == 9:
         return f"(match [{sub()}, {sub()}] with case [a, b] => a * 2 + b case _ => 0)"
+    if kind == 11:  # a streamed answer, line by line (two lines: the fake echoes the prompt)
+        prompt = f'str({sub()}) + "\\n" + str({sub()})'
+        return f"sum(map(fn(l) => ext(len(l) + {sub()}), lines(llm_stream({prompt}))))"
+    if kind == 12:  # a stream where a string is expected: its whole text
+        return f"len(llm_stream(str({sub()})) + str({sub()}))"
     return f"({sub()} - ext({sub()}))"
 
 
