@@ -179,6 +179,36 @@ PURE_BUILTINS: tuple[BuiltinInfo, ...] = (
         'get({a: 1}, "b", default=0)  # 0',
     ),
     _b(
+        "lines",
+        "s",
+        "The lines of `s`, without their newlines. Of a stream of text (`llm_stream`), a "
+        "stream whose lines become values one by one, each as soon as its newline arrives, so "
+        "that `map(f, lines(s))` starts `f` on a line while the rest is being generated; of "
+        "a string, the list of its lines.",
+        'lines("a\\nb\\n")  # ["a", "b"]',
+    ),
+    _b(
+        "text",
+        "s",
+        "The whole text of a stream (waiting for its end): the concatenated pieces of an "
+        "`llm_stream`, the lines of `lines(...)` joined with newlines; a string unchanged.",
+        'text("Hi")  # "Hi"',
+    ),
+    _b(
+        "stream_next",
+        "s",
+        "The first element of stream `s` and the rest of it, `(element, rest)`, or `none` at "
+        "the end. It waits only for that element, for functions that walk a stream one "
+        "element at a time (as `map` does); of a list, its first element and the rest of it.",
+        "stream_next([1, 2])  # (1, [2])",
+    ),
+    _b(
+        "is_stream",
+        "x",
+        "Whether `x` is a stream (`llm_stream`, `lines`), without waiting for its end.",
+        'is_stream(lines("a"))  # false',
+    ),
+    _b(
         "regex_groups",
         "pattern, s",
         "The groups of the first match of `pattern` in `s`, as a list of strings (`none` for "
@@ -346,6 +376,18 @@ LLM_BUILTINS: tuple[BuiltinInfo, ...] = (
         "decodes; a server's answer (the OpenAI API has no such constraint) is checked after, "
         'and one that does not match fails with kind "json".' + _LLM_OPTIONS_DOC,
         'llm(f"Summarise: {text}", max_tokens=64)\nllm("Rate it 1-5:", regex="[1-5]")',
+    ),
+    _llm(
+        "llm_stream",
+        "prompt",
+        _LLM_OPTIONS,
+        "Sends `prompt` to the model as `llm` does and returns its answer as a stream of "
+        "pieces of text that become values while the rest is still being generated. "
+        "`lines(s)`, `map`, `filter` and `stream_next` work on the pieces (or lines) as they "
+        "arrive; anything else (`len`, `+`, `str`, an external's argument) sees the whole "
+        "answer, the same string `llm` would give. `--mode sequential` waits for the whole "
+        "answer." + _LLM_OPTIONS_DOC,
+        'map(fn(l) => llm(f"Expand: {l}"), lines(llm_stream("List 5 topics, one per line.")))',
     ),
     _llm(
         "llm_chat",

@@ -16,6 +16,7 @@ from typing import Any
 from epic_lang.analysis.builtins import PURE_BUILTINS, BuiltinInfo
 from epic_lang.eval.errors import EpicError
 from epic_lang.eval.prims import boolean
+from epic_lang.eval.streams import STREAM_BUILTINS
 from epic_lang.eval.values import (
     FUNCTION_TYPES,
     Builtin,
@@ -341,8 +342,10 @@ _IMPLEMENTATIONS: dict[str, tuple[Callable[..., Any], bool]] = {
 
 
 def _builtin(info: BuiltinInfo) -> Builtin:
-    fn, deep = _IMPLEMENTATIONS[info.name]
     params, defaults = table_parameters(info)
+    if info.name in STREAM_BUILTINS:
+        return Builtin(info.name, STREAM_BUILTINS[info.name], params, defaults, False, True)
+    fn, deep = _IMPLEMENTATIONS[info.name]
     return Builtin(info.name, fn, params, defaults, deep)
 
 

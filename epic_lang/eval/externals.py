@@ -194,6 +194,8 @@ def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMReques
             schema=canonical(choice_schema(options)),
             **common,
         )
+    if name == "llm_stream":  # an `llm` request whose answer is read as it is generated
+        return LLMRequest("llm", prompt=prompt, **common)
     return LLMRequest("llm", prompt=prompt, regex=_regex(name, b["regex"]), **common)
 
 
@@ -204,8 +206,20 @@ class CallRunner(Protocol):
 
     def run_sync(self, job: Callable[[], Any]) -> Awaitable[Any]: ...
 
+    def stream(self, request: LLMRequest, on_piece: Callable[[str], None]) -> Awaitable[str]: ...
+
 
 def _llm_external(name: str) -> ExternalFn:
+    if name == "llm_stream":
+
+        def invoke_stream(
+            args: list, kwargs: dict | None, runtime: CallRunner
+        ) -> Callable[[Callable[[str], None]], Any]:
+            request = llm_request(name, args, kwargs)
+            return lambda on_piece: runtime.stream(request, on_piece)
+
+        return ExternalFn(name, "llm", invoke_stream, "llm", streams=True)
+
     def invoke(args: list, kwargs: dict | None, runtime: CallRunner) -> Callable[[], Any]:
         request = llm_request(name, args, kwargs)
         return lambda: runtime.complete(request)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
 from epic_lang.eval.native import MAX_MISSES, missed
-from epic_lang.eval.prims import deep, deep_all, force
+from epic_lang.eval.prims import deep, deep_all, force, force_stream
 from epic_lang.eval.values import (
     FALSE,
     TRUE,
@@ -289,7 +289,7 @@ def call_builtin(b: Builtin, args: tuple | list, kwargs: dict | None) -> Any:
         for key in kwargs:
             if params.index(key) < len(args):
                 raise EpicError(f"`{b.name}` got two values for parameter {key!r}", kind="type")
-    resolve = deep if b.deep else force
+    resolve = force_stream if b.streams else deep if b.deep else force
     values = [resolve(v) for v in values]
     try:
         return b.fn(*values)

@@ -19,19 +19,39 @@ from epic_lang.eval.values import (
     Countdown,
     ModuleValue,
     Pending,
+    Stream,
     format_value,
+    stream_value,
     to_display,
     type_name,
 )
 
 
 def force(v: Any) -> Any:
-    """The value itself, waiting (via `NeedWait`) if it is still pending."""
+    """The value itself, waiting (via `NeedWait`) if it is still pending; a stream is its
+    whole value (docs/language.md section 12, "Streams"), waited for until its end."""
     if type(v) is Pending:
-        if v.done:
-            return v.value
-        raise NeedWait(v)
+        if not v.done:
+            raise NeedWait(v)
+        v = v.value
+    if type(v) is Stream:
+        return whole(v)
     return v
+
+
+def force_stream(v: Any) -> Any:
+    """`force`, but a stream stays a stream: for the functions that work element by element."""
+    if type(v) is Pending:
+        if not v.done:
+            raise NeedWait(v)
+        return v.value
+    return v
+
+
+def whole(s: Stream) -> Any:
+    if not s.whole.done:
+        raise NeedWait(s.whole)
+    return stream_value(s)
 
 
 def deep(v: Any) -> Any:
@@ -44,10 +64,13 @@ def deep(v: Any) -> Any:
             raise NeedWait(v)
         v = v.value
         t = type(v)
+    if t is Stream:
+        v = whole(v)
+        t = type(v)
     if t is list:
         for i, x in enumerate(v):
             tx = type(x)
-            if tx is Pending or tx is list or tx is tuple or tx is dict:
+            if tx is Pending or tx is list or tx is tuple or tx is dict or tx is Stream:
                 y = deep(x)
                 if y is not x:
                     v[i] = y
@@ -55,7 +78,7 @@ def deep(v: Any) -> Any:
     if t is tuple:
         for x in v:
             tx = type(x)
-            if tx is Pending or tx is list or tx is tuple or tx is dict:
+            if tx is Pending or tx is list or tx is tuple or tx is dict or tx is Stream:
                 break
         else:
             return v
@@ -64,7 +87,7 @@ def deep(v: Any) -> Any:
     if t is dict:
         for k, x in v.items():
             tx = type(x)
-            if tx is Pending or tx is list or tx is tuple or tx is dict:
+            if tx is Pending or tx is list or tx is tuple or tx is dict or tx is Stream:
                 y = deep(x)
                 if y is not x:
                     v[k] = y
@@ -99,6 +122,12 @@ def _unresolved(v: Any, out: list[Pending]) -> None:
                 out.append(v)
                 continue
             v = v.value
+            t = type(v)
+        if t is Stream:
+            if not v.whole.done:
+                out.append(v.whole)
+                continue
+            v = stream_value(v)
             t = type(v)
         if t is list or t is tuple:
             stack.extend(v)

@@ -33,7 +33,7 @@ from epic_lang.eval.machine import (
 )
 from epic_lang.eval.native import NativeLinker
 from epic_lang.eval.runtime import Run, done_resume
-from epic_lang.eval.trace import Trace
+from epic_lang.eval.trace import CallRecord, Trace
 from epic_lang.eval.values import FALSE, TRUE, ExternalFn, ModuleValue, from_python, to_python
 from epic_lang.llm.interface import BackendFactory, LLMBackend
 from epic_lang.modules.files import DISK
@@ -442,6 +442,7 @@ class Program:
         trace: Trace | None = None,
         call_timeout: float | None = None,
         output: Callable[[str], None] | None = None,
+        on_stream: Callable[[CallRecord, str], None] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name` to completion; from inside an event loop use `arun`/`acall`."""
@@ -465,6 +466,7 @@ class Program:
                 trace=trace,
                 call_timeout=call_timeout,
                 output=output,
+                on_stream=on_stream,
                 **kwargs,
             )
         )
@@ -481,6 +483,7 @@ class Program:
         trace: Trace | None = None,
         call_timeout: float | None = None,
         output: Callable[[str], None] | None = None,
+        on_stream: Callable[[CallRecord, str], None] | None = None,
         **kwargs: Any,
     ) -> RunResult:
         """Runs `name(*args, **kwargs)` (or the value of a top-level `let` `name`) and
@@ -489,7 +492,9 @@ class Program:
         at the end. The calls are recorded in `trace` when given, so that a caller keeps
         those of a run that fails (`epic run --trace`). `call_timeout` is the deadline in
         seconds of every LLM call that sets no `timeout=` of its own. The lines the program
-        prints (`print`, `log`) go to `output`, one call per line, or to stderr."""
+        prints (`print`, `log`) go to `output`, one call per line, or to stderr.
+        `on_stream(record, piece)` is called with each piece of a streamed answer
+        (`llm_stream`) as it arrives."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         opportunistic = mode == "opportunistic"
@@ -507,6 +512,7 @@ class Program:
                 trace,
                 call_timeout,
                 output,
+                on_stream,
             )
             target = unit.gvals[unit.gnames[name]]
             site = Site(self._span_of(name), self.path, None)

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from epic_lang.core.prelude import prelude_path
 from epic_lang.eval.compiler import FORK_POINTS
@@ -29,6 +30,7 @@ from epic_lang.eval.externals import llm_result
 from epic_lang.eval.machine import Machine, Thread, frame_sites
 from epic_lang.eval.prims import deep_all
 from epic_lang.eval.scopes import Scope
+from epic_lang.eval.streams import StreamWriter
 from epic_lang.eval.trace import CallRecord, OutputEvent, Trace
 from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python, to_display
 from epic_lang.llm.interface import (
@@ -42,6 +44,7 @@ from epic_lang.llm.interface import (
 )
 
 SHORT = 80
+T = TypeVar("T")
 MAX_STACK = 12
 _PRELUDE = prelude_path()
 
@@ -70,6 +73,7 @@ class Run:
         trace: Trace | None = None,
         call_timeout: float | None = None,
         output: Callable[[str], None] | None = None,
+        on_stream: Callable[[CallRecord, str], None] | None = None,
     ) -> None:
         self.root = Scope(None, self)
         self.machine = Machine(sequential, self, FORK_POINTS, self.root)
@@ -92,6 +96,7 @@ class Run:
         self.finished_calls = 0
         self.in_machine = False
         self.write_output = output or self._to_stderr
+        self.on_stream = on_stream  # shown each piece of a streamed answer (the editor)
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
@@ -125,7 +130,15 @@ class Run:
         p = Pending()
         assert self.loop is not None
         scope = th.scope
-        task = self.loop.create_task(self._call(record, start, p, f.pool, sites, scope))
+        writer = None
+        if f.streams:
+            # The stream is the call's value at once (in sequential mode, once it has ended);
+            # each piece resolves its next cell as it arrives.
+            writer = StreamWriter(text=True)
+            if not self.machine.sequential:
+                self.machine.resolve(p, writer.stream, None)
+            start = functools.partial(start, functools.partial(self._piece, writer, record))
+        task = self.loop.create_task(self._call(record, start, p, f.pool, sites, scope, writer))
         self.inflight.add(task)
         scope.tasks.add(task)
         scope.live += 1
@@ -138,6 +151,17 @@ class Run:
         if not self.inflight:
             self.wake()
 
+    def _piece(self, writer: StreamWriter, record: CallRecord, piece: str) -> None:
+        """A piece of a streamed answer arrived: its cell (and any line it completes) becomes
+        a value now, and the editor is shown the text so far."""
+        writer.push(piece, functools.partial(self._settle, record.id))
+        if self.on_stream is not None:
+            self.on_stream(record, piece)
+        self.wake()
+
+    def _settle(self, cause: int, p: Pending, value: Any) -> None:
+        self.machine.resolve(p, value, cause)
+
     async def _call(
         self,
         record: CallRecord,
@@ -146,6 +170,7 @@ class Run:
         pool: str,
         sites: tuple[Site, ...],
         scope: Scope,
+        writer: StreamWriter | None = None,
     ) -> None:
         sem = None if self.max_concurrency is None else self._semaphore(pool)
         usage = TokenUsage()
@@ -194,6 +219,13 @@ class Run:
         self.finished_calls += 1
         if scope.closed:  # a failure elsewhere in its scope made the result useless
             return
+        if writer is not None:
+            writer.end(functools.partial(self._settle, record.id))
+            value = writer.stream
+            if not self.machine.sequential:
+                scope.leave()
+                self.wake()
+                return
         self.machine.resolve(p, value, record.id)
         scope.leave()
         self.wake()
@@ -206,29 +238,45 @@ class Run:
             sem = self.semaphores[pool] = asyncio.Semaphore(self.max_concurrency)
         return sem
 
-    async def complete(self, request: LLMRequest) -> Any:
-        """An LLM request on the run's backend, created on first use if not given.
-
-        The call's deadline (its `timeout=`, else the run's `call_timeout`) bounds the whole
-        call, waiting for a connection and retries included: past it the backend's work is
-        cancelled and the call fails with kind "timeout", never sent again."""
+    def _backend(self) -> LLMBackend:
+        """The run's backend, created on first use if not given."""
         if self.backend is None:
             if self.backend_factory is None:
                 raise EpicError("no LLM backend is configured")
             self.backend = self.backend_factory()
             self.owns_backend = True
+        return self.backend
+
+    async def complete(self, request: LLMRequest) -> Any:
+        """An LLM request on the run's backend.
+
+        The call's deadline (its `timeout=`, else the run's `call_timeout`) bounds the whole
+        call, waiting for a connection and retries included: past it the backend's work is
+        cancelled and the call fails with kind "timeout", never sent again."""
+        backend = self._backend()
+        request = self._with_deadline(request)
+        return llm_result(request, await _within(request, backend.complete(request)))
+
+    async def stream(self, request: LLMRequest, on_piece: Callable[[str], None]) -> str:
+        """An LLM request whose answer is handed to `on_piece` piece by piece as the backend
+        streams it; returns the whole answer. The deadline bounds the whole stream."""
+        backend = self._backend()
+        request = self._with_deadline(request)
+
+        async def read() -> str:
+            parts: list[str] = []
+            async for piece in backend.stream(request):
+                if piece:
+                    parts.append(piece)
+                    on_piece(piece)
+            return "".join(parts)
+
+        return await _within(request, read())
+
+    def _with_deadline(self, request: LLMRequest) -> LLMRequest:
         if request.timeout is None and self.call_timeout is not None:
-            request = dataclasses.replace(request, timeout=self.call_timeout)
-        if request.timeout is None:
-            return llm_result(request, await self.backend.complete(request))
-        try:
-            async with asyncio.timeout(request.timeout):
-                answer = await self.backend.complete(request)
-        except TimeoutError:
-            raise LLMTimeoutError(
-                f"no answer within {request.timeout:g} s (the call's timeout, retries included)"
-            ) from None
-        return llm_result(request, answer)
+            return dataclasses.replace(request, timeout=self.call_timeout)
+        return request
 
     def finish(self, value: Any) -> None:
         """The main thread returned: `value` is the run's result."""
@@ -386,6 +434,19 @@ class Run:
         assert self.progress is not None
         self.progress.write("\r\x1b[K")
         self.progress.flush()
+
+
+async def _within(request: LLMRequest, answer: Awaitable[T]) -> T:
+    """`answer`, failing with kind "timeout" past the request's deadline (if it has one)."""
+    if request.timeout is None:
+        return await answer
+    try:
+        async with asyncio.timeout(request.timeout):
+            return await answer
+    except TimeoutError:
+        raise LLMTimeoutError(
+            f"no answer within {request.timeout:g} s (the call's timeout, retries included)"
+        ) from None
 
 
 def done_resume(frame: tuple, val: Any, th: Thread) -> Any:

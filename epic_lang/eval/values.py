@@ -42,6 +42,25 @@ class Countdown:
         self.target = target
 
 
+class Stream:
+    """A value whose elements arrive while the rest is still being computed (`llm_stream`,
+    `lines`): `cell` resolves to `None` at the end or to `(element, rest)`, `rest` the stream
+    from the next element on, so stream-aware functions (`map`, `filter`) work element by
+    element. Everything else sees the whole value: `whole` resolves, once the end is known,
+    to the text (`text` streams, whose elements are pieces of it) or to the list of elements,
+    and a stream that starts later in it (`offset` characters or elements) is the rest of
+    that whole. `writer` is what feeds it (`eval/streams.py`)."""
+
+    __slots__ = ("cell", "whole", "offset", "text", "writer")
+
+    def __init__(self, cell: Pending, whole: Pending, offset: int, text: bool, writer: Any) -> None:
+        self.cell = cell
+        self.whole = whole
+        self.offset = offset
+        self.text = text
+        self.writer = writer
+
+
 class Closure:
     """A user function: its compiled code and the values of its free variables."""
 
@@ -83,9 +102,10 @@ FALSE = ChurchBool(False)
 
 class Builtin:
     """A pure built-in computed inline. `fn` receives resolved arguments (deeply resolved
-    when `deep`), positional then keyword, and may raise `EpicError`."""
+    when `deep`; a stream left a stream when `streams`), positional then keyword, and may
+    raise `EpicError`."""
 
-    __slots__ = ("name", "fn", "params", "defaults", "deep")
+    __slots__ = ("name", "fn", "params", "defaults", "deep", "streams")
 
     def __init__(
         self,
@@ -94,12 +114,14 @@ class Builtin:
         params: tuple[str, ...],
         defaults: dict[str, Any],
         deep: bool,
+        streams: bool = False,
     ) -> None:
         self.name = name
         self.fn = fn
         self.params = params
         self.defaults = defaults
         self.deep = deep
+        self.streams = streams
 
 
 class Control:
@@ -126,15 +148,19 @@ class ExternalFn:
     """A black-box function whose calls are dispatched, traced and possibly overlapped: an
     LLM external, a function of an `import python` module or an `@external` callable.
     `invoke(args, kwargs, runtime)` checks the arguments and returns a function that starts the
-    call (an awaitable of a Python value)."""
+    call (an awaitable of a Python value). A `streams` external's start function takes the
+    function to call with each piece of its answer as it arrives (`llm_stream`)."""
 
-    __slots__ = ("name", "kind", "invoke", "pool")
+    __slots__ = ("name", "kind", "invoke", "pool", "streams")
 
-    def __init__(self, name: str, kind: str, invoke: Callable[..., Any], pool: str) -> None:
+    def __init__(
+        self, name: str, kind: str, invoke: Callable[..., Any], pool: str, streams: bool = False
+    ) -> None:
         self.name = name
         self.kind = kind
         self.invoke = invoke
         self.pool = pool
+        self.streams = streams
 
 
 class ModuleValue:
@@ -178,6 +204,8 @@ def type_name(v: Any) -> str:
         return "module"
     if t is Pending:
         return type_name(v.value) if v.done else "pending"
+    if t is Stream:
+        return "stream"
     return f"python object ({t.__name__})"
 
 
@@ -211,6 +239,8 @@ def format_value(v: Any) -> str:
         return "{" + ", ".join(items) + "}"
     if t is Pending:
         return format_value(v.value) if v.done else "<pending>"
+    if t is Stream:
+        return format_value(stream_value(v)) if v.whole.done else "<stream>"
     if t is Closure:
         return f"<function {v.lam.name or 'fn'}>"
     if t is Builtin or t is ExternalFn or t is Control:
@@ -266,7 +296,15 @@ def to_python(v: Any) -> Any:
         return {k: to_python(x) for k, x in v.items()}
     if t is Pending:
         return to_python(v.value)
+    if t is Stream and v.whole.done:
+        return stream_value(v)
     return v
+
+
+def stream_value(s: Stream) -> Any:
+    """The whole value of a stream whose end is known: its text or its list of elements."""
+    whole = s.whole.value
+    return whole[s.offset :] if s.offset else whole
 
 
 def from_python(v: Any) -> Any:

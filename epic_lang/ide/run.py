@@ -8,9 +8,9 @@ through an imported EPIC module) is refused before anything is evaluated.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from epic_lang.diagnostics import Severity
 from epic_lang.ide.document import Analysis
@@ -20,6 +20,12 @@ from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult, TokenUsag
 from epic_lang.plurals import plural
 from epic_lang.source import Span
 from epic_lang.syntax import ast
+
+if TYPE_CHECKING:
+    from epic_lang.eval.trace import CallRecord
+
+MAX_STREAM_SHOWN = 100_000
+"""Characters of one streamed answer shown in the run's output."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,9 @@ class RunOutcome:
     trace: dict[str, Any] | None
 
 
+LOADING_LOCAL_MODEL = "loading the local model (the first call of a session takes 7-30 s)"
+
+
 class CallCounter:
     """LLM calls in flight and done, for progress reports (read from another thread: plain
     integers are enough for a status line). `loading` is set while the first call waits for
@@ -53,14 +62,36 @@ class CallCounter:
         self.in_flight = 0
         self.done = 0
         self.loading = False
+        self._pieces: list[tuple[int, str, str]] = []  # streamed since the last report
+        self._shown: dict[int, int] = {}  # characters of each streamed call shown so far
 
     def describe(self) -> str:
         if self.loading:
             return LOADING_LOCAL_MODEL
         return f"{plural(self.in_flight, 'LLM call')} in flight, {self.done} done"
 
+    def streamed(self, record: CallRecord, piece: str) -> None:
+        """A piece of a streamed answer (`llm_stream`), kept until the next report; beyond
+        `MAX_STREAM_SHOWN` characters of one call, the rest is left out of the output."""
+        shown = self._shown.get(record.id, 0)
+        if shown >= MAX_STREAM_SHOWN:
+            return
+        piece = piece[: MAX_STREAM_SHOWN - shown]
+        self._shown[record.id] = shown + len(piece)
+        if shown + len(piece) >= MAX_STREAM_SHOWN:
+            piece += " [...]"
+        self._pieces.append((record.id, f"{record.name} at line {record.line}", piece))
 
-LOADING_LOCAL_MODEL = "loading the local model (the first call of a session takes 7-30 s)"
+    def take_stream(self) -> list[dict[str, Any]]:
+        """The text streamed since the last call, one entry per call (in order of arrival),
+        for one report: a run's output shows streams at the pace of its reports, however many
+        pieces arrive in between."""
+        pieces, self._pieces = self._pieces, []
+        merged: dict[int, dict[str, Any]] = {}
+        for call, label, piece in pieces:
+            entry = merged.setdefault(call, {"call": call, "label": label, "text": ""})
+            entry["text"] += piece
+        return list(merged.values())
 
 
 class CountingBackend:
@@ -88,6 +119,15 @@ class CountingBackend:
             return await inner.complete(request)
         finally:
             self.counter.loading = False
+            self.counter.in_flight -= 1
+            self.counter.done += 1
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
+        self.counter.in_flight += 1
+        try:
+            async for piece in self.inner.stream(request):
+                yield piece
+        finally:
             self.counter.in_flight -= 1
             self.counter.done += 1
 
@@ -212,6 +252,7 @@ async def run_program(
             backend_factory=make_backend,
             trace=trace,
             output=output,
+            on_stream=counter.streamed,
         )
     except EpicLoadError as failure:
         first = failure.diagnostics[0]

@@ -19,6 +19,7 @@ import json
 import os
 import signal
 from collections.abc import Callable
+from typing import Any
 
 from epic_lang.ide.run import CANCELLED, RunError, RunOutcome, RunRequest
 from epic_lang.ide.run_wire import decode_outcome, encode_request
@@ -49,9 +50,11 @@ class RunWorkers:
         request: RunRequest,
         on_progress: Callable[[str], None],
         on_output: Callable[[str], None] | None = None,
+        on_stream: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> RunOutcome:
         """Runs the request in a worker; `on_output` receives each line the program prints
-        (`print`, `log`). Cancelling the awaiting task kills the worker and answers with the
+        (`print`, `log`), `on_stream` the text of streamed answers as the worker reports it
+        (`run_worker.py`). Cancelling the awaiting task kills the worker and answers with the
         error `CANCELLED`, as do `close` and the server ending."""
         try:
             process = await self._take()
@@ -63,7 +66,7 @@ class RunWorkers:
             assert process.stdin is not None
             process.stdin.write(encode_request(request))
             await process.stdin.drain()
-            return await self._outcome(process, on_progress, on_output)
+            return await self._outcome(process, on_progress, on_output, on_stream)
         except asyncio.CancelledError:
             return RunOutcome(None, CANCELLED, None)
         except (ConnectionError, json.JSONDecodeError, KeyError, TypeError) as error:
@@ -89,6 +92,7 @@ class RunWorkers:
         process: asyncio.subprocess.Process,
         on_progress: Callable[[str], None],
         on_output: Callable[[str], None] | None,
+        on_stream: Callable[[list[dict[str, Any]]], None] | None,
     ) -> RunOutcome:
         assert process.stdout is not None
         while line := await process.stdout.readline():
@@ -98,6 +102,10 @@ class RunWorkers:
             if "output" in message:
                 if on_output is not None:
                     on_output(str(message["output"]))
+                continue
+            if "stream" in message:
+                if on_stream is not None:
+                    on_stream(list(message["stream"]))
                 continue
             on_progress(str(message.get("progress", "")))
         await process.wait()

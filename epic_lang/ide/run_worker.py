@@ -8,9 +8,10 @@ exits. `run_process.py` is the server's side, `run_wire.py` the messages.
 
 The wire is JSON lines. The server writes one request line on stdin; it carries the LLM
 settings, the API key included, which so never appear in argv, the environment or a file. The
-worker writes `{"progress": "..."}` lines (at most ten a second), an `{"output": "..."}` line
-for each line the program prints with `print` or `log`, and ends with one
-`{"outcome": {...}}` line. The program's own output goes to stderr, so a Python tool that
+worker writes `{"progress": "..."}` lines and `{"stream": [{"call", "label", "text"}]}` lines
+(the text of streamed answers since the last such line), each at most ten a second, an
+`{"output": "..."}` line for each line the program prints with `print` or `log`, and ends
+with one `{"outcome": {...}}` line. The program's own output goes to stderr, so a Python tool that
 prints cannot garble the stream.
 """
 
@@ -72,6 +73,8 @@ async def _run(request: RunRequest, wire: IO[bytes]) -> RunOutcome:
         last = ""
         while True:
             await asyncio.sleep(REPORT_INTERVAL)
+            if streamed := counter.take_stream():
+                _write(wire, {"stream": streamed})
             if (message := counter.describe()) != last:
                 last = message
                 _write(wire, {"progress": message})
@@ -83,6 +86,8 @@ async def _run(request: RunRequest, wire: IO[bytes]) -> RunOutcome:
         )
     finally:
         reporter.cancel()
+        if streamed := counter.take_stream():  # the last pieces, before the outcome
+            _write(wire, {"stream": streamed})
 
 
 def _warm_up() -> None:

@@ -24,7 +24,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -272,6 +272,26 @@ class CachedBackend:
             pending = self._pending[key] = loop.create_task(self._fetch(key, request))
             pending.add_done_callback(lambda task: self._settled(key, task))
         return await asyncio.shield(pending)
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
+        """A cached answer at once, in one piece; otherwise the inner backend's stream, whose
+        answer is cached once it has ended."""
+        if not is_cacheable(request):
+            async for piece in self.inner.stream(request):
+                yield piece
+            return
+        key = request_key(self.identity, request)
+        cached = self.cache.get(key)
+        if cached is not None:
+            self.hits += 1
+            yield str(cached)
+            return
+        self.misses += 1
+        pieces: list[str] = []
+        async for piece in self.inner.stream(request):
+            pieces.append(piece)
+            yield piece
+        self.cache.put(key, request.kind, "".join(pieces))
 
     async def _fetch(self, key: str, request: LLMRequest) -> LLMResult:
         result = await self.inner.complete(request)

@@ -26,6 +26,7 @@ batch = true                      # optional: as `epic run --batch`
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,10 @@ class UnusableSettingsBackend:
 
     async def complete(self, request: LLMRequest) -> LLMResult:
         raise LLMConfigError(self.problem)
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
+        raise LLMConfigError(self.problem)
+        yield ""  # an async generator, as the protocol's `stream` is
 
     async def aclose(self) -> None:
         return None

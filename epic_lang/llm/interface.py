@@ -1,14 +1,15 @@
 """The one interface between the evaluator and any LLM backend.
 
 The evaluator turns a call of `llm`, `llm_chat`, `llm_sample` or `llm_next` into an
-`LLMRequest` and awaits `LLMBackend.complete`; it knows nothing about HTTP, models or caches.
+`LLMRequest` and awaits `LLMBackend.complete` (`llm_stream` reads `LLMBackend.stream`); it
+knows nothing about HTTP, models or caches.
 Backends (the OpenAI-compatible client, the local SmolLM2 model, the in-process fake used by
 unit tests) implement this protocol.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -176,6 +177,12 @@ class LLMBackend(Protocol):
         ...
 
     async def complete(self, request: LLMRequest) -> LLMResult: ...
+
+    def stream(self, request: LLMRequest) -> AsyncIterator[str]:
+        """The answer of an `llm` request (`llm_stream`) in pieces, each as soon as it is
+        generated; joined, they are the answer `complete` would give. A backend retries only
+        before the first piece, and fails with `LLMError` when the stream breaks after it."""
+        ...
 
     async def aclose(self) -> None: ...
 

@@ -7,7 +7,8 @@ tool). It is a tiny model - good for trying the language, not for answers.
 Requests go through the same OpenAI wire format as a remote server (`wire.chat_body`,
 `wire.result_from_answer`), so programs see the same behaviour. llama.cpp's `Llama` object is
 not thread-safe, so one worker thread owns it and calls queue there; the model loads on the
-first call, not when the backend is made. Token usage is what llama.cpp reports in each
+first call, not when the backend is made. A streamed answer (`llm_stream`) is handed from
+that thread to the event loop token by token. Token usage is what llama.cpp reports in each
 completion's `usage`, else counted with the model's tokenizer (message contents and answer);
 `llm_next` costs its prompt's tokens and one completion token, as on a server.
 
@@ -27,6 +28,7 @@ import importlib.util
 import inspect
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,63 @@ class LocalModelBackend:
         answer = contextvars.copy_context().run
         return await loop.run_in_executor(self._executor, answer, self._answer, request, deadline)
 
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
+        """The answer token by token as the worker thread generates it; when the reader
+        stops (it failed, was cancelled or passed its deadline), generation ends at the next
+        token."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="epic-local-model")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        stop = threading.Event()
+
+        def put(kind: str, value: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+            except RuntimeError:  # the reader's loop is gone
+                stop.set()
+
+        loop.run_in_executor(self._executor, self._stream_answer, request, stop, put)
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "piece":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            stop.set()
+
+    def _stream_answer(
+        self, request: LLMRequest, stop: threading.Event, put: Callable[[str, Any], None]
+    ) -> None:
+        """Runs on the worker thread: puts ("piece", text) for each token, then ("end", None)
+        or ("error", LLMError)."""
+        if stop.is_set():  # given up on while it waited for the worker
+            return
+        try:
+            llama = self._model()
+            body, _, kwargs = self._chat_arguments(llama, request, None)
+            parts: list[str] = []
+            for chunk in llama.create_chat_completion(**kwargs, stream=True):
+                if stop.is_set():
+                    return
+                choices = chunk.get("choices") or [{}]
+                delta = choices[0].get("delta") or {}
+                piece = delta.get("content")
+                if piece:
+                    parts.append(piece)
+                    put("piece", piece)
+            prompt = "".join(m["content"] for m in body["messages"])
+            self.usage.add(_token_count(llama, prompt), _token_count(llama, "".join(parts)))
+            put("end", None)
+        except LLMError as exc:
+            put("error", exc)
+        except Exception as exc:  # llama.cpp reports e.g. an over-long prompt as ValueError
+            put("error", LLMError(f"the local model failed: {exc}"))
+
     def _model(self) -> Any:
         with self._load_lock:
             if self._llama is None:
@@ -124,15 +183,7 @@ class LocalModelBackend:
     def _chat(self, llama: Any, request: LLMRequest, deadline: float | None) -> dict[str, Any]:
         """An OpenAI-shaped chat answer; llama.cpp has no `n`, so samples are drawn one by
         one and their choices joined."""
-        body = chat_body(request, None)
-        count = int(body.pop("n", 1))
-        body.pop("response_format", None)  # given as a grammar instead
-        kwargs = {k: v for k, v in body.items() if k in self._chat_params and k != "model"}
-        grammar = _grammar(request)
-        if grammar is not None:
-            kwargs["grammar"] = grammar
-        if deadline is not None:
-            kwargs["logits_processor"] = _ends_at(deadline, llama)
+        body, count, kwargs = self._chat_arguments(llama, request, deadline)
         choices: list[dict[str, Any]] = []
         for index in range(count):
             answer = llama.create_chat_completion(**kwargs)
@@ -147,6 +198,22 @@ class LocalModelBackend:
             choice["index"] = index
             choices.append(choice)
         return {"object": "chat.completion", "choices": choices}
+
+    def _chat_arguments(
+        self, llama: Any, request: LLMRequest, deadline: float | None
+    ) -> tuple[dict[str, Any], int, dict[str, Any]]:
+        """The request's chat body, its number of samples, and the keyword arguments of
+        `create_chat_completion` for one of them."""
+        body = chat_body(request, None)
+        count = int(body.pop("n", 1))
+        body.pop("response_format", None)  # given as a grammar instead
+        kwargs = {k: v for k, v in body.items() if k in self._chat_params and k != "model"}
+        grammar = _grammar(request)
+        if grammar is not None:
+            kwargs["grammar"] = grammar
+        if deadline is not None:
+            kwargs["logits_processor"] = _ends_at(deadline, llama)
+        return body, count, kwargs
 
     def _next_tokens(self, llama: Any, request: LLMRequest) -> list[tuple[str, float]]:
         """Top-k next tokens with log-probabilities, read from the last position's logits

@@ -14,8 +14,12 @@ errors and `describe()` name where it came from, never its value.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import ssl
 import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +33,7 @@ from epic_lang.llm.fast_transport import FastTransport, ResponseTooLarge, defaul
 from epic_lang.llm.file_limit import connection_budget
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
 from epic_lang.llm.retry import RETRYABLE_STATUS, parse_retry_after
+from epic_lang.llm.sse import StreamError, StreamUsage, chat_pieces, sse_data
 from epic_lang.llm.structured import schema_format_hint
 from epic_lang.llm.wire import (
     CHAT_PATH,
@@ -92,6 +97,7 @@ class _LoopState:
     limit: asyncio.Semaphore
     circuit: Circuit[_Failure]
     batcher: Batcher
+    stream_client: httpx.AsyncClient | None = None  # made by the first streamed call
 
 
 def safe_url(url: str) -> str:
@@ -178,6 +184,76 @@ class OpenAIBackend:
             return result_from_choices(request, route, choices)
         answer = await self.post(COMPLETIONS_PATH, completion_body(request, self.model))
         return result_from_answer(request, route, answer)
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
+        """The answer of an `llm` request as the server generates it (chat completions with
+        `"stream": true`). A failure before the first piece is retried as `post` retries
+        (without the endpoint's circuit); after it, the call fails: the pieces are taken."""
+        body = chat_body(request, self.model, self.options.schema_format)
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+        url = self.base_url + CHAT_PATH
+        policy = self.options.retry
+        attempts = 0
+        while True:
+            attempts += 1
+            usage = StreamUsage()
+            started = False
+            try:
+                async with self._state().limit, self._open_stream(url, body) as response:
+                    status = response.status_code
+                    if status < 400:
+                        events = sse_data(response.aiter_bytes(), self.options.max_response_bytes)
+                        async for piece in chat_pieces(events, usage):
+                            started = True
+                            yield piece
+                        if usage.counts is not None:
+                            self.usage.add(*usage.counts)
+                        return
+                    content = await _read_body(response, self.options.max_response_bytes)
+                    failure = _Failure(
+                        status,
+                        _server_message(content, response.reason_phrase),
+                        status in RETRYABLE_STATUS,
+                        retry_after=parse_retry_after(response.headers),
+                    )
+            except StreamError as exc:
+                raise LLMHTTPError(self._redact(f"{safe_url(url)}: {exc}"), None) from None
+            except ResponseTooLarge:
+                limit = f"{self.options.max_response_bytes / 2**20:g} MB"
+                failure = _Failure(
+                    None, f"the answer is larger than {limit} (max_response_mb)", False
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                failure = _Failure(
+                    None, f"cannot reach the server ({_describe_exception(exc)})", True
+                )
+            except httpx.TimeoutException:
+                failure = _Failure(
+                    None, f"no answer within {self.options.read_timeout:g} s (read_timeout)", False
+                )
+            except httpx.TransportError as exc:
+                failure = _Failure(
+                    None, f"the connection failed mid-answer ({_describe_exception(exc)})", False
+                )
+            if started:
+                failure = dataclasses.replace(failure, retryable=False)
+            why = self._why_not_again(failure, attempts)
+            if why is not None:
+                raise self._error(url, failure, attempts, why or None)
+            delay = policy.base_delay * 2 ** (attempts - 1)
+            await asyncio.sleep(min(policy.max_delay, failure.retry_after or delay))
+
+    @asynccontextmanager
+    async def _open_stream(self, url: str, body: dict[str, Any]) -> AsyncIterator[httpx.Response]:
+        """The streamed response of one POST, read as it arrives: EPIC's own transport reads
+        whole bodies, so streaming goes through httpx's (one client per event loop)."""
+        state = self._state()
+        if state.stream_client is None:
+            size = min(self.options.max_concurrency, connection_budget())
+            state.stream_client = self._new_client(size, streaming=True)
+        async with state.stream_client.stream("POST", url, json=body) as response:
+            yield response
 
     async def _sample_chat(self, request: LLMRequest) -> list[str]:
         """n samples; servers that ignore `n` (llama.cpp's) are asked again for the rest."""
@@ -344,17 +420,18 @@ class OpenAIBackend:
             )
         return state
 
-    def _new_client(self, size: int) -> httpx.AsyncClient:
+    def _new_client(self, size: int, streaming: bool = False) -> httpx.AsyncClient:
         options = self.options
         headers = {"User-Agent": "epic-lang"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key.value}"
         # Without a proxy, EPIC's own transport; it builds a TLS context only for `https`.
         proxied = _proxy_applies(self.base_url)
-        transport = None if proxied else FastTransport(max_body_bytes=options.max_response_bytes)
+        own = not (proxied or streaming)
+        transport = FastTransport(max_body_bytes=options.max_response_bytes) if own else None
         return httpx.AsyncClient(
             headers=headers,
-            verify=default_ssl_context() if proxied else True,
+            verify=self._verify(proxied) if not own else True,
             transport=transport,
             timeout=httpx.Timeout(options.read_timeout, connect=options.connect_timeout, pool=None),
             limits=httpx.Limits(
@@ -389,10 +466,19 @@ class OpenAIBackend:
             return []
         return [str(m["id"]) for m in listed if isinstance(m, dict) and "id" in m]
 
+    def _verify(self, proxied: bool) -> ssl.SSLContext | bool:
+        """The TLS context of httpx's transport, built only when TLS can happen: it costs
+        100 ms of CPU or more, and a plain `http://` server without a proxy never uses it."""
+        if proxied or urlsplit(self.base_url).scheme == "https":
+            return default_ssl_context()
+        return False
+
     async def aclose(self) -> None:
         state, self._state_cache = self._state_cache, None
         if state is not None and state.loop is asyncio.get_running_loop():
             await state.client.aclose()
+            if state.stream_client is not None:
+                await state.stream_client.aclose()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ import asyncio
 import hashlib
 import json
 import random
-from collections.abc import Callable
+import re
+from collections.abc import AsyncIterator, Callable
 
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
 from epic_lang.testing.sim_schema import schema_answer
@@ -24,7 +25,8 @@ class FakeBackend:
     `llm_sample` gives n distinct answers, `llm_next` k tokens with falling log-probabilities.
         `llm_json` and `llm_choice` get a value of their schema drawn from the prompt (as the
     sim-server gives). A prompt containing `fail` in `fail_on` raises `LLMError`. `requests`
-    records every request, in the order they were sent."""
+    records every request, in the order they were sent. `stream` gives the `llm` answer a
+    word at a time, `piece_delay` seconds apart."""
 
     def __init__(
         self,
@@ -32,11 +34,13 @@ class FakeBackend:
         rules: dict[str, str] | None = None,
         reply: Callable[[LLMRequest], str] | None = None,
         fail_on: tuple[str, ...] = (),
+        piece_delay: float = 0.0,
     ) -> None:
         self.latency = latency
         self.rules = dict(rules or {})
         self.reply = reply
         self.fail_on = fail_on
+        self.piece_delay = piece_delay
         self.requests: list[LLMRequest] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -71,6 +75,17 @@ class FakeBackend:
             return answer
         finally:
             self.in_flight -= 1
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
+        """The `complete` answer in pieces of a word each (with the space or newline after
+        it), `piece_delay` seconds apart."""
+        answer = await self.complete(request)
+        assert isinstance(answer, str)
+        for index, piece in enumerate(re.findall(r"\S*\s*", answer)):
+            if index and self.piece_delay > 0:
+                await asyncio.sleep(self.piece_delay)
+            if piece:
+                yield piece
 
     async def aclose(self) -> None:
         return None

@@ -62,10 +62,14 @@ OUTAGE_MODES = ("refuse", "503")
 @dataclass(frozen=True, slots=True)
 class SimConfig:
     """Latency in milliseconds: `latency_ms` + `per_token_ms` x output tokens + a draw from
-    the `jitter` distribution with scale `jitter_ms` (seeded by `seed`)."""
+    the `jitter` distribution with scale `jitter_ms` (seeded by `seed`). A streamed answer
+    (`stream: true`) also waits `per_line_ms` before each of its lines, and then sends the
+    line in pieces that each end after their whitespace, so a line is complete as soon as its
+    last piece (with the newline) arrives; an answer not streamed waits for all its lines."""
 
     latency_ms: float = 0.0
     per_token_ms: float = 0.0
+    per_line_ms: float = 0.0  # streamed answers: the time each line takes, before its pieces
     jitter: str = "none"
     jitter_ms: float = 0.0
     seed: int = 0
@@ -109,6 +113,7 @@ class _Call:
     logprobs: int | None
     stream: bool
     model: str
+    include_usage: bool = False  # `stream_options.include_usage`: a last chunk with usage
     schema: dict[str, Any] | None = None  # from `response_format`: fallback answers follow it
 
 
@@ -235,7 +240,11 @@ class SimApp:
             body["padding"] = " " * int(padding * 2**20)
         if call.stream:
             return StreamResponse(200, self._stream(call, body, base))
-        await asyncio.sleep(self._latency(base, output_tokens))
+        # An answer not streamed takes as long as its stream would have, every line included.
+        lines = max((_line_count(c) for c in choices), default=0)
+        await asyncio.sleep(
+            self._latency(base, output_tokens) + lines * self.config.per_line_ms / 1000
+        )
         return json_response(200, body)
 
     def _parse(self, route: str, raw: bytes) -> _Call:
@@ -276,6 +285,7 @@ class SimApp:
                 stop=[str(s) for s in stop],
                 logprobs=logprobs,
                 stream=bool(body.get("stream", False)),
+                include_usage=_include_usage(body.get("stream_options")),
                 model=str(body.get("model") or self.config.model),
                 schema=response_schema(body.get("response_format")),
             )
@@ -378,7 +388,8 @@ class SimApp:
         self, call: _Call, body: dict[str, Any], base_ms: float
     ) -> AsyncIterator[bytes]:
         """Server-sent events: the first token after the base latency, then one token per
-        `per_token_ms`."""
+        `per_token_ms` (and `per_line_ms` before each line), then the usage when the client
+        asked for it (`stream_options.include_usage`), then `[DONE]`."""
         chat = call.route == "chat"
         head = {k: body[k] for k in ("id", "created", "model")}
         head["object"] = "chat.completion.chunk" if chat else "text_completion"
@@ -386,11 +397,15 @@ class SimApp:
             await asyncio.sleep(self._latency(base_ms, 0))
             for choice in body["choices"]:
                 text = choice["message"]["content"] if chat else choice["text"]
-                parts: list[dict[str, Any]] = [{"role": "assistant"}] if chat else []
-                parts += [{"content": t} if chat else {"text": t} for t in tokens(text)]
-                for position, part in enumerate(parts):
-                    if position and self.config.per_token_ms:
-                        await asyncio.sleep(self.config.per_token_ms / 1000)
+                parts: list[tuple[float, dict[str, Any]]] = [(0.0, {"role": "assistant"})]
+                parts = parts if chat else []
+                parts += [
+                    (delay, {"content": t} if chat else {"text": t})
+                    for delay, t in self._pieces(text or "")
+                ]
+                for delay, part in parts:
+                    if delay:
+                        await asyncio.sleep(delay)
                     delta = {"delta": part} if chat else {**part, "logprobs": None}
                     event = {
                         **head,
@@ -405,9 +420,27 @@ class SimApp:
                     ],
                 }
                 yield b"data: " + json.dumps(event).encode() + b"\n\n"
+            if call.include_usage:
+                event = {**head, "choices": [], "usage": body["usage"]}
+                yield b"data: " + json.dumps(event).encode() + b"\n\n"
             yield b"data: [DONE]\n\n"
         finally:
             self.stats.in_flight -= 1
+
+    def _pieces(self, text: str) -> list[tuple[float, str]]:
+        """The pieces of a streamed answer, each with the seconds to wait before it."""
+        per_token = self.config.per_token_ms / 1000
+        per_line = self.config.per_line_ms / 1000
+        if not per_line:
+            return [(per_token if i else 0.0, t) for i, t in enumerate(tokens(text))]
+        return [
+            (per_line if i == 0 else per_token, piece)
+            for line in text.splitlines(keepends=True)
+            for i, piece in enumerate(_PIECE.findall(line))
+        ]
+
+
+_PIECE = re.compile(r"\S+\s*|\s+")
 
 
 class SimServerHandle:
@@ -490,6 +523,16 @@ def spawned_sim_server(*args: str) -> Iterator[SimServerHandle]:
             process.wait()
 
 
+def _line_count(choice: dict[str, Any]) -> int:
+    message = choice.get("message")
+    text = (message or {}).get("content") if "message" in choice else choice.get("text")
+    return len((text or "").splitlines())
+
+
+def _include_usage(options: Any) -> bool:
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
 def _port(text: str) -> int:
     """A TCP port number, checked here so that a typo is a usage error, not a traceback."""
     try:
@@ -522,6 +565,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--per-token-ms", type=_milliseconds, default=0.0, help="extra latency per output token"
     )
     parser.add_argument(
+        "--per-line-ms",
+        type=_milliseconds,
+        default=0.0,
+        help="streamed answers: extra latency before each line",
+    )
+    parser.add_argument(
         "--jitter", choices=JITTERS, default="none", help="distribution of a random extra latency"
     )
     parser.add_argument("--jitter-ms", type=_milliseconds, default=0.0, help="scale of --jitter")
@@ -545,6 +594,7 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     return SimConfig(
         latency_ms=args.latency_ms,
         per_token_ms=args.per_token_ms,
+        per_line_ms=args.per_line_ms,
         jitter=args.jitter,
         jitter_ms=args.jitter_ms,
         seed=args.seed,

@@ -52,6 +52,7 @@ class Reference:
             "str": str,
             "int": int,
             "float": float,
+            "is_stream": lambda x: self.bool(False),  # this interpreter has no streams
         }
         for module in (prelude_core(), desugar_module(result.module)):
             for name, term in module.globals:

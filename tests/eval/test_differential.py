@@ -58,7 +58,7 @@ def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES)
     if depth >= 4:
         return draw(leaf)
     sub = lambda: draw(expressions(depth + 1, names))  # noqa: E731 - local shorthand
-    kind = draw(st.integers(0, 23))
+    kind = draw(st.integers(0, 25))
     if kind == 0:
         return draw(leaf)
     if kind == 1:
@@ -147,6 +147,11 @@ def expressions(draw: st.DrawFn, depth: int = 0, names: tuple[str, ...] = NAMES)
             f"sum(map(fn(y) =>\n{pad}let {name} = ext(y + {value})\n{pad}{name} - {last}, "
             f"[{small()}, {small()}]))"
         )
+    if kind == 23:  # a streamed answer, line by line (two lines: the fake echoes the prompt)
+        prompt = f'str({sub()}) + "\\n" + str({sub()})'
+        return f"sum(map(fn(l) => ext(len(l) + {sub()}), lines(llm_stream({prompt}))))"
+    if kind == 24:  # a stream where a string is expected: its whole text
+        return f"len(llm_stream(str({sub()})) + str({sub()}))"
     return f"({sub()} - ext({sub()}))"
 
 

@@ -137,3 +137,26 @@ async def test_progress_says_the_local_model_is_loading(tmp_path: Path) -> None:
     assert outcome.error is None, outcome.error
     assert LOADING_LOCAL_MODEL in seen
     assert counter.describe() == "0 LLM calls in flight, 1 done"
+
+
+async def test_a_streamed_answer_reaches_the_editor_while_the_run_goes_on(tmp_path: Path) -> None:
+    from epic_lang.testing.sim_rules import rules_from_data
+    from epic_lang.testing.sim_server import SimConfig, running_sim_server
+
+    answer = "".join(f"line {i}\n" for i in range(6))
+    rules = rules_from_data([{"match": "Count", "answer": answer}])
+    text = 'def main() = len(lines(llm_stream("Count to six")))\n'
+    received: list[list[dict]] = []
+    workers = RunWorkers()
+    with running_sim_server(SimConfig(rules=rules, per_line_ms=60)) as sim:
+        run = request(text, tmp_path / "s.epic")
+        run = RunRequest(run.analysis, "main", "opportunistic", {"baseUrl": sim.base_url}, False)
+        try:
+            outcome = await workers.run(run, lambda _: None, on_stream=received.append)
+        finally:
+            await workers.aclose()
+    assert outcome.error is None and outcome.value == "6"
+    assert len(received) >= 2  # several reports while the answer streamed, not one at the end
+    pieces = [piece for message in received for piece in message]
+    assert {(p["call"], p["label"]) for p in pieces} == {(0, "llm_stream at line 1")}
+    assert "".join(p["text"] for p in pieces) == answer

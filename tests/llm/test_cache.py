@@ -183,3 +183,27 @@ async def test_a_damaged_entry_is_a_miss(start_sim, tmp_path, monkeypatch):
     assert await run_once(sim.base_url, "p.epic", CALLS[:1]) == first
     assert await run_once(sim.base_url, "p.epic", CALLS[:1]) == first
     assert sim.stats()["requests"] == 2  # fetched again once, then cached again
+
+
+async def test_a_cached_stream_replays_at_once_and_shares_llm_answers(
+    start_sim, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("EPIC_CACHE_DIR", raising=False)
+    sim = start_sim([{"match": "lines", "answer": "a\nb\nc\n"}], per_line_ms=20)
+    program = str(tmp_path / "prog.epic")
+    request = LLMRequest("llm", prompt="three lines")
+
+    async def streamed() -> list[str]:
+        backend = backend_from_options(
+            llm_url=sim.base_url, model="sim", cache=True, program_path=program
+        )
+        try:
+            return [piece async for piece in backend.stream(request)]
+        finally:
+            await backend.aclose()
+
+    first = await streamed()
+    assert len(first) == 3 and "".join(first) == "a\nb\nc\n"  # a miss streams
+    assert await streamed() == ["a\nb\nc\n"]  # a hit: the whole answer, in one piece
+    assert await run_once(sim.base_url, program, [request]) == ["a\nb\nc\n"]
+    assert sim.stats()["requests"] == 1

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from epic_lang.eval import run_source
+from epic_lang.eval.streams import split_lines
 from epic_lang.llm.interface import LLMRequest
 from epic_lang.llm.local_model import LocalModelBackend, find_model_file
 
@@ -94,3 +95,21 @@ async def test_a_local_call_past_its_timeout_fails_and_frees_the_model():
         await backend.aclose()
     # The generation given up on stopped at once instead of running to its 200 tokens.
     assert backend.usage.answers == 2 and backend.usage.completion_tokens <= 4
+
+
+def test_llm_stream_on_the_local_model_arrives_token_by_token():
+    source = (
+        "def main() =\n"
+        '  let s = llm_stream("List three colours, one per line.", max_tokens=24)\n'
+        '  (map(len, s), text(s), lines(s), llm("List three colours, one per line.",'
+        " max_tokens=24))\n"
+    )
+    seen: list[str] = []
+    backend = LocalModelBackend()
+    result = run_source(source, backend=backend, on_stream=lambda record, piece: seen.append(piece))
+    sizes, text, lines, answer = result.value
+    assert len(seen) > 3 and "".join(seen) == text  # one piece per token, in order
+    assert sizes == [len(piece) for piece in seen]
+    assert text == answer  # greedy decoding: the stream is the answer `llm` gives
+    assert lines == split_lines(text)
+    assert backend.usage.answers == 2 and backend.usage.completion_tokens > 3

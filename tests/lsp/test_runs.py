@@ -12,6 +12,7 @@ import pytest
 from lsp_harness import Editor, position_of
 from lsprotocol import types
 
+from epic_lang.testing.sim_rules import rules_from_data
 from epic_lang.testing.sim_server import SimConfig, SimServerHandle, running_sim_server
 
 PROGRAM = """\
@@ -111,6 +112,22 @@ async def test_printed_lines_and_token_usage_reach_the_editor(
     assert [e["line"] for e in events] == [13, 14]
     (call,) = result["trace"]["calls"]
     assert call["prompt_tokens"] > 0 and call["completion_tokens"] > 0
+
+
+async def test_a_streamed_answer_shows_while_the_run_goes_on(editor: Editor) -> None:
+    answer = "".join(f"step {i}\n" for i in range(5))
+    rules = rules_from_data([{"match": "Plan", "answer": answer}])
+    with running_sim_server(SimConfig(rules=rules, per_line_ms=60)) as sim:
+        editor.configure(trustedPython=False, llm={"baseUrl": sim.base_url, "model": "sim"})
+        text = 'def main() = map(upper, lines(llm_stream("Plan it")))\n'
+        await editor.open("run.epic", text)
+        result = as_dict(await send_run(editor, run_params(editor)))
+    assert result["error"] is None and result["value"].count("STEP") == 5
+    outputs = [as_dict(o) for o in editor.client.run_output]
+    assert len(outputs) >= 2 and {o["uri"] for o in outputs} == {editor.uri("run.epic")}
+    pieces = [piece for o in outputs for piece in o["pieces"]]
+    assert "".join(p["text"] for p in pieces) == answer
+    assert {p["label"] for p in pieces} == {"llm_stream at line 1"}
 
 
 async def test_sequential_run_gives_the_same_value(editor: Editor, sim: SimServerHandle) -> None:

@@ -40,6 +40,21 @@ export const RUN_METHOD = "epic/run";
 export const TRACE_NOTIFICATION = "epic/trace";
 export const OUTPUT_NOTIFICATION = "epic/output";
 
+export const RUN_OUTPUT_NOTIFICATION = "epic/runOutput";
+
+/** The text of one streamed LLM answer that arrived since the last `epic/runOutput`. */
+export interface StreamPiece {
+  call: number;
+  label: string;
+  text: string;
+}
+
+export interface RunOutputParams {
+  uri: string;
+  entry: string;
+  pieces: StreamPiece[];
+}
+
 export interface RunParams {
   uri: string;
   entry: string;

@@ -17,7 +17,7 @@ import {
   type RunResult,
   type TraceDict,
 } from "./protocol";
-import { describeResult, evaluateHeader, LOADING_PREFIX, progressText, runHeader } from "./runReport";
+import { describeResult, evaluateHeader, LOADING_PREFIX, progressText, runHeader, streamText } from "./runReport";
 import type { EpicServer } from "./server";
 
 export interface LastTrace {
@@ -58,6 +58,8 @@ export class RunController implements vscode.Disposable {
   private counter = 0;
   private last: LastTrace | undefined;
   private readonly traceListeners: ((last: LastTrace) => void)[] = [];
+  // Where the streamed text of the current run stands in the output channel.
+  private stream: { uri: string; lastCall: number | undefined; atLineStart: boolean } | undefined;
 
   constructor(
     private readonly server: EpicServer,
@@ -70,6 +72,13 @@ export class RunController implements vscode.Disposable {
     server.onOutput((params) => this.output.appendLine(params.text));
     server.onTrace((params) => {
       this.setTrace(params.trace, `${params.entry}() in ${path.basename(vscode.Uri.parse(params.uri).fsPath)}`);
+    });
+    server.onRunOutput((params) => {
+      const stream = this.stream;
+      if (!stream || stream.uri !== params.uri) return;
+      const out = streamText(params.pieces, stream.lastCall, stream.atLineStart);
+      this.output.append(out.text);
+      this.stream = { uri: stream.uri, lastCall: out.lastCall, atLineStart: out.atLineStart };
     });
   }
 
@@ -157,6 +166,7 @@ export class RunController implements vscode.Disposable {
     this.output.show(true);
     this.output.appendLine("");
     this.output.appendLine(job.header);
+    this.stream = { uri: job.uri, lastCall: undefined, atLineStart: true };
     this.status.text = progressText(job.label);
     this.status.show();
     void vscode.commands.executeCommand("setContext", "epic.running", true);
@@ -172,9 +182,11 @@ export class RunController implements vscode.Disposable {
       const backend = await this.server.backend(job.uri);
       if (backend) this.output.appendLine(`backend: ${backend.description}`);
       const result = await client.sendRequest<RunResult>(job.method, { ...job.params, workDoneToken: token }, source.token);
+      this.endStream();
       this.report(result, job);
       return result;
     } catch (error) {
+      this.endStream();
       if (error instanceof ResponseError && error.code === REQUEST_CANCELLED) {
         this.output.appendLine("■ cancelled");
       } else {
@@ -193,6 +205,12 @@ export class RunController implements vscode.Disposable {
         void vscode.commands.executeCommand("setContext", "epic.running", false);
       }
     }
+  }
+
+  /** Ends the run's streamed text on a line of its own, before what follows it. */
+  private endStream(): void {
+    if (this.stream && !this.stream.atLineStart) this.output.appendLine("");
+    this.stream = undefined;
   }
 
   cancel(): void {

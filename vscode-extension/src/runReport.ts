@@ -1,6 +1,6 @@
 // Words for the "EPIC" output channel and the status bar: what a run did, from its result.
 
-import type { LensArguments, RunError, RunMode, RunResult, TraceDict } from "./protocol";
+import type { LensArguments, RunError, RunMode, RunResult, StreamPiece, TraceDict } from "./protocol";
 
 /** Checks the arguments a code lens (or a caller of the command) passed to `epic.run`. */
 export function parseLensArguments(arg: unknown): LensArguments | undefined {
@@ -80,6 +80,30 @@ export function describeResult(result: RunResult): RunReport {
 
 /** How the server's progress message begins while the local model loads (epic_lang/ide/run.py). */
 export const LOADING_PREFIX = "loading the local model";
+
+/**
+ * The text to append to the output channel for streamed pieces, given the call whose text was
+ * written last (undefined: none yet): a call's text follows its own header line, and a new
+ * header starts on a line of its own whenever the text switches to another call.
+ */
+export function streamText(
+  pieces: readonly StreamPiece[],
+  lastCall: number | undefined,
+  atLineStart: boolean,
+): { text: string; lastCall: number | undefined; atLineStart: boolean } {
+  let text = "";
+  for (const piece of pieces) {
+    if (piece.call !== lastCall) {
+      if (!atLineStart) text += "\n";
+      text += `▸ ${piece.label}:\n`;
+      lastCall = piece.call;
+      atLineStart = true;
+    }
+    text += piece.text;
+    if (piece.text) atLineStart = piece.text.endsWith("\n");
+  }
+  return { text, lastCall, atLineStart };
+}
 
 /** The status-bar text while a run is going. */
 export function progressText(entry: string, message?: string): string {

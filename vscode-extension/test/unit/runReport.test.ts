@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TraceCall, TraceDict } from "../../src/protocol";
-import { describeResult, parseLensArguments, progressText, traceSummary } from "../../src/runReport";
+import { describeResult, parseLensArguments, progressText, streamText, traceSummary } from "../../src/runReport";
 
 function call(id: number, kind: TraceCall["kind"], start: number, end: number): TraceCall {
   return { id, name: kind === "llm" ? "llm" : "tools.f", kind, path: "/p/a.epic", line: 1, col: 1,
@@ -53,5 +53,24 @@ describe("run reports", () => {
   it("shows progress in the status bar", () => {
     assert.equal(progressText("main"), "$(sync~spin) EPIC main");
     assert.equal(progressText("main", "3 calls in flight"), "$(sync~spin) EPIC main: 3 calls in flight");
+  });
+
+  it("appends streamed text under a header per call, starting a line when the call changes", () => {
+    const first = streamText([{ call: 0, label: "llm_stream at line 3", text: "1. Cats\n2. Ta" }], undefined, true);
+    assert.deepEqual(first, { text: "▸ llm_stream at line 3:\n1. Cats\n2. Ta", lastCall: 0, atLineStart: false });
+    const more = streamText(
+      [
+        { call: 0, label: "llm_stream at line 3", text: "xes\n" },
+        { call: 4, label: "llm_stream at line 5", text: "Hi" },
+        { call: 0, label: "llm_stream at line 3", text: "3. Rain\n" },
+      ],
+      first.lastCall,
+      first.atLineStart,
+    );
+    assert.equal(
+      more.text,
+      "xes\n▸ llm_stream at line 5:\nHi\n▸ llm_stream at line 3:\n3. Rain\n",
+    );
+    assert.deepEqual([more.lastCall, more.atLineStart], [0, true]);
   });
 });
