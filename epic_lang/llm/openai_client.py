@@ -1,32 +1,29 @@
 """The backend for any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, Ollama, sim-server).
 
-One `httpx.AsyncClient` (one connection pool) per endpoint, sized so that a thousand calls
-fired at once by opportunistic evaluation each get a connection, but never beyond what the
-process's open-file limit allows (`file_limit.py`): a semaphore caps the requests in flight,
-and calls beyond it wait for a connection. Failures that say the endpoint is down (connection
-refused, 429, 5xx) go through the endpoint's circuit (`circuit.py`), so waiting calls ride out
-an outage within their time budget. A request the server may have received and not answered
-(a read timeout, a connection lost after sending) is not sent again unless the user allows it:
-a paid API would bill each copy. The API key only ever goes into the `Authorization` header:
-errors and `describe()` name where it came from, never its value.
+One connection pool per endpoint and event loop (`http_session.py`, on aiohttp), sized so
+that a thousand calls fired at once by opportunistic evaluation each get a connection, but
+never beyond what the process's open-file limit allows (`file_limit.py`): a semaphore caps the
+requests in flight, and calls beyond it wait for a connection. Failures that say the endpoint
+is down (connection refused, 429, 5xx) go through the endpoint's circuit (`circuit.py`), so
+waiting calls ride out an outage within their time budget. A request the server may have
+received and not answered (a read timeout, a connection lost after sending) is not sent again
+unless the user allows it: a paid API would bill each copy. The API key only ever goes into
+the `Authorization` header: errors and `describe()` name where it came from, never its value.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from epic_lang.llm.batching import Batcher
 from epic_lang.llm.circuit import Circuit
 from epic_lang.llm.client_settings import ClientOptions
-from epic_lang.llm.fast_transport import FastTransport, ResponseTooLarge, default_ssl_context
 from epic_lang.llm.file_limit import connection_budget
+from epic_lang.llm.http_session import HTTPSession, TransportError, environment_proxy
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
 from epic_lang.llm.retry import RETRYABLE_STATUS, parse_retry_after
 from epic_lang.llm.wire import (
@@ -84,7 +81,7 @@ class _LoopState:
     used on another (`Program.call` may run each call in a fresh loop)."""
 
     loop: asyncio.AbstractEventLoop
-    client: httpx.AsyncClient
+    http: HTTPSession
     limit: asyncio.Semaphore
     circuit: Circuit[_Failure]
     batcher: Batcher
@@ -141,6 +138,13 @@ class OpenAIBackend:
             parts.append(f"API key from {self._key_source or 'the caller'}")
         elif self._no_key_reason:
             parts.append(f"no API key sent: {self._no_key_reason}")
+        try:
+            proxy = environment_proxy(self.base_url)
+        except ValueError as exc:
+            parts.append(str(exc))
+        else:
+            if proxy is not None:
+                parts.append(f"through the proxy {proxy}")
         if self.options.batch:
             parts.append("batching (llm calls sent as /v1/completions prompts)")
         return ", ".join(parts)
@@ -206,7 +210,7 @@ class OpenAIBackend:
                 if circuit.is_open and not permit.probe:
                     continue  # the server went down while this call waited for a connection
                 try:
-                    outcome = await self._attempt(state.client, url, body)
+                    outcome = await self._attempt(state.http, url, body)
                 except BaseException:
                     circuit.undecided(permit)
                     raise
@@ -255,42 +259,20 @@ class OpenAIBackend:
         return f"gave up after {attempts} attempts and {spent} of retrying"
 
     async def _attempt(
-        self, client: httpx.AsyncClient, url: str, body: dict[str, Any]
+        self, http: HTTPSession, url: str, body: dict[str, Any]
     ) -> _Answer | _Failure:
-        options = self.options
         try:
-            async with client.stream("POST", url, json=body) as response:
-                content = await _read_body(response, options.max_response_bytes)
-        except ResponseTooLarge:
-            limit = f"{options.max_response_bytes / 2**20:g} MB"
-            return _Failure(None, f"the answer is larger than {limit} (max_response_mb)", False)
-        except httpx.ConnectTimeout:
-            return _Failure(
-                None,
-                f"cannot reach the server (no connection within {options.connect_timeout:g} s, "
-                "connect_timeout)",
-                True,
-            )
-        except httpx.ConnectError as exc:
-            return _Failure(None, f"cannot reach the server ({_describe_exception(exc)})", True)
-        except httpx.TimeoutException:
-            return _Failure(
-                None, f"no answer within {options.read_timeout:g} s (read_timeout)", True, True
-            )
-        except httpx.TransportError as exc:
-            return _Failure(
-                None,
-                f"the connection failed after the request was sent ({_describe_exception(exc)})",
-                True,
-                True,
-            )
-        status = response.status_code
+            async with http.open(url, body) as answer:
+                content = await answer.read()
+        except TransportError as exc:
+            return _Failure(None, str(exc), not exc.lasting, exc.sent)
+        status = answer.status
         if status >= 400:
             return _Failure(
                 status,
-                _server_message(content, response.reason_phrase),
+                _server_message(content, answer.reason),
                 status in RETRYABLE_STATUS,
-                retry_after=parse_retry_after(response.headers),
+                retry_after=parse_retry_after(answer.headers),
             )
         try:
             return _Answer(json.loads(content))
@@ -322,7 +304,7 @@ class OpenAIBackend:
             size = min(self.options.max_concurrency, connection_budget())
             state = self._state_cache = _LoopState(
                 loop,
-                self._new_client(size),
+                self._new_session(),
                 asyncio.Semaphore(size),
                 Circuit(self.options.retry),
                 Batcher(
@@ -333,61 +315,24 @@ class OpenAIBackend:
             )
         return state
 
-    def _new_client(self, size: int) -> httpx.AsyncClient:
-        options = self.options
+    def _new_session(self) -> HTTPSession:
         headers = {"User-Agent": "epic-lang"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key.value}"
-        # Without a proxy, EPIC's own transport; it builds a TLS context only for `https`.
-        proxied = _proxy_applies(self.base_url)
-        transport = None if proxied else FastTransport(max_body_bytes=options.max_response_bytes)
-        return httpx.AsyncClient(
-            headers=headers,
-            verify=default_ssl_context() if proxied else True,
-            transport=transport,
-            timeout=httpx.Timeout(options.read_timeout, connect=options.connect_timeout, pool=None),
-            limits=httpx.Limits(
-                max_connections=size, max_keepalive_connections=size, keepalive_expiry=30.0
-            ),
-        )
+        try:
+            return HTTPSession(self.base_url, headers, self.options)
+        except ValueError as exc:  # an unusable proxy in the environment
+            raise LLMError(str(exc)) from None
 
     async def aclose(self) -> None:
         state, self._state_cache = self._state_cache, None
         if state is not None and state.loop is asyncio.get_running_loop():
-            await state.client.aclose()
+            await state.http.aclose()
 
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
     value: Any
-
-
-def _proxy_applies(url: str) -> bool:
-    """Whether an environment proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, not bypassed by
-    NO_PROXY) covers `url`; then httpx's own transport, which speaks to proxies, is used."""
-    proxies = urllib.request.getproxies_environment()
-    parts = urlsplit(url)
-    if not (proxies.get(parts.scheme) or proxies.get("all")):
-        return False
-    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
-    return not bypass(parts.hostname or "", proxies)
-
-
-def _describe_exception(exc: Exception) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-async def _read_body(response: httpx.Response, limit: int) -> bytes:
-    """The decoded body, refused beyond `limit` bytes (a compressed body may grow)."""
-    parts: list[bytes] = []
-    size = 0
-    async for part in response.aiter_bytes():
-        size += len(part)
-        if size > limit:
-            raise ResponseTooLarge(limit, response.request)
-        parts.append(part)
-    return b"".join(parts)
 
 
 def _server_message(content: bytes, reason: str) -> str:
