@@ -26,6 +26,7 @@ headers, then its body in `HTTPAnswer.read` (whole) or `HTTPAnswer.chunks` (as i
 
 from __future__ import annotations
 
+import base64
 import os
 import ssl
 import urllib.request
@@ -125,12 +126,24 @@ class HTTPSession:
         self.proxy = environment_proxy(base_url)
         self._options = options
         secure = urlsplit(base_url).scheme == "https"
+        # Sent with each request, not as the session's default headers: aiohttp copies those
+        # into the `CONNECT` request to a proxy, where an `Authorization` header becomes
+        # `Proxy-Authorization` and hands the API key to the proxy.
+        self._headers = dict(headers)
+        # The proxy's own credentials: on the `CONNECT` request for `https` (the request
+        # itself goes encrypted through the tunnel), on each request for plain `http`.
+        self._proxy_headers: dict[str, str] | None = None
+        if self.proxy is not None and self.proxy.authorization is not None:
+            credentials = {"Proxy-Authorization": self.proxy.authorization}
+            if secure:
+                self._proxy_headers = credentials
+            else:
+                self._headers.update(credentials)
         # limit=0: the caller's semaphore bounds the connections, sized to the open-file
         # limit; aiohttp's own cap would only add a second queue.
         connector = _Connector(limit=0, ssl=tls_context() if secure else True)
         self._session = aiohttp.ClientSession(
             connector=connector,
-            headers=dict(headers),
             cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
             # The whole exchange is bounded too, so that an answer trickling in a byte at a
             # time cannot hold a call for ever.
@@ -153,7 +166,7 @@ class HTTPSession:
             response.release()
 
     async def _send(self, url: str, body: Any) -> aiohttp.ClientResponse:
-        proxy = self.proxy
+        proxy = self.proxy.url if self.proxy is not None else None
         for resend in (False, True):
             _reused.set(False)
             try:
@@ -161,9 +174,10 @@ class HTTPSession:
                     return await self._session.post(
                         url,
                         json=body,
+                        headers=self._headers,
                         allow_redirects=False,
-                        proxy=proxy.url if proxy else None,
-                        proxy_auth=proxy.auth if proxy else None,
+                        proxy=proxy,
+                        proxy_headers=self._proxy_headers,
                     )
             except TransportError as error:
                 cause = error.__cause__
@@ -247,10 +261,11 @@ def _reason(exc: BaseException) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Proxy:
-    """The HTTP proxy requests go through; `auth` from the user:password in its URL."""
+    """The HTTP proxy requests go through, and its `Proxy-Authorization` from the
+    user:password in its URL."""
 
     url: str
-    auth: aiohttp.BasicAuth | None
+    authorization: str | None = field(default=None, repr=False)
 
     def __str__(self) -> str:
         parts = urlsplit(self.url)
@@ -274,13 +289,14 @@ def environment_proxy(url: str) -> Proxy | None:
         chosen = "http://" + chosen  # `HTTPS_PROXY=proxy:3128`, as curl takes it
     proxy = urlsplit(chosen)
     if proxy.scheme not in ("http", "https") or not proxy.hostname:
-        shown = Proxy(chosen, None)
+        shown = Proxy(chosen)
         raise ValueError(f"the proxy {shown} named by the environment is not an http(s) URL")
-    auth = None
+    authorization = None
     if proxy.username is not None:
-        auth = aiohttp.BasicAuth(unquote(proxy.username), unquote(proxy.password or ""))
+        pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
+        authorization = "Basic " + base64.b64encode(pair.encode()).decode()
     host = proxy.hostname if proxy.port is None else f"{proxy.hostname}:{proxy.port}"
-    return Proxy(urlunsplit((proxy.scheme, host, proxy.path, "", "")), auth)
+    return Proxy(urlunsplit((proxy.scheme, host, proxy.path, "", "")), authorization)
 
 
 def tls_context() -> ssl.SSLContext:
