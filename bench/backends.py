@@ -6,6 +6,8 @@ run against the same server by
 - EPIC: `map(fn(i) => llm(...), range(N))` through the evaluator and EPIC's client;
 - aiohttp by hand: one `ClientSession`, `asyncio.gather` of `session.post(...)`;
 - the official openai client: one `AsyncOpenAI`, `asyncio.gather`;
+- httpx on the `httpx-aiohttp` transport, by hand (the other library EPIC's client could
+  have been built on);
 - EPIC with `--batch` (pending calls with equal parameters sent as one `/v1/completions`
   request with a list of prompts: not the same requests, so not part of the ratio goal).
 Every contender may hold all N requests in flight (no connection cap below N: EPIC's
@@ -47,6 +49,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import httpx_aiohttp
 import openai
 
 from epic_lang.eval.program import Program, load_source
@@ -115,6 +118,21 @@ async def aiohttp_by_hand(url: str, calls: int) -> None:
     assert len(texts) == calls and all(texts)
 
 
+async def httpx_on_aiohttp(url: str, calls: int) -> None:
+    """httpx with the `httpx-aiohttp` transport: the other candidate for EPIC's client."""
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+    transport = httpx_aiohttp.AiohttpTransport(client=session)
+    async with httpx.AsyncClient(transport=transport, timeout=120) as client:
+
+        async def one(i: int) -> str:
+            response = await client.post(url + "/chat/completions", json=chat_body(i))
+            response.raise_for_status()
+            return response.json()["choices"][0]["message"]["content"]
+
+        texts = await asyncio.gather(*(one(i) for i in range(calls)))
+    assert len(texts) == calls and all(texts)
+
+
 async def openai_client(url: str, calls: int) -> None:
     limits = httpx.Limits(max_connections=calls, max_keepalive_connections=calls)
     async with openai.AsyncOpenAI(
@@ -141,6 +159,7 @@ CONTENDERS: tuple[tuple[str, Run], ...] = (
     ("EPIC", epic),
     ("aiohttp", aiohttp_by_hand),
     ("openai", openai_client),
+    ("httpx-aiohttp", httpx_on_aiohttp),
     ("EPIC --batch", epic_batched),
 )
 
@@ -206,11 +225,11 @@ def speed(rounds: int) -> None:
                 t = timings[name]
                 failed = f"  {len(t.failures)} rounds failed: {t.failures[0]}" if t.failures else ""
                 if not t.walls:
-                    print(f"    {name:13} failed{failed}")
+                    print(f"    {name:14} failed{failed}")
                     continue
                 best = min(t.walls)
                 print(
-                    f"    {name:13} wall {best * 1000:6.0f} ms  ratio {best / baseline:5.2f}  "
+                    f"    {name:14} wall {best * 1000:6.0f} ms  ratio {best / baseline:5.2f}  "
                     f"(median {statistics.median(t.walls) * 1000:6.0f} ms)  CPU per call: "
                     f"client {statistics.median(t.client_cpu) / calls * 1e6:4.0f} us, server "
                     f"{statistics.median(t.server_cpu) / calls * 1e6:4.0f} us  "
