@@ -11,7 +11,8 @@ run against the same server by
 - EPIC with `--batch` (pending calls with equal parameters sent as one `/v1/completions`
   request with a list of prompts: not the same requests, so not part of the ratio goal).
 Every contender may hold all N requests in flight (no connection cap below N: EPIC's
-`max_concurrency`, aiohttp's `limit=0`, openai's `max_connections`), and none retries.
+`max_concurrency`, aiohttp's `limit=0`, openai's `max_connections`); otherwise each runs with
+its defaults (EPIC and openai retry failed requests, aiohttp does not).
 Printed per contender: the best wall time of the rounds and its ratio to aiohttp's best, the
 median, and the median CPU time per call of the client process and of the server process
 (which, unlike wall time, does not depend on how busy the machine is). Rounds alternate the
@@ -92,7 +93,7 @@ def fan_out(calls: int) -> Program:
 
 async def epic(url: str, calls: int, batch: bool = False) -> None:
     program = fan_out(calls)
-    options = ClientOptions(max_concurrency=calls, batch=batch, retry=RetryPolicy(max_attempts=1))
+    options = ClientOptions(max_concurrency=calls, batch=batch)
     backend = OpenAIBackend(url, "sim", options=options)
     try:
         result = await program.arun("main", backend=backend)
@@ -138,7 +139,6 @@ async def openai_client(url: str, calls: int) -> None:
     async with openai.AsyncOpenAI(
         base_url=url,
         api_key="sim",
-        max_retries=0,
         http_client=openai.DefaultAsyncHttpxClient(limits=limits),
     ) as client:
 

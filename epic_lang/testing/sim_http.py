@@ -95,6 +95,10 @@ class HTTPServer:
         self._busy[connection] += 1
         try:
             response = await self._handler(request)
+        except ConnectionResetError:
+            # The client hung up before its request was read whole (it timed out, or was
+            # stopped): usual for a load test, so not worth a traceback. No one reads this.
+            response = web.Response(status=499, reason="Client Closed Request")
         finally:
             self._busy[connection] -= 1
             if not self._busy[connection]:
