@@ -12,8 +12,8 @@ What this module adds:
 
 - errors (`TransportError`) that say whether the request may have reached the server, which
   decides whether sending it again is safe, and that name the setting involved;
-- the one exception to "never send again": a request whose reused keep-alive connection the
-  server had closed (it never answered a byte) goes once more, as the old transport did;
+- the one exception to "never send again": a request whose kept-alive connection the server
+  had closed (it never answered a byte) goes again on another connection;
 - the answer-size limit (`max_response_mb`), checked before reading and while reading;
 - the environment's proxy (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, bypassed by
   `NO_PROXY`) and certificates (`SSL_CERT_FILE`, `SSL_CERT_DIR`), read once per pool rather
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
 import os
 import ssl
 import urllib.request
@@ -94,7 +95,7 @@ class HTTPAnswer:
         if length is not None and length > limit:
             raise _too_large(limit)
         size = 0
-        with _translated(self._options):
+        with _translated(self._options, answered=True):
             async for part in self._response.content.iter_any():
                 size += len(part)
                 if size > limit:
@@ -182,11 +183,14 @@ class HTTPSession:
             response.release()
 
     async def _send(self, url: str, body: Any) -> aiohttp.ClientResponse:
+        """Send the request; again while it fails on kept-alive connections the server had
+        closed before answering (it never ran there). Each such failure closes one pooled
+        connection, so this ends: at the latest on a new connection."""
         proxy = self.proxy.url if self.proxy is not None else None
-        for resend in (False, True):
+        while True:
             _reused.set(False)
             try:
-                with _translated(self._options):
+                with _translated(self._options, answered=False):
                     return await self._session.post(
                         url,
                         json=body,
@@ -196,12 +200,8 @@ class HTTPSession:
                         proxy_headers=self._proxy_headers,
                     )
             except TransportError as error:
-                cause = error.__cause__
-                if resend or not _reused.get() or not _server_closed(cause):
+                if not (_reused.get() and _server_closed(error.__cause__)):
                     raise
-                # The server had closed this kept-alive connection before our request
-                # reached it (it answered nothing): it never ran the request.
-        raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
         await self._session.close()
@@ -215,9 +215,9 @@ def _server_closed(exc: BaseException | None) -> bool:
 
 
 @contextmanager
-def _translated(options: ClientOptions) -> Iterator[None]:
+def _translated(options: ClientOptions, answered: bool) -> Iterator[None]:
     """aiohttp's errors as `TransportError`s that say what happened, whether the request may
-    have been received, and which setting was involved."""
+    have been received, and which setting was involved. `answered`: the answer had begun."""
     try:
         yield
     except aiohttp.ConnectionTimeoutError as exc:
@@ -257,9 +257,26 @@ def _translated(options: ClientOptions) -> Iterator[None]:
             f"no answer within {options.read_timeout:g} s (read_timeout)", sent=True
         ) from exc
     except (aiohttp.ClientError, OSError) as exc:
+        if _unsent(exc, answered):
+            raise TransportError(
+                f"the server closed the connection before the request was sent ({_reason(exc)})",
+                sent=False,
+            ) from exc
         raise TransportError(
             f"the connection failed after the request was sent ({_reason(exc)})", sent=True
         ) from exc
+
+
+def _unsent(exc: BaseException, answered: bool) -> bool:
+    """The server cannot have run the request: the connection broke while the request was
+    being written (aiohttp says so only in its message, stable since 3.0), or was reset
+    before any answer. A reset means the server closed its socket with data of ours unread
+    (a clean close after reading everything ends with a FIN, not a reset)."""
+    if not isinstance(exc, aiohttp.ClientOSError):
+        return False
+    if str(exc.strerror or "").startswith("Can not write request"):
+        return True
+    return not answered and exc.errno in (errno.ECONNRESET, errno.EPIPE)
 
 
 def _too_large(limit: int) -> TransportError:

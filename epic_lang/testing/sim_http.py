@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import weakref
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -50,6 +51,9 @@ class HTTPServer:
         self._web = web.Server(self._handle, request_factory=self._request, access_log=None)
         self._server: asyncio.Server | None = None
         self._busy: Counter[RequestHandler] = Counter()  # connections with a request in hand
+        # The transports of connections that have brought a request (a handler keeps no
+        # weak references).
+        self._served: weakref.WeakSet[asyncio.BaseTransport] = weakref.WeakSet()
         self._refusing = False
         self.port = 0
 
@@ -66,13 +70,14 @@ class HTTPServer:
     async def refuse_connections(self, seconds: float) -> None:
         if self._refusing or self._server is None:
             return
-        self._refusing = True
+        self._refusing = True  # from now on every answer says `Connection: close`
         self._server.close()
         for connection in self._web.connections:
-            if connection in self._busy:
-                connection.close()  # after its answer
-            else:
-                connection.force_close()  # idle: at once (`close` would leave it open, deaf)
+            # Kept-alive and idle: closed now (`close` would leave it open but deaf). A
+            # connection not used yet is left to bring its request, as a server draining
+            # its connections does, so that only requests on reused connections meet a close.
+            if connection.transport in self._served and connection not in self._busy:
+                connection.force_close()
         await asyncio.sleep(seconds)
         self._refusing = False
         await self.listen(self.port)
@@ -92,6 +97,8 @@ class HTTPServer:
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         connection = request.protocol
+        if request.transport is not None:
+            self._served.add(request.transport)
         self._busy[connection] += 1
         try:
             response = await self._handler(request)
