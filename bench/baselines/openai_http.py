@@ -7,12 +7,10 @@ make identical calls and the sim-server answers them identically.
 
 from __future__ import annotations
 
-import ssl
 from typing import Any
 
+import aiohttp
 import httpx
-
-from epic_lang.llm.fast_transport import FastTransport
 
 TIMEOUT = httpx.Timeout(120.0)
 
@@ -82,17 +80,29 @@ class Client:
 class AsyncClient:
     """The same calls as coroutines over one pooled connection set, no concurrency cap.
 
-    `fast=True` swaps httpx's default transport for the one EPIC's client uses
-    (`epic_lang.llm.fast_transport`), so that a comparison measures the schedule alone."""
+    On httpx; `fast=True` uses aiohttp instead, the library EPIC's client is built on
+    (`epic_lang.llm.http_session`), so that a comparison measures the schedule alone. Made
+    inside the event loop that uses it."""
 
     def __init__(self, base_url: str, fast: bool = False) -> None:
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-        transport = FastTransport(ssl.create_default_context()) if fast else None
-        self.http = httpx.AsyncClient(
-            base_url=base_url, timeout=TIMEOUT, limits=limits, transport=transport
-        )
+        self.base_url = base_url
+        self.http: httpx.AsyncClient | None = None
+        self.session: aiohttp.ClientSession | None = None
+        if fast:
+            self.session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0),
+                timeout=aiohttp.ClientTimeout(total=TIMEOUT.read),
+            )
+        else:
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+            self.http = httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT, limits=limits)
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        if self.session is not None:
+            async with self.session.post(self.base_url + path, json=body) as answer:
+                answer.raise_for_status()
+                return await answer.json()
+        assert self.http is not None
         response = await self.http.post(path, json=body)
         response.raise_for_status()
         return response.json()
@@ -113,4 +123,7 @@ class AsyncClient:
         return _top(await self.post("/completions", next_body(prompt, k)), k)
 
     async def close(self) -> None:
-        await self.http.aclose()
+        if self.session is not None:
+            await self.session.close()
+        if self.http is not None:
+            await self.http.aclose()

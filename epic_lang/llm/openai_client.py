@@ -1,14 +1,14 @@
 """The backend for any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, Ollama, sim-server).
 
-One `httpx.AsyncClient` (one connection pool) per endpoint, sized so that a thousand calls
-fired at once by opportunistic evaluation each get a connection, but never beyond what the
-process's open-file limit allows (`file_limit.py`): a semaphore caps the requests in flight,
-and calls beyond it wait for a connection. Failures that say the endpoint is down (connection
-refused, 429, 5xx) go through the endpoint's circuit (`circuit.py`), so waiting calls ride out
-an outage within their time budget. A request the server may have received and not answered
-(a read timeout, a connection lost after sending) is not sent again unless the user allows it:
-a paid API would bill each copy. The API key only ever goes into the `Authorization` header:
-errors and `describe()` name where it came from, never its value.
+One connection pool per endpoint and event loop (`http_session.py`, on aiohttp), sized so
+that a thousand calls fired at once by opportunistic evaluation each get a connection, but
+never beyond what the process's open-file limit allows (`file_limit.py`): a semaphore caps the
+requests in flight, and calls beyond it wait for a connection. Failures that say the endpoint
+is down (connection refused, 429, 5xx) go through the endpoint's circuit (`circuit.py`), so
+waiting calls ride out an outage within their time budget. A request the server may have
+received and not answered (a read timeout, a connection lost after sending) is not sent again
+unless the user allows it: a paid API would bill each copy. The API key only ever goes into
+the `Authorization` header: errors and `describe()` name where it came from, never its value.
 """
 
 from __future__ import annotations
@@ -16,21 +16,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import ssl
-import urllib.request
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from epic_lang.llm.batching import Batcher
 from epic_lang.llm.circuit import Circuit
 from epic_lang.llm.client_settings import ClientOptions
-from epic_lang.llm.fast_transport import FastTransport, ResponseTooLarge, default_ssl_context
 from epic_lang.llm.file_limit import connection_budget
+from epic_lang.llm.http_session import HTTPSession, TransportError, environment_proxy
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
 from epic_lang.llm.retry import RETRYABLE_STATUS, parse_retry_after
 from epic_lang.llm.sse import StreamError, StreamUsage, chat_pieces, sse_data
@@ -93,11 +88,10 @@ class _LoopState:
     used on another (`Program.call` may run each call in a fresh loop)."""
 
     loop: asyncio.AbstractEventLoop
-    client: httpx.AsyncClient
+    http: HTTPSession
     limit: asyncio.Semaphore
     circuit: Circuit[_Failure]
     batcher: Batcher
-    stream_client: httpx.AsyncClient | None = None  # made by the first streamed call
 
 
 def safe_url(url: str) -> str:
@@ -151,6 +145,13 @@ class OpenAIBackend:
             parts.append(f"API key from {self._key_source or 'the caller'}")
         elif self._no_key_reason:
             parts.append(f"no API key sent: {self._no_key_reason}")
+        try:
+            proxy = environment_proxy(self.base_url)
+        except ValueError as exc:
+            parts.append(str(exc))
+        else:
+            if proxy is not None:
+                parts.append(f"through the proxy {proxy}")
         if self.options.batch:
             parts.append("batching (llm calls sent as /v1/completions prompts)")
         return ", ".join(parts)
@@ -199,43 +200,29 @@ class OpenAIBackend:
             attempts += 1
             usage = StreamUsage()
             started = False
+            state = self._state()
             try:
-                async with self._state().limit, self._open_stream(url, body) as response:
-                    status = response.status_code
+                async with state.limit, state.http.open(url, body, streaming=True) as answer:
+                    status = answer.status
                     if status < 400:
-                        events = sse_data(response.aiter_bytes(), self.options.max_response_bytes)
+                        events = sse_data(answer.chunks(), self.options.max_response_bytes)
                         async for piece in chat_pieces(events, usage):
                             started = True
                             yield piece
                         if usage.counts is not None:
                             self.usage.add(*usage.counts)
                         return
-                    content = await _read_body(response, self.options.max_response_bytes)
+                    content = await answer.read()
                     failure = _Failure(
                         status,
-                        _server_message(content, response.reason_phrase),
+                        _server_message(content, answer.reason),
                         status in RETRYABLE_STATUS,
-                        retry_after=parse_retry_after(response.headers),
+                        retry_after=parse_retry_after(answer.headers),
                     )
             except StreamError as exc:
                 raise LLMHTTPError(self._redact(f"{safe_url(url)}: {exc}"), None) from None
-            except ResponseTooLarge:
-                limit = f"{self.options.max_response_bytes / 2**20:g} MB"
-                failure = _Failure(
-                    None, f"the answer is larger than {limit} (max_response_mb)", False
-                )
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                failure = _Failure(
-                    None, f"cannot reach the server ({_describe_exception(exc)})", True
-                )
-            except httpx.TimeoutException:
-                failure = _Failure(
-                    None, f"no answer within {self.options.read_timeout:g} s (read_timeout)", False
-                )
-            except httpx.TransportError as exc:
-                failure = _Failure(
-                    None, f"the connection failed mid-answer ({_describe_exception(exc)})", False
-                )
+            except TransportError as exc:
+                failure = _Failure(None, str(exc), not exc.lasting, exc.sent)
             if started:
                 failure = dataclasses.replace(failure, retryable=False)
             why = self._why_not_again(failure, attempts)
@@ -243,17 +230,6 @@ class OpenAIBackend:
                 raise self._error(url, failure, attempts, why or None)
             delay = policy.base_delay * 2 ** (attempts - 1)
             await asyncio.sleep(min(policy.max_delay, failure.retry_after or delay))
-
-    @asynccontextmanager
-    async def _open_stream(self, url: str, body: dict[str, Any]) -> AsyncIterator[httpx.Response]:
-        """The streamed response of one POST, read as it arrives: EPIC's own transport reads
-        whole bodies, so streaming goes through httpx's (one client per event loop)."""
-        state = self._state()
-        if state.stream_client is None:
-            size = min(self.options.max_concurrency, connection_budget())
-            state.stream_client = self._new_client(size, streaming=True)
-        async with state.stream_client.stream("POST", url, json=body) as response:
-            yield response
 
     async def _sample_chat(self, request: LLMRequest) -> list[str]:
         """n samples; servers that ignore `n` (llama.cpp's) are asked again for the rest."""
@@ -293,7 +269,7 @@ class OpenAIBackend:
                 if circuit.is_open and not permit.probe:
                     continue  # the server went down while this call waited for a connection
                 try:
-                    outcome = await self._attempt(state.client, url, body)
+                    outcome = await self._attempt(state.http, url, body)
                 except BaseException:
                     circuit.undecided(permit)
                     raise
@@ -342,42 +318,20 @@ class OpenAIBackend:
         return f"gave up after {attempts} attempts and {spent} of retrying"
 
     async def _attempt(
-        self, client: httpx.AsyncClient, url: str, body: dict[str, Any]
+        self, http: HTTPSession, url: str, body: dict[str, Any]
     ) -> _Answer | _Failure:
-        options = self.options
         try:
-            async with client.stream("POST", url, json=body) as response:
-                content = await _read_body(response, options.max_response_bytes)
-        except ResponseTooLarge:
-            limit = f"{options.max_response_bytes / 2**20:g} MB"
-            return _Failure(None, f"the answer is larger than {limit} (max_response_mb)", False)
-        except httpx.ConnectTimeout:
-            return _Failure(
-                None,
-                f"cannot reach the server (no connection within {options.connect_timeout:g} s, "
-                "connect_timeout)",
-                True,
-            )
-        except httpx.ConnectError as exc:
-            return _Failure(None, f"cannot reach the server ({_describe_exception(exc)})", True)
-        except httpx.TimeoutException:
-            return _Failure(
-                None, f"no answer within {options.read_timeout:g} s (read_timeout)", True, True
-            )
-        except httpx.TransportError as exc:
-            return _Failure(
-                None,
-                f"the connection failed after the request was sent ({_describe_exception(exc)})",
-                True,
-                True,
-            )
-        status = response.status_code
+            async with http.open(url, body) as answer:
+                content = await answer.read()
+        except TransportError as exc:
+            return _Failure(None, str(exc), not exc.lasting, exc.sent)
+        status = answer.status
         if status >= 400:
             return _Failure(
                 status,
-                _server_message(content, response.reason_phrase),
+                _server_message(content, answer.reason),
                 status in RETRYABLE_STATUS,
-                retry_after=parse_retry_after(response.headers),
+                retry_after=parse_retry_after(answer.headers),
             )
         try:
             return _Answer(json.loads(content))
@@ -409,7 +363,7 @@ class OpenAIBackend:
             size = min(self.options.max_concurrency, connection_budget())
             state = self._state_cache = _LoopState(
                 loop,
-                self._new_client(size),
+                self._new_session(),
                 asyncio.Semaphore(size),
                 Circuit(self.options.retry),
                 Batcher(
@@ -420,44 +374,27 @@ class OpenAIBackend:
             )
         return state
 
-    def _new_client(self, size: int, streaming: bool = False) -> httpx.AsyncClient:
-        options = self.options
+    def _new_session(self) -> HTTPSession:
         headers = {"User-Agent": "epic-lang"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key.value}"
-        # Without a proxy, EPIC's own transport; it builds a TLS context only for `https`.
-        proxied = _proxy_applies(self.base_url)
-        own = not (proxied or streaming)
-        transport = FastTransport(max_body_bytes=options.max_response_bytes) if own else None
-        return httpx.AsyncClient(
-            headers=headers,
-            verify=self._verify(proxied) if not own else True,
-            transport=transport,
-            timeout=httpx.Timeout(options.read_timeout, connect=options.connect_timeout, pool=None),
-            limits=httpx.Limits(
-                max_connections=size, max_keepalive_connections=size, keepalive_expiry=30.0
-            ),
-        )
+        try:
+            return HTTPSession(self.base_url, headers, self.options)
+        except ValueError as exc:  # an unusable proxy in the environment
+            raise LLMError(str(exc)) from None
 
     async def model_ids(self) -> list[str]:
         """The ids `GET /models` lists, asked once and never retried (for the editor's
         connection test, `probe.py`); failures raise `LLMHTTPError` as a call's would."""
         url = self.base_url + MODELS_PATH
-        options = self.options
         try:
-            async with self._state().client.stream("GET", url) as response:
-                content = await _read_body(response, options.max_response_bytes)
-        except ResponseTooLarge:
-            raise LLMHTTPError(f"{safe_url(url)}: the model list is too large", None) from None
-        except httpx.TimeoutException:
-            failure = _Failure(None, f"no answer within {options.read_timeout:g} s", False)
-            raise self._error(url, failure, 1, None) from None
-        except httpx.TransportError as exc:
-            failure = _Failure(None, f"cannot reach the server ({_describe_exception(exc)})", False)
-            raise self._error(url, failure, 1, None) from None
-        if response.status_code >= 400:
-            message = _server_message(content, response.reason_phrase)
-            raise self._error(url, _Failure(response.status_code, message, False), 1, None)
+            async with self._state().http.open(url) as answer:
+                content = await answer.read()
+        except TransportError as exc:
+            raise self._error(url, _Failure(None, str(exc), False), 1, None) from None
+        if answer.status >= 400:
+            message = _server_message(content, answer.reason)
+            raise self._error(url, _Failure(answer.status, message, False), 1, None)
         try:
             listed = json.loads(content).get("data")
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
@@ -466,52 +403,15 @@ class OpenAIBackend:
             return []
         return [str(m["id"]) for m in listed if isinstance(m, dict) and "id" in m]
 
-    def _verify(self, proxied: bool) -> ssl.SSLContext | bool:
-        """The TLS context of httpx's transport, built only when TLS can happen: it costs
-        100 ms of CPU or more, and a plain `http://` server without a proxy never uses it."""
-        if proxied or urlsplit(self.base_url).scheme == "https":
-            return default_ssl_context()
-        return False
-
     async def aclose(self) -> None:
         state, self._state_cache = self._state_cache, None
         if state is not None and state.loop is asyncio.get_running_loop():
-            await state.client.aclose()
-            if state.stream_client is not None:
-                await state.stream_client.aclose()
+            await state.http.aclose()
 
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
     value: Any
-
-
-def _proxy_applies(url: str) -> bool:
-    """Whether an environment proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, not bypassed by
-    NO_PROXY) covers `url`; then httpx's own transport, which speaks to proxies, is used."""
-    proxies = urllib.request.getproxies_environment()
-    parts = urlsplit(url)
-    if not (proxies.get(parts.scheme) or proxies.get("all")):
-        return False
-    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
-    return not bypass(parts.hostname or "", proxies)
-
-
-def _describe_exception(exc: Exception) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-async def _read_body(response: httpx.Response, limit: int) -> bytes:
-    """The decoded body, refused beyond `limit` bytes (a compressed body may grow)."""
-    parts: list[bytes] = []
-    size = 0
-    async for part in response.aiter_bytes():
-        size += len(part)
-        if size > limit:
-            raise ResponseTooLarge(limit, response.request)
-        parts.append(part)
-    return b"".join(parts)
 
 
 def _server_message(content: bytes, reason: str) -> str:

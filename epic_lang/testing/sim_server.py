@@ -25,23 +25,17 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+from aiohttp import web
 
 from epic_lang.llm.file_limit import raise_open_file_limit
-from epic_lang.testing.sim_http import (
-    HTTPRequest,
-    HTTPResponse,
-    HTTPServer,
-    StreamResponse,
-    json_response,
-    start_http_server,
-)
+from epic_lang.testing.sim_http import HTTPServer, json_response, start_http_server
 from epic_lang.testing.sim_rules import (
     SimRule,
     SimRulesError,
@@ -121,7 +115,7 @@ class _ClientError(Exception):
     pass
 
 
-def _error(status: int, message: str, kind: str = "invalid_request_error") -> HTTPResponse:
+def _error(status: int, message: str, kind: str = "invalid_request_error") -> web.Response:
     return json_response(status, {"error": {"message": message, "type": kind}})
 
 
@@ -139,7 +133,7 @@ class SimApp:
         self._outage_until = 0.0  # an outage answering 503 lasts until this loop time
         self._outages: set[asyncio.Task[None]] = set()
 
-    async def __call__(self, request: HTTPRequest) -> HTTPResponse | StreamResponse:
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         path = request.path.rstrip("/")
         path = path[3:] if path.startswith("/v1/") else path
         if path in ("/chat/completions", "/completions"):
@@ -149,7 +143,7 @@ class SimApp:
                 "chat" if path == "/chat/completions" else "completions", request
             )
         if path == "/faults" and request.method == "POST":
-            return self._start_outage(request.body)
+            return self._start_outage(await request.read())
         if path == "/stats" and request.method == "GET":
             return json_response(200, self.stats.to_dict())
         if (path, request.method) in (("/stats/reset", "POST"), ("/stats", "DELETE")):
@@ -168,7 +162,7 @@ class SimApp:
             return json_response(200, {"status": "ok"})
         return _error(404, f"no route {request.method} {request.path}")
 
-    def _start_outage(self, raw: bytes) -> HTTPResponse:
+    def _start_outage(self, raw: bytes) -> web.Response:
         """`{"outage_s": 3, "mode": "refuse"}`: refuse connections for 3 s (requests already
         received are answered); mode "503" answers every request 503 instead."""
         try:
@@ -187,30 +181,27 @@ class SimApp:
             task.add_done_callback(self._outages.discard)
         return json_response(200, {"outage_s": seconds, "mode": mode})
 
-    async def _complete(self, route: str, request: HTTPRequest) -> HTTPResponse | StreamResponse:
+    async def _complete(self, route: str, request: web.BaseRequest) -> web.StreamResponse:
         stats = self.stats
         stats.requests += 1
         stats.by_path[route] += 1
         stats.in_flight += 1
         stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
-        streaming = False
         try:
             response = await self._answer(route, request)
-            streaming = isinstance(response, StreamResponse)
             stats.by_status[str(response.status)] += 1
             return response
         finally:
-            if not streaming:
-                stats.in_flight -= 1
+            self.stats.in_flight -= 1  # a streamed answer has been sent whole by now
 
-    async def _answer(self, route: str, request: HTTPRequest) -> HTTPResponse | StreamResponse:
+    async def _answer(self, route: str, request: web.BaseRequest) -> web.StreamResponse:
         if asyncio.get_running_loop().time() < self._outage_until:
             return _error(503, "simulated outage", "server_error")
         key = self.config.api_key
         if key is not None and request.headers.get("authorization") != f"Bearer {key}":
             return _error(401, "Incorrect API key provided.", "authentication_error")
         try:
-            call = self._parse(route, request.body)
+            call = self._parse(route, await request.read())
         except _ClientError as exc:
             return _error(400, str(exc))
         self.stats.prompts += len(call.prompts)
@@ -239,7 +230,7 @@ class SimApp:
         if padding:
             body["padding"] = " " * int(padding * 2**20)
         if call.stream:
-            return StreamResponse(200, self._stream(call, body, base))
+            return await _send_events(request, self._stream(call, body, base))
         # An answer not streamed takes as long as its stream would have, every line included.
         lines = max((_line_count(c) for c in choices), default=0)
         await asyncio.sleep(
@@ -306,7 +297,7 @@ class SimApp:
             return rule, match
         return None
 
-    async def _fault(self, rule: SimRule) -> HTTPResponse:
+    async def _fault(self, rule: SimRule) -> web.Response:
         assert rule.status is not None
         headers: tuple[tuple[str, str], ...] = ()
         if rule.retry_after is not None:
@@ -393,39 +384,36 @@ class SimApp:
         chat = call.route == "chat"
         head = {k: body[k] for k in ("id", "created", "model")}
         head["object"] = "chat.completion.chunk" if chat else "text_completion"
-        try:
-            await asyncio.sleep(self._latency(base_ms, 0))
-            for choice in body["choices"]:
-                text = choice["message"]["content"] if chat else choice["text"]
-                parts: list[tuple[float, dict[str, Any]]] = [(0.0, {"role": "assistant"})]
-                parts = parts if chat else []
-                parts += [
-                    (delay, {"content": t} if chat else {"text": t})
-                    for delay, t in self._pieces(text or "")
-                ]
-                for delay, part in parts:
-                    if delay:
-                        await asyncio.sleep(delay)
-                    delta = {"delta": part} if chat else {**part, "logprobs": None}
-                    event = {
-                        **head,
-                        "choices": [{"index": choice["index"], **delta, "finish_reason": None}],
-                    }
-                    yield b"data: " + json.dumps(event).encode() + b"\n\n"
-                end: dict[str, Any] = {"delta": {}} if chat else {"text": ""}
+        await asyncio.sleep(self._latency(base_ms, 0))
+        for choice in body["choices"]:
+            text = choice["message"]["content"] if chat else choice["text"]
+            parts: list[tuple[float, dict[str, Any]]] = [(0.0, {"role": "assistant"})]
+            parts = parts if chat else []
+            parts += [
+                (delay, {"content": t} if chat else {"text": t})
+                for delay, t in self._pieces(text or "")
+            ]
+            for delay, part in parts:
+                if delay:
+                    await asyncio.sleep(delay)
+                delta = {"delta": part} if chat else {**part, "logprobs": None}
                 event = {
                     **head,
-                    "choices": [
-                        {"index": choice["index"], **end, "finish_reason": choice["finish_reason"]}
-                    ],
+                    "choices": [{"index": choice["index"], **delta, "finish_reason": None}],
                 }
                 yield b"data: " + json.dumps(event).encode() + b"\n\n"
-            if call.include_usage:
-                event = {**head, "choices": [], "usage": body["usage"]}
-                yield b"data: " + json.dumps(event).encode() + b"\n\n"
-            yield b"data: [DONE]\n\n"
-        finally:
-            self.stats.in_flight -= 1
+            end: dict[str, Any] = {"delta": {}} if chat else {"text": ""}
+            event = {
+                **head,
+                "choices": [
+                    {"index": choice["index"], **end, "finish_reason": choice["finish_reason"]}
+                ],
+            }
+            yield b"data: " + json.dumps(event).encode() + b"\n\n"
+        if call.include_usage:
+            event = {**head, "choices": [], "usage": body["usage"]}
+            yield b"data: " + json.dumps(event).encode() + b"\n\n"
+        yield b"data: [DONE]\n\n"
 
     def _pieces(self, text: str) -> list[tuple[float, str]]:
         """The pieces of a streamed answer, each with the seconds to wait before it."""
@@ -438,6 +426,23 @@ class SimApp:
             for line in text.splitlines(keepends=True)
             for i, piece in enumerate(_PIECE.findall(line))
         ]
+
+
+async def _send_events(
+    request: web.BaseRequest, events: AsyncIterator[bytes]
+) -> web.StreamResponse:
+    """A chunked `text/event-stream` answer, each part sent as soon as `events` yields it."""
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    )
+    await response.prepare(request)
+    async for event in events:
+        await response.write(event)
+    await response.write_eof()
+    return response
+
+
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 _PIECE = re.compile(r"\S+\s*|\s+")
@@ -453,15 +458,24 @@ class SimServerHandle:
         self.root = base_url.removesuffix("/v1")
 
     def stats(self) -> dict[str, Any]:
-        return httpx.get(self.root + "/stats", timeout=10).json()
+        return self._ask("GET", "/stats")
 
     def reset_stats(self) -> None:
-        httpx.post(self.root + "/stats/reset", timeout=10).raise_for_status()
+        self._ask("POST", "/stats/reset")
 
     def start_outage(self, seconds: float, mode: str = "refuse") -> None:
         """Make the server unavailable for `seconds` (see `SimApp._start_outage`)."""
-        body = {"outage_s": seconds, "mode": mode}
-        httpx.post(self.root + "/faults", json=body, timeout=10).raise_for_status()
+        self._ask("POST", "/faults", {"outage_s": seconds, "mode": mode})
+
+    def _ask(self, method: str, path: str, body: Any = None) -> Any:
+        """One control request, blocking (the standard library's client: these come from
+        tests and benchmarks outside any event loop), never through a proxy the environment
+        names. Raises `urllib.error.HTTPError` for an error status."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.root + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        with _DIRECT.open(request, timeout=10) as answer:
+            return json.loads(answer.read())
 
 
 @contextmanager
@@ -614,7 +628,7 @@ async def _serve_forever(config: SimConfig, host: str, port: int) -> None:
         flush=True,
     )
     async with server:
-        await server.serve_forever()
+        await asyncio.Event().wait()  # until the process is stopped
 
 
 def main(args: argparse.Namespace) -> int:

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 from epic_lang.llm.config import backend_from_options
-from epic_lang.testing.sim_http import HTTPRequest, start_http_server
+from epic_lang.testing.sim_http import start_http_server
 from epic_lang.testing.sim_rules import load_rules
 from epic_lang.testing.sim_server import SimApp, SimConfig
 
@@ -46,9 +48,9 @@ def recording_sim_server(rules: str, latency_ms: float = 0.0) -> Iterator[Record
     box: dict[str, Any] = {}
     ready = threading.Event()
 
-    async def handler(request: HTTPRequest) -> Any:
+    async def handler(request: web.BaseRequest) -> web.StreamResponse:
         if request.method == "POST" and "completions" in request.path:
-            body = json.loads(request.body)
+            body = json.loads(await request.read())
             box["server"].log.append(request.path + " " + json.dumps(body, sort_keys=True))
         return await app(request)
 

@@ -137,7 +137,9 @@ def test_the_command_serves_until_stopped(tmp_path):
 
 
 async def test_two_thousand_requests_in_flight_at_once(start_sim):
-    sim = start_sim(latency_ms=1000)
+    # 3 s: long enough for the last request to arrive before the first is answered, even on
+    # a busy machine (client and server share this process).
+    sim = start_sim(latency_ms=3000)
     client = OpenAIBackend(sim.base_url, "sim", options=ClientOptions(max_concurrency=2000))
     answers = await asyncio.gather(
         *(client.complete(LLMRequest("llm", prompt=f"p{i}")) for i in range(2000))

@@ -1,0 +1,353 @@
+"""HTTP for the OpenAI-compatible client: one aiohttp connection pool per endpoint.
+
+Why aiohttp directly: measured with `bench/backends.py` (500 and 5,000 concurrent calls at
+200 ms, side by side against the same sim-server), httpx with the `httpx-aiohttp` transport
+costs the httpx layer on top of aiohttp (request and response objects built twice, its error
+mapping), and the hand-written HTTP/1.1 transport this module replaced gave up proxies and
+left TLS and framing to us; the figures are in epic_lang/llm/README.md ("Which HTTP
+library"). aiohttp gives keep-alive pools that hold thousands of connections, chunked and
+compressed bodies, TLS and HTTP proxies (`CONNECT` for `https`), with C parsers.
+
+What this module adds:
+
+- errors (`TransportError`) that say whether the request may have reached the server, which
+  decides whether sending it again is safe, and that name the setting involved;
+- the one exception to "never send again": a request whose kept-alive connection the server
+  had closed (it never answered a byte) goes again on another connection;
+- the answer-size limit (`max_response_mb`), checked before reading and while reading;
+- the environment's proxy (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, bypassed by
+  `NO_PROXY`) and certificates (`SSL_CERT_FILE`, `SSL_CERT_DIR`), read once per pool rather
+  than with aiohttp's `trust_env`, which looks both up again in a worker thread for every
+  request (and sends `~/.netrc` passwords as Basic auth, clashing with the API key).
+
+`HTTPSession.open` is the one place a request is sent: it gives the answer's status and
+headers, then its body in `HTTPAnswer.read` (whole) or `HTTPAnswer.chunks` (as it arrives).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import errno
+import os
+import ssl
+import urllib.request
+import weakref
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import aiohttp
+import certifi
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
+
+from epic_lang.llm.client_settings import ClientOptions
+from epic_lang.llm.retry import RETRYABLE_STATUS
+
+# Connections being opened at once, per pool (see `_Connector`).
+MAX_OPENING = 512
+
+# Whether the connection the current request was given had served a request before. Set by
+# `_Connector.connect` in the request's own task, read when the request fails.
+_reused: ContextVar[bool] = ContextVar("epic_http_connection_reused", default=False)
+
+
+class TransportError(Exception):
+    """An exchange that ended without a (whole) HTTP answer.
+
+    `sent`: the request may have reached the server, so sending it again may run (and bill)
+    it twice. `lasting`: trying again will not help (an untrusted certificate, a proxy that
+    refuses, an answer over the size limit)."""
+
+    def __init__(self, message: str, *, sent: bool, lasting: bool = False) -> None:
+        super().__init__(message)
+        self.sent = sent
+        self.lasting = lasting
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPAnswer:
+    """An answer whose status and headers have arrived; its body is read once, by `read`
+    or by `chunks`."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    _response: aiohttp.ClientResponse = field(repr=False)
+    _options: ClientOptions = field(repr=False)
+
+    async def read(self) -> bytes:
+        """The whole (decoded) body; a body over the size limit is refused, unread when its
+        `Content-Length` says so, else as soon as it grows past the limit."""
+        parts: list[bytes] = []
+        async for part in self.chunks():
+            parts.append(part)
+        return b"".join(parts)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The (decoded) body as it arrives, refused past the size limit."""
+        limit = self._options.max_response_bytes
+        length = self._response.content_length
+        if length is not None and length > limit:
+            raise _too_large(limit)
+        size = 0
+        with _translated(self._options, answered=True):
+            async for part in self._response.content.iter_any():
+                size += len(part)
+                if size > limit:
+                    raise _too_large(limit)
+                yield part
+
+
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's connector, with two additions.
+
+    It opens at most `MAX_OPENING` connections at a time. Thousands of calls fired at once
+    would otherwise send thousands of SYNs together: the server's accept queue overflows, the
+    dropped ones are sent again after 1, 3, 7 s, and calls wait seconds (or time out) for a
+    connection. Paced at 512, 5,000 calls at 200 ms (aiohttp by hand, against the sim-server)
+    took 6.8 and 10.7 s instead of 13.8 and 20.8 s on a loaded two-core machine, with two
+    thirds of the CPU per call; at 128, calls of a smaller fan-out (300) waited for
+    connections. A kept-alive connection passes at once unless that many are being opened.
+
+    It tells each request (through `_reused`) whether its connection is a kept-alive one.
+    aiohttp's own way to learn it, request tracing, costs about 35 us of CPU per request
+    (measured over 2,000 requests); this costs a set lookup."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._handed_out: weakref.WeakSet[object] = weakref.WeakSet()
+        self._opening = asyncio.Semaphore(MAX_OPENING)
+
+    async def connect(
+        self, req: aiohttp.ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        async with self._opening:
+            connection = await super().connect(req, traces, timeout)
+        protocol = connection.protocol
+        if protocol is not None:
+            _reused.set(protocol in self._handed_out)
+            self._handed_out.add(protocol)
+        return connection
+
+
+class HTTPSession:
+    """Connections to one endpoint, all sharing `headers`. Created inside the event loop
+    that uses it; the caller bounds how many requests are in flight."""
+
+    def __init__(self, base_url: str, headers: Mapping[str, str], options: ClientOptions) -> None:
+        self.proxy = environment_proxy(base_url)
+        self._options = options
+        secure = urlsplit(base_url).scheme == "https"
+        # Sent with each request, not as the session's default headers: aiohttp copies those
+        # into the `CONNECT` request to a proxy, where an `Authorization` header becomes
+        # `Proxy-Authorization` and hands the API key to the proxy.
+        self._headers = dict(headers)
+        # The proxy's own credentials: on the `CONNECT` request for `https` (the request
+        # itself goes encrypted through the tunnel), on each request for plain `http`.
+        self._proxy_headers: dict[str, str] | None = None
+        if self.proxy is not None and self.proxy.authorization is not None:
+            credentials = {"Proxy-Authorization": self.proxy.authorization}
+            if secure:
+                self._proxy_headers = credentials
+            else:
+                self._headers.update(credentials)
+        # limit=0: the caller's semaphore bounds the connections, sized to the open-file
+        # limit; aiohttp's own cap would only add a second queue.
+        connector = _Connector(limit=0, ssl=tls_context() if secure else True)
+        # The whole exchange is bounded too, so that an answer trickling in a byte at a time
+        # cannot hold a call for ever; a streamed answer only by each silence.
+        self._streaming_timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=options.connect_timeout, sock_read=options.read_timeout
+        )
+        self._timeout = aiohttp.ClientTimeout(
+            total=options.connect_timeout + options.read_timeout,
+            sock_connect=options.connect_timeout,
+            sock_read=options.read_timeout,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
+        )
+
+    @asynccontextmanager
+    async def open(
+        self, url: str, body: Any = None, streaming: bool = False
+    ) -> AsyncIterator[HTTPAnswer]:
+        """POST `body` as JSON to `url` (GET without a body); the answer once its head has
+        arrived. A `streaming` answer (server-sent events) may take as long as the model
+        generates: only each silence is bounded (`read_timeout`), not the whole exchange."""
+        timeout = self._streaming_timeout if streaming else self._timeout
+        response = await self._send(url, body, timeout)
+        try:
+            yield HTTPAnswer(
+                response.status, response.reason or "", response.headers, response, self._options
+            )
+        finally:
+            response.release()
+
+    async def _send(
+        self, url: str, body: Any, timeout: aiohttp.ClientTimeout
+    ) -> aiohttp.ClientResponse:
+        """Send the request; again while it fails on kept-alive connections the server had
+        closed before answering (it never ran there). Each such failure closes one pooled
+        connection, so this ends: at the latest on a new connection."""
+        proxy = self.proxy.url if self.proxy is not None else None
+        while True:
+            _reused.set(False)
+            try:
+                with _translated(self._options, answered=False):
+                    return await self._session.request(
+                        "GET" if body is None else "POST",
+                        url,
+                        json=body,
+                        headers=self._headers,
+                        allow_redirects=False,
+                        proxy=proxy,
+                        proxy_headers=self._proxy_headers,
+                        timeout=timeout,
+                    )
+            except TransportError as error:
+                if not (_reused.get() and _server_closed(error.__cause__)):
+                    raise
+
+    async def aclose(self) -> None:
+        await self._session.close()
+
+
+def _server_closed(exc: BaseException | None) -> bool:
+    """A connection closed or reset by the server before any answer."""
+    return isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError) and not (
+        isinstance(exc, aiohttp.ClientConnectorError)
+    )
+
+
+@contextmanager
+def _translated(options: ClientOptions, answered: bool) -> Iterator[None]:
+    """aiohttp's errors as `TransportError`s that say what happened, whether the request may
+    have been received, and which setting was involved. `answered`: the answer had begun."""
+    try:
+        yield
+    except aiohttp.ConnectionTimeoutError as exc:
+        raise TransportError(
+            f"cannot reach the server (no connection within {options.connect_timeout:g} s, "
+            "connect_timeout)",
+            sent=False,
+        ) from exc
+    except aiohttp.ClientConnectorCertificateError as exc:
+        raise TransportError(
+            f"the server's TLS certificate is not trusted ({_reason(exc.certificate_error)}); "
+            "SSL_CERT_FILE or SSL_CERT_DIR name the certificates to trust",
+            sent=False,
+            lasting=True,
+        ) from exc
+    except aiohttp.ClientConnectorSSLError as exc:
+        raise TransportError(
+            f"the TLS handshake with the server failed ({_reason(exc.os_error)})",
+            sent=False,
+            lasting=True,
+        ) from exc
+    except aiohttp.ClientProxyConnectionError as exc:
+        raise TransportError(
+            f"cannot reach the proxy ({_reason(exc.os_error)})", sent=False
+        ) from exc
+    except aiohttp.ClientConnectorError as exc:
+        message = f"cannot reach the server ({_reason(exc.os_error)})"
+        raise TransportError(message, sent=False) from exc
+    except aiohttp.ClientHttpProxyError as exc:
+        raise TransportError(
+            f"the proxy refused to connect to the server (HTTP {exc.status}: {exc.message})",
+            sent=False,
+            lasting=exc.status not in RETRYABLE_STATUS,
+        ) from exc
+    except TimeoutError as exc:  # aiohttp's sock_read and total timeouts
+        raise TransportError(
+            f"no answer within {options.read_timeout:g} s (read_timeout)", sent=True
+        ) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        if _unsent(exc, answered):
+            raise TransportError(
+                f"the server closed the connection before the request was sent ({_reason(exc)})",
+                sent=False,
+            ) from exc
+        when = "mid-answer" if answered else "after the request was sent"
+        raise TransportError(f"the connection failed {when} ({_reason(exc)})", sent=True) from exc
+
+
+def _unsent(exc: BaseException, answered: bool) -> bool:
+    """The server cannot have run the request: the connection broke while the request was
+    being written (aiohttp says so only in its message, stable since 3.0), or was reset
+    before any answer. A reset means the server closed its socket with data of ours unread
+    (a clean close after reading everything ends with a FIN, not a reset)."""
+    if not isinstance(exc, aiohttp.ClientOSError):
+        return False
+    if str(exc.strerror or "").startswith("Can not write request"):
+        return True
+    return not answered and exc.errno in (errno.ECONNRESET, errno.EPIPE)
+
+
+def _too_large(limit: int) -> TransportError:
+    return TransportError(
+        f"the answer is larger than {limit / 2**20:g} MB (max_response_mb)",
+        sent=True,
+        lasting=True,
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """The HTTP proxy requests go through, and its `Proxy-Authorization` from the
+    user:password in its URL."""
+
+    url: str
+    authorization: str | None = field(default=None, repr=False)
+
+    def __str__(self) -> str:
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def environment_proxy(url: str) -> Proxy | None:
+    """The proxy the environment names for `url` (`HTTPS_PROXY` / `HTTP_PROXY` by its
+    scheme, else `ALL_PROXY`, in either case), unless `NO_PROXY` bypasses its host. Raises
+    `ValueError` for a proxy that is not an `http://` or `https://` URL."""
+    proxies = urllib.request.getproxies_environment()
+    parts = urlsplit(url)
+    chosen = proxies.get(parts.scheme) or proxies.get("all")
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    if not chosen or bypass(parts.hostname or "", proxies):
+        return None
+    if "://" not in chosen:
+        chosen = "http://" + chosen  # `HTTPS_PROXY=proxy:3128`, as curl takes it
+    proxy = urlsplit(chosen)
+    if proxy.scheme not in ("http", "https") or not proxy.hostname:
+        shown = Proxy(chosen)
+        raise ValueError(f"the proxy {shown} named by the environment is not an http(s) URL")
+    authorization = None
+    if proxy.username is not None:
+        pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
+        authorization = "Basic " + base64.b64encode(pair.encode()).decode()
+    host = proxy.hostname if proxy.port is None else f"{proxy.hostname}:{proxy.port}"
+    return Proxy(urlunsplit((proxy.scheme, host, proxy.path, "", "")), authorization)
+
+
+def tls_context() -> ssl.SSLContext:
+    """Whom `https` servers are trusted by: the certificates in `SSL_CERT_FILE` /
+    `SSL_CERT_DIR` when either is set (OpenSSL reads them), else the system's, plus
+    certifi's bundle (for Python builds that find no system store)."""
+    context = ssl.create_default_context()
+    if not (os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR")):
+        context.load_verify_locations(cafile=certifi.where())
+    return context
