@@ -244,3 +244,40 @@ def test_call_timeout_fails_the_slow_records_alone(tmp_path: Path, start_sim):
     assert [("result" in line) for line in lines] == [True, False, True]
     assert "external call `llm` failed: no answer within 0.3 s" in lines[1]["error"]
     assert sim.stats()["requests"] == 3
+
+
+def test_the_extraction_example_retries_bad_answers_and_records_failures(
+    tmp_path: Path, start_sim
+):
+    """examples/extract_invoices.epic: an answer that breaks the schema is asked again with
+    the validator's message, a call past --call-timeout is written to its record, and the
+    other records go on."""
+    rules = [
+        {"match": "JSON.\n\nACME", "answer": '{"vendor": "ACME"}'},
+        {"match": "Globex", "answer": "late", "latency_ms": 20_000},
+    ]
+    sim = start_sim(rules=rules_from_data(rules))
+    example = Path(__file__).parents[2] / "examples" / "extract_invoices.epic"
+    (tmp_path / "prog.epic").write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    texts = ["ACME Ltd, 2 x bolts, total 14.50 EUR", "Globex, 1 x lamp", "Initech, 3 x pens"]
+    write_jsonl(tmp_path / "data.jsonl", [{"id": i, "text": t} for i, t in enumerate(texts)])
+    run = epic_map(
+        "prog.epic",
+        "--input",
+        "data.jsonl",
+        "--output",
+        "out.jsonl",
+        "--entry",
+        "extract",
+        "--call-timeout",
+        "0.5",
+        "--llm",
+        sim.base_url,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    first, slow, last = (line["result"] for line in results(tmp_path / "out.jsonl"))
+    assert first["ok"] and set(first["invoice"]) == {"vendor", "total", "currency", "lines"}
+    assert (slow["ok"], slow["kind"]) == (False, "timeout")
+    assert last["ok"] and isinstance(last["invoice"]["total"], int | float)
+    assert sim.stats()["requests"] == 4  # the ACME record was asked twice
