@@ -29,7 +29,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from epic_lang.llm.client_settings import CLIENT_KEYS, ClientOptions, client_options
 from epic_lang.llm.credentials import (
@@ -39,6 +39,9 @@ from epic_lang.llm.credentials import (
     read_user_config,
 )
 from epic_lang.llm.interface import LLMBackend, LLMRequest, LLMResult, TokenUsage
+
+if TYPE_CHECKING:  # the client (and aiohttp) is imported only when a run needs it
+    from epic_lang.llm.openai_client import OpenAIBackend
 
 FILE_KEYS = {
     "base_url",
@@ -222,6 +225,22 @@ def backend_from_options(
         return UnusableSettingsBackend(problem)
 
 
+def server_backend(config: ResolvedConfig, options: ClientOptions) -> OpenAIBackend:
+    """The client of the server `config` names (its `base_url` is set), with `options`: the
+    one place that hands the user's key to a backend, with where it came from."""
+    from epic_lang.llm.openai_client import OpenAIBackend
+
+    assert config.base_url is not None
+    return OpenAIBackend(
+        config.base_url,
+        config.model,
+        config.api_key,
+        key_source=config.key_source,
+        no_key_reason=config.key_withheld,
+        options=options,
+    )
+
+
 def _backend(config: ResolvedConfig, program_path: str | os.PathLike[str] | None) -> LLMBackend:
     backend: LLMBackend
     if config.base_url is None:
@@ -236,17 +255,9 @@ def _backend(config: ResolvedConfig, program_path: str | os.PathLike[str] | None
         backend = LocalModelBackend()
         identity = backend.identity()
     else:
-        from epic_lang.llm.openai_client import OpenAIBackend
-
-        backend = OpenAIBackend(
-            config.base_url,
-            config.model,
-            config.api_key,
-            key_source=config.key_source,
-            no_key_reason=config.key_withheld,
-            options=replace(config.client, batch=config.batch),
-        )
-        identity = backend.identity()
+        server = server_backend(config, replace(config.client, batch=config.batch))
+        identity = server.identity()
+        backend = server
     if config.cache:
         from epic_lang.llm.cache import CachedBackend, CallCache, cache_dir
 

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from epic_lang.llm.config import ResolvedConfig
+from epic_lang.llm.config import ResolvedConfig, server_backend
 from epic_lang.llm.interface import LLMError, LLMRequest
 from epic_lang.llm.retry import RetryPolicy
 
@@ -40,17 +40,9 @@ class ConnectionReport:
 
 async def probe_server(config: ResolvedConfig) -> ConnectionReport:
     """Tests the OpenAI-compatible server of `config` (whose `base_url` is set)."""
-    from epic_lang.llm.openai_client import LLMHTTPError, OpenAIBackend
+    from epic_lang.llm.openai_client import LLMHTTPError
 
-    assert config.base_url is not None
-    backend = OpenAIBackend(
-        config.base_url,
-        config.model,
-        config.api_key,
-        key_source=config.key_source,
-        no_key_reason=config.key_withheld,
-        options=replace(config.client, retry=NO_RETRY),
-    )
+    backend = server_backend(config, replace(config.client, retry=NO_RETRY))
     started = time.monotonic()
     notes: list[str] = []
     try:

@@ -125,22 +125,28 @@ async def test_python_member_hover_only_when_trusted(editor: Editor) -> None:
     assert (editor.folder / "imported.flag").exists()
 
 
-async def test_code_lenses_above_main_and_zero_argument_defs(editor: Editor, sample: str) -> None:
+async def test_code_lenses_above_every_def(editor: Editor, sample: str) -> None:
     editor.write("helpers.epic", HELPERS)
     await editor.open("sample.epic", sample)
     lenses = await editor.client.text_document_code_lens_async(
         types.CodeLensParams(text_document=types.TextDocumentIdentifier(editor.uri("sample.epic")))
     )
-    assert [lens.command.title for lens in lenses] == ["▶ Run", "▶ Run sequentially", "⏱ Trace"]
-    assert [lens.command.command for lens in lenses] == [
+    by_line: dict[int, list[types.CodeLens]] = {}
+    for lens in lenses:
+        by_line.setdefault(lens.range.start.line, []).append(lens)
+    defs = [i for i, line in enumerate(sample.splitlines()) if line.startswith("def ")]
+    assert sorted(by_line) == defs
+    main = by_line[11]
+    assert [lens.command.title for lens in main] == ["▶ Run", "▶ Run sequentially", "⏱ Trace"]
+    assert [lens.command.command for lens in main] == [
         "epic.run",
         "epic.runSequential",
         "epic.trace",
     ]
-    assert all(lens.range.start.line == 11 for lens in lenses)
-    assert list(lenses[0].command.arguments) == [
-        {"uri": editor.uri("sample.epic"), "entry": "main"}
-    ]
+    assert list(main[0].command.arguments) == [{"uri": editor.uri("sample.epic"), "entry": "main"}]
+    # A def with parameters names them, for the editor to ask for their values.
+    with_params = [ls[0] for line, ls in by_line.items() if line != 11]
+    assert with_params and all(dict(ls.command.arguments[0]).get("params") for ls in with_params)
 
 
 async def test_formatting_returns_the_formatters_text(editor: Editor) -> None:
