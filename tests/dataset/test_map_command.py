@@ -246,9 +246,7 @@ def test_call_timeout_fails_the_slow_records_alone(tmp_path: Path, start_sim):
     assert sim.stats()["requests"] == 3
 
 
-def test_the_extraction_example_retries_bad_answers_and_records_failures(
-    tmp_path: Path, start_sim
-):
+def test_the_extraction_example_retries_bad_answers_and_records_failures(tmp_path: Path, start_sim):
     """examples/extract_invoices.epic: an answer that breaks the schema is asked again with
     the validator's message, a call past --call-timeout is written to its record, and the
     other records go on."""
