@@ -39,9 +39,11 @@ def commands(folder: Path) -> dict[str, list[str]]:
     }
 
 
-def wall(command: list[str], env: dict[str, str]) -> float:
+def wall(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    """One run's wall time, started outside any checkout: `python -m` puts the current
+    directory first on sys.path, which would measure the package there, not PYTHONPATH's."""
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, check=False, timeout=60, env=env)
+    done = subprocess.run(command, capture_output=True, check=False, timeout=60, env=env, cwd=cwd)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed: {done.stderr.decode(errors='replace')}")
@@ -57,11 +59,11 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         for command in cmds.values():
-            wall(command, env)
+            wall(command, env, Path(tmp))
         best = dict.fromkeys(cmds, float("inf"))
         for _ in range(options.runs):
             for name, command in cmds.items():
-                best[name] = min(best[name], wall(command, env))
+                best[name] = min(best[name], wall(command, env, Path(tmp)))
     floor = best["python -c pass"]
     print(f"package: {os.environ.get('PYTHONPATH', '(installed)')}")
     print(f"{'command':<18} {'best wall s':>11} {'x python':>9}  goal")
