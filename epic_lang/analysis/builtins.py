@@ -456,14 +456,33 @@ def builtins_table() -> dict[str, BuiltinInfo]:
 
 def prelude_builtins() -> tuple[BuiltinInfo, ...]:
     """The public functions of `prelude.epic` with their `##` docs and parameters (defaults
-    as written in the prelude's source)."""
+    as written in the prelude's source).
+
+    They are read from the parsed prelude once per version of its text, and kept in the
+    user's cache: parsing the prelude would be most of the time of `epic check` on a small file.
+    """
+    import hashlib
     from importlib.resources import files
 
+    from epic_lang import user_cache
+
+    text = files("epic_lang.core").joinpath("prelude.epic").read_text(encoding="utf-8")
+    key = hashlib.sha256(f"1\n{text}".encode()).hexdigest()
+    cached = _prelude_entries(user_cache.load("prelude-builtins", key))
+    if cached is None:
+        cached = _read_prelude(text)
+        user_cache.store("prelude-builtins", key, cached)
+    return tuple(BuiltinInfo(name, params, doc, "prelude") for name, params, doc in cached)
+
+
+_PreludeEntry = tuple[str, tuple[tuple[str, str | None], ...], str]
+
+
+def _read_prelude(text: str) -> list[_PreludeEntry]:
     from epic_lang.core.prelude import prelude_syntax
     from epic_lang.syntax import ast
 
-    text = files("epic_lang.core").joinpath("prelude.epic").read_text(encoding="utf-8")
-    infos = []
+    entries = []
     for decl in prelude_syntax().decls:
         if isinstance(decl, ast.Def) and not decl.name.text.startswith("_"):
             params = tuple(
@@ -473,8 +492,34 @@ def prelude_builtins() -> tuple[BuiltinInfo, ...]:
                 )
                 for p in decl.params
             )
-            infos.append(BuiltinInfo(decl.name.text, params, decl.doc or "", "prelude"))
-    return tuple(infos)
+            entries.append((decl.name.text, params, decl.doc or ""))
+    return entries
+
+
+def _prelude_entries(data: object) -> list[_PreludeEntry] | None:
+    """The cached entries, or None unless `data` has exactly the shape `_read_prelude` gives
+    (as JSON made it: lists for tuples)."""
+    if not isinstance(data, list):
+        return None
+    entries = []
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[1], list)):
+            return None
+        name, params, doc = item
+        if not (isinstance(name, str) and isinstance(doc, str)):
+            return None
+        pairs = []
+        for param in params:
+            if not (
+                isinstance(param, list)
+                and len(param) == 2
+                and isinstance(param[0], str)
+                and (param[1] is None or isinstance(param[1], str))
+            ):
+                return None
+            pairs.append((param[0], param[1]))
+        entries.append((name, tuple(pairs), doc))
+    return entries
 
 
 def __getattr__(name: str) -> dict[str, BuiltinInfo]:

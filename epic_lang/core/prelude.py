@@ -3,12 +3,18 @@
 The prelude is ordinary EPIC source: the evaluator loads `prelude_core()` beneath every
 program, and the analysis reads `prelude_syntax()` for the signatures and `##` docs of the
 prelude's functions. Both are cached because the prelude never changes while Python runs.
+
+The desugared prelude is also kept in the user's cache (`epic_lang.user_cache`, as JSON by
+`term_json`), keyed by the prelude's text and the source of every module that parses and
+desugars it: parsing and desugaring it took `epic run` of a small file longer than the rest.
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 
 from epic_lang.core.desugar import desugar_module
 from epic_lang.core.terms import CoreModule
@@ -44,4 +50,28 @@ def prelude_syntax() -> ast.Module:
 @cache
 def prelude_core() -> CoreModule:
     """The desugared prelude, with `path` set to the prelude's file."""
-    return desugar_module(prelude_syntax(), prelude_path())
+    from epic_lang import user_cache
+    from epic_lang.core import term_json
+
+    key = _core_key()
+    cached = user_cache.load("prelude-core", key)
+    if cached is not None:
+        try:
+            return term_json.decode_module(cached, prelude_path())
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
+            pass  # a damaged entry: build again and overwrite it
+    module = desugar_module(prelude_syntax(), prelude_path())
+    user_cache.store("prelude-core", key, term_json.encode_module(module))
+    return module
+
+
+def _core_key() -> str:
+    """A hash of what the desugared prelude is made from: its text and the parser's and the
+    desugarer's code (a changed module, even in a checkout, means a new entry)."""
+    package = Path(__file__).resolve().parent.parent
+    sources = [package / "source.py", package / "syntax" / "grammar.lark"]
+    sources += sorted((package / "syntax").glob("*.py")) + sorted((package / "core").glob("*.py"))
+    digest = hashlib.sha256(b"prelude-core 1\0" + prelude_text().encode())
+    for source in sources:
+        digest.update(b"\0" + source.read_bytes())
+    return digest.hexdigest()

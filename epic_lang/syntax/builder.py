@@ -20,8 +20,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lark import Token, Transformer
-
 from epic_lang.diagnostics import Diagnostic, Fix, Severity
 from epic_lang.source import Span, join, make_span
 from epic_lang.syntax import ast
@@ -103,7 +101,7 @@ def _name(tok: Tok) -> ast.Name:
 
 def _nodes(children: list) -> list:
     """The children that are not punctuation tokens."""
-    return [c for c in children if not isinstance(c, Token)]
+    return [c for c in children if not isinstance(c, Tok)]
 
 
 # Binding power of binary operators; prefix `not` is 4 and prefix `-` is 8.
@@ -126,13 +124,13 @@ _COMPARE = 5
 _POWER = 9
 
 
-def _prec(tok: Token) -> int:
+def _prec(tok: Tok) -> int:
     if tok.type == "BINOP":
         return _BINOP_PREC[tok.value]
     return _PREC[tok.type]
 
 
-def _binary(op: Token, left: object, right: object) -> ast.Expr:
+def _binary(op: Tok, left: object, right: object) -> ast.Expr:
     span = cover(left, right)
     lhs, rhs = unwrap(left), unwrap(right)
     kind = op.type
@@ -180,7 +178,7 @@ class _Climber:
         items = self.items
         item = items[self.pos]
         self.pos += 1
-        if isinstance(item, Token):
+        if isinstance(item, Tok):
             if item.type == "NOT":
                 operand = self.parse(_COMPARE)
                 left: object = ast.Not(unwrap(operand), cover(item, operand))
@@ -208,7 +206,7 @@ class _Climber:
         return left
 
 
-class Builder(Transformer):
+class Builder:
     """One method per grammar rule; see grammar.lark for the shapes of `children`."""
 
     # ---- declarations

@@ -10,8 +10,6 @@ from the most specific to the generic "unexpected ...".
 
 from __future__ import annotations
 
-from lark import Token
-
 from epic_lang.diagnostics import Fix, replace_fix
 from epic_lang.source import Span
 from epic_lang.syntax.builder import tok_span
@@ -46,7 +44,7 @@ _TERMINAL_TEXT = {
 }
 
 
-def describe(tok: Token) -> str:
+def describe(tok: Tok) -> str:
     """How a token is named in a message: "name `x`", "`then`", "end of line"."""
     kind = tok.type
     if kind == "NAME":
@@ -84,7 +82,7 @@ def _last_open(stack: list, types: set[str]) -> Tok | None:
     return None
 
 
-def _after(prev: Token | None) -> str:
+def _after(prev: Tok | None) -> str:
     return f" after {describe(prev)}" if prev is not None else ""
 
 
@@ -122,7 +120,7 @@ def explain(
     if (
         kind in ("_DEDENT", "$END")
         and "INT" in expected
-        and isinstance(stack[-1], Token)
+        and isinstance(stack[-1], Tok)
         and stack[-1].type == "_NL"
     ):
         return here, "a block must end with an expression after its `let` lines"

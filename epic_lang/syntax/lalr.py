@@ -6,24 +6,32 @@ over a whole token list, with three changes that together halve the parse time o
 file: actions and gotos are split into plain dicts of ints, a reduction carries its size,
 callback and target directly (no hashing of lark's Rule objects), and a single-child rule
 written `?rule` in the grammar, whose callback would return its child unchanged, is not called.
+
+lark itself is imported only to build the tables: importing it and loading its grammar cache
+cost about 40 ms, more than a whole `epic check` of a small file. The re-shaped tables, with
+each callback described by what lark composed it of (a `Builder` method, lark's child filter
+with its list of kept children, its single-child shortcut, a tree of an inlined `__rule`), are
+kept as JSON in the user's cache (`epic_lang.user_cache`), keyed by the grammar and the
+builder's rule names; a new process rebuilds the same callbacks from that description.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from lark import Lark, Token
-from lark.grammar import Rule
-from lark.lexer import Lexer, LexerState
-from lark.parsers.lalr_analysis import Shift
-
+from epic_lang import user_cache
 from epic_lang.syntax.builder import Builder
+from epic_lang.syntax.lexer import Tok
 
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
+STARTS = ("decl", "hole")
+# Bumped when the shape of the cached description changes.
+_DESCRIPTION_VERSION = "1"
 
 # A reduction: (number of symbols, callback or None for "keep the child", rule name).
 Reduce = tuple[int, Callable[[list], object] | None, str]
@@ -39,62 +47,216 @@ class Tables:
     end_state: int
 
 
-class _TokensOnly(Lexer):
-    """Lark wants a lexer class for declared terminals; ours runs before lark is called."""
-
-    def __init__(self, conf: object) -> None:
-        pass
-
-    def lex(  # pragma: no cover - tokens are fed directly
-        self, lexer_state: LexerState, parser_state: Any
-    ) -> Iterator[Token]:
-        return iter(())
+def _rule_methods() -> frozenset[str]:
+    return frozenset(n for n in vars(Builder) if not n.startswith("_"))
 
 
 @functools.cache
 def tables() -> dict[str, Tables]:
-    """The tables for the start symbols `decl` and `hole`, built once per process (lark's
-    cache keeps the analysis on disk, so a new process loads them in a few milliseconds)."""
+    """The tables for the start symbols `decl` and `hole`, built once per process, from the
+    user's cache when it has them."""
+    grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
+    methods = _rule_methods()
+    key = hashlib.sha256(
+        "\n".join([_DESCRIPTION_VERSION, grammar, *sorted(methods)]).encode()
+    ).hexdigest()
+    cached = user_cache.load("lalr-tables", key)
+    if cached is not None:
+        try:
+            return _from_description(cached, methods)
+        except (TypeError, ValueError, KeyError, IndexError):
+            pass  # a damaged entry: build again and overwrite it
+    description = _describe(grammar)
+    user_cache.store("lalr-tables", key, description)
+    return _from_description(description, methods)
+
+
+def _describe(grammar: str) -> dict[str, Any]:
+    """The tables lark builds for `grammar`, as JSON data (see `_callback` for callbacks)."""
+    from lark import Lark
+    from lark.grammar import Rule
+    from lark.lexer import Lexer
+    from lark.parsers.lalr_analysis import Shift
+
+    class TokensOnly(Lexer):
+        """Lark wants a lexer class for declared terminals; ours runs before lark is called."""
+
+        def __init__(self, conf: object) -> None:
+            pass
+
+        def lex(self, lexer_state: Any, parser_state: Any) -> Iterator[Any]:  # pragma: no cover
+            return iter(())
+
     parser = Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        grammar,
         parser="lalr",
-        lexer=_TokensOnly,
-        start=["decl", "hole"],
+        lexer=TokensOnly,
+        start=list(STARTS),
         transformer=Builder(),
         maybe_placeholders=True,
-        cache=True,
     )
-    out = {}
-    for start in ("decl", "hole"):
+    out: dict[str, Any] = {}
+    for start in STARTS:
         conf = parser.parse_interactive(start=start).parser_state.parse_conf
-        reductions: dict[object, Reduce] = {}
+        # A reduction is stored once and named in the actions by -1 - its index.
+        reductions: list[list[Any]] = []
+        reduction_index: dict[Rule, int] = {}
         # lark annotates the callbacks as keyed by rule name; they are keyed by `Rule`.
-        callbacks = cast("dict[Rule, Callable[[list], object]]", conf.callbacks)
+        callbacks: dict[Rule, Any] = conf.callbacks  # type: ignore[assignment]
         for rule, callback in callbacks.items():
             keep_child = (
                 len(rule.expansion) == 1
                 and rule.options.expand1
                 and not rule.expansion[0].name.startswith("_")
             )
-            reductions[rule] = (
-                len(rule.expansion),
-                None if keep_child else callback,
-                str(rule.origin.name),
+            reduction_index[rule] = -1 - len(reductions)
+            reductions.append(
+                [
+                    len(rule.expansion),
+                    None if keep_child else _callback_description(callback),
+                    str(rule.origin.name),
+                ]
             )
-        actions: dict[int, dict[str, int | Reduce]] = {}
-        gotos: dict[int, dict[str, int]] = {}
+        actions: dict[str, dict[str, int]] = {}
+        gotos: dict[str, dict[str, int]] = {}
         for state, row in conf.states.items():
-            actions[state] = {}
-            gotos[state] = {}
+            actions[str(state)] = {}
+            gotos[str(state)] = {}
             for symbol, (action, arg) in row.items():
                 name = str(symbol)
                 if action is not Shift:
-                    actions[state][name] = reductions[arg]
+                    actions[str(state)][name] = reduction_index[arg]
                 elif name.isupper() or name == "$END":
-                    actions[state][name] = arg
+                    actions[str(state)][name] = arg
                 else:
-                    gotos[state][name] = arg
-        out[start] = Tables(actions, gotos, conf.start_state, conf.end_state)
+                    gotos[str(state)][name] = arg
+        out[start] = {
+            "reductions": reductions,
+            "actions": actions,
+            "gotos": gotos,
+            "start": conf.start_state,
+            "end": conf.end_state,
+        }
+    return out
+
+
+def _callback_description(callback: Any) -> Any:
+    """What lark composed `callback` of; raises on a part this module cannot rebuild, so that
+    a grammar needing one fails here, where it is built, not in a user's parse."""
+    from lark.parse_tree_builder import (
+        ChildFilterLALR,
+        ChildFilterLALR_NoPlaceholders,
+        ExpandSingleChild,
+    )
+
+    if isinstance(callback, functools.partial):
+        (name,) = callback.args
+        return ["tree", name]
+    if isinstance(callback, ExpandSingleChild):
+        return ["single", _callback_description(callback.node_builder)]
+    if isinstance(callback, ChildFilterLALR):
+        return [
+            "filter",
+            [[i, expand, add_none] for i, expand, add_none in callback.to_include],
+            callback.append_none,
+            _callback_description(callback.node_builder),
+        ]
+    if isinstance(callback, ChildFilterLALR_NoPlaceholders):
+        return [
+            "filter",
+            [[i, expand, 0] for i, expand in callback.to_include],
+            0,
+            _callback_description(callback.node_builder),
+        ]
+    if getattr(callback, "__self__", None).__class__ is Builder:
+        return ["method", callback.__name__]
+    raise TypeError(f"lalr.py cannot rebuild lark's callback {callback!r}")
+
+
+class _Inlined:
+    """The children of an inlined `__rule` (lark's `Tree`), spliced into its parent's."""
+
+    __slots__ = ("children", "data")
+
+    def __init__(self, data: str, children: list) -> None:
+        self.data = data
+        self.children = children
+
+
+def _filter(
+    to_include: list[tuple[int, bool, int]], append_none: int, build: Callable[[list], object]
+) -> Callable[[list], object]:
+    """lark's `ChildFilterLALR`: keep the listed children, splice inlined rules, and put None
+    where an optional `[item]` was absent."""
+
+    def call(children: list) -> object:
+        filtered: list = []
+        for i, expand, add_none in to_include:
+            if add_none:
+                filtered += [None] * add_none
+            if expand:
+                if filtered:
+                    filtered += children[i].children
+                else:  # the left-recursive case: take the list over
+                    filtered = children[i].children
+            else:
+                filtered.append(children[i])
+        if append_none:
+            filtered += [None] * append_none
+        return build(filtered)
+
+    return call
+
+
+def _single(build: Callable[[list], object]) -> Callable[[list], object]:
+    """lark's `ExpandSingleChild`: a `?rule` with one child is that child."""
+    return lambda children: children[0] if len(children) == 1 else build(children)
+
+
+def _callback(description: Any, builder: Builder, methods: frozenset[str]) -> Any:
+    kind = description[0]
+    if kind == "method":
+        if description[1] not in methods:
+            raise ValueError(description[1])
+        return getattr(builder, description[1])
+    if kind == "tree":
+        return functools.partial(_Inlined, str(description[1]))
+    if kind == "single":
+        return _single(_callback(description[1], builder, methods))
+    if kind == "filter":
+        to_include = [
+            (int(i), bool(expand), int(add_none)) for i, expand, add_none in description[1]
+        ]
+        return _filter(to_include, int(description[2]), _callback(description[3], builder, methods))
+    raise ValueError(kind)
+
+
+def _from_description(description: Any, methods: frozenset[str]) -> dict[str, Tables]:
+    builder = Builder()
+    callbacks: dict[str, Any] = {}  # one function per distinct description, as lark shares them
+    out = {}
+    for start in STARTS:
+        d = description[start]
+        reductions: list[Reduce] = []
+        for size, callback, origin in d["reductions"]:
+            if callback is not None:
+                text = repr(callback)
+                if text not in callbacks:
+                    callbacks[text] = _callback(callback, builder, methods)
+                callback = callbacks[text]
+            reductions.append((int(size), callback, str(origin)))
+        actions: dict[int, dict[str, int | Reduce]] = {
+            int(state): {
+                name: int(step) if step >= 0 else reductions[-1 - step]
+                for name, step in row.items()
+            }
+            for state, row in d["actions"].items()
+        }
+        gotos = {
+            int(state): {name: int(target) for name, target in row.items()}
+            for state, row in d["gotos"].items()
+        }
+        out[start] = Tables(actions, gotos, int(d["start"]), int(d["end"]))
     return out
 
 
@@ -106,7 +268,7 @@ class Stuck(Exception):
         self.index = index
 
 
-def run(tables: Tables, tokens: Sequence[Token]) -> object:
+def run(tables: Tables, tokens: Sequence[Tok]) -> object:
     """Parse `tokens` (the last one `$END`) and return the start symbol's value."""
     actions = tables.actions
     gotos = tables.gotos
@@ -140,7 +302,7 @@ def run(tables: Tables, tokens: Sequence[Token]) -> object:
     raise AssertionError("the token list did not end with $END")
 
 
-def replay(tables: Tables, tokens: Sequence[Token]) -> tuple[list[int], list[object]]:
+def replay(tables: Tables, tokens: Sequence[Tok]) -> tuple[list[int], list[object]]:
     """The automaton's stacks after shifting `tokens`, without callbacks: tokens for the open
     constructs and rule names for what was reduced. Only used to explain an error, because
     LALR may reduce a little before it notices one and so lose what was open."""

@@ -20,8 +20,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-from lark import Token
+from typing import Any
 
 from epic_lang.diagnostics import Diagnostic, Fix, Severity, replace_fix
 from epic_lang.source import Span, with_lf_breaks
@@ -32,19 +31,74 @@ from epic_lang.syntax.strings import decode_escapes
 _new_str = str.__new__
 
 
-class Tok(Token):
-    """A lark token with one extra slot: the decoded value of a literal (a number, a string's
-    value, an f-string's parts) so that the tree builder does not decode twice."""
+class Tok(str):
+    """A token: its text (the string itself), its terminal name, its position, and the decoded
+    value of a literal (a number, a string's value, an f-string's parts) so that the tree
+    builder does not decode twice.
 
-    __slots__ = ("data",)
-    data: object
-    # Always set here, where lark's `Token` allows None.
+    It has the fields and constructor of lark's `Token`, but is not one: lark only builds the
+    parse tables (lalr.py), and a parse that does not import lark starts 30 ms sooner."""
+
+    __slots__ = (
+        "type",
+        "value",
+        "start_pos",
+        "end_pos",
+        "line",
+        "end_line",
+        "column",
+        "end_column",
+        "data",
+    )
+    type: str
+    # Typed as lark types it: the builder hands an operator's text to a node that names the
+    # operators it can be.
+    value: Any
     start_pos: int
     end_pos: int
     line: int
     end_line: int
     column: int
     end_column: int
+    data: object
+
+    def __new__(
+        cls,
+        type: str,
+        value: str,
+        start_pos: int,
+        line: int,
+        column: int,
+        end_line: int,
+        end_column: int,
+        end_pos: int,
+    ) -> Tok:
+        tok = _new_str(cls, value)
+        tok.type = type
+        tok.value = value
+        tok.start_pos = start_pos
+        tok.line = line
+        tok.column = column
+        tok.end_line = end_line
+        tok.end_column = end_column
+        tok.end_pos = end_pos
+        tok.data = None
+        return tok
+
+    def __reduce__(self) -> tuple[object, ...]:
+        fields = (self.start_pos, self.line, self.column, self.end_line, self.end_column)
+        return (_rebuilt, (self.type, self.value, *fields, self.end_pos, self.data))
+
+    def __repr__(self) -> str:
+        return f"Tok({self.type!r}, {self.value!r})"
+
+
+def _rebuilt(type_: str, value: str, *fields: object) -> Tok:
+    """A pickled `Tok` again (the `data` slot included, which `Tok(...)` does not take)."""
+    *positions, data = fields
+    tok = Tok(type_, value, *positions)  # type: ignore[arg-type]
+    tok.data = data
+    return tok
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +323,7 @@ class _Lexer:
     # -- emitting
 
     def _emit(self, type_: str, start: int, end: int, value: str, data: object = None) -> Tok:
-        # Built without Token.__new__ (three times slower); the lexer is the hot loop.
+        # Built without Tok.__new__ (slower); the lexer is the hot loop.
         tok = _new_str(Tok, value)
         tok.type = type_
         tok.value = value

@@ -1,0 +1,59 @@
+"""Derived data kept between runs in the user's own cache directory, so that a new process
+does not rebuild it: `$XDG_CACHE_HOME/epic` (else `~/.cache/epic`).
+
+Entries are JSON, never pickle: a file in the cache is read as data, so one planted there can
+at worst give a wrong answer to a check the reader makes, never run code. Each entry is named
+for what it holds and keyed by a hash of everything it was built from; a missing, unreadable,
+corrupt or foreign file is ignored (the caller builds the data again and writes it back).
+Writes go to a temporary file renamed into place, so a reader never sees half an entry, and a
+directory that cannot be written only costs the time of building again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+FORMAT = 1
+
+
+def cache_root() -> Path:
+    configured = os.environ.get("XDG_CACHE_HOME")
+    base = Path(configured) if configured and os.path.isabs(configured) else Path.home() / ".cache"
+    return base / "epic"
+
+
+def _path(name: str) -> Path:
+    return cache_root() / f"{name}.json"
+
+
+def load(name: str, key: str) -> object | None:
+    """The data stored under `name` for `key`, or None when there is none usable."""
+    try:
+        with _path(name).open(encoding="utf-8") as f:
+            entry = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("key") != key:
+        return None
+    return entry.get("data")
+
+
+def store(name: str, key: str, data: object) -> None:
+    """Keep `data` under `name` for `key`, replacing what was there; silently a no-op when the
+    cache directory cannot be written."""
+    target = _path(name)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"format": FORMAT, "key": key, "data": data}, f, separators=(",", ":"))
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        return
