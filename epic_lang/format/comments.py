@@ -12,6 +12,7 @@ lines of a block, none elsewhere.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from epic_lang.format.doc import OutLine
@@ -63,26 +64,47 @@ class _Source:
 
 
 class _Writer:
-    """The output text as lines, with the blank-line rule applied as lines are added."""
+    """The output text as lines, with the blank-line rule applied as lines are added. The
+    lines before a declaration's separating blank line are final once it is written, so they
+    are handed out from there (`take_chunk`) and the writer never holds more than about one
+    declaration's lines."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.last_code = -1  # index of the last code line, where a trailing comment goes
+        self.last_has_trailing = False
         # (source column, output indentation) of the code lines so far that begin a source
         # line, for comments that end a block: they line up with the last line at or left of
         # their own column. (A line printed from the middle of a source line, such as an
-        # item of exploded brackets, says nothing about the columns of the source.)
+        # item of exploded brackets, says nothing about the columns of the source.) Only the
+        # lines since the last declaration's separator: a top-level declaration starts at
+        # column 1, so no comment after it lines up with a line before it.
         self.columns: list[tuple[int, int]] = []
         # (source column, output indentation) of the last code line.
         self.last: tuple[int, int] | None = None
-        self.has_trailing: set[int] = set()
+        # The comments written since the last chunk was taken, for the caller's proof.
+        self.comments: list[str] = []
+        self.chunk: tuple[list[str], list[str]] | None = None
 
     def blank(self) -> None:
         if self.lines and self.lines[-1] != "":
             self.lines.append("")
 
+    def separate(self) -> None:
+        """The blank line between two top-level declarations: everything above it is final,
+        and becomes the chunk that `take_chunk` hands out."""
+        assert self.lines and self.lines[-1] != "", "a declaration's lines come before"
+        self.chunk = (self.lines, self.comments)
+        self.lines, self.comments, self.columns = [], [], []
+        self.last_code = -1
+
+    def take_chunk(self) -> tuple[list[str], list[str]] | None:
+        chunk, self.chunk = self.chunk, None
+        return chunk
+
     def comment(self, indent: int, text: str) -> None:
         self.lines.append(" " * indent + text)
+        self.comments.append(text)
 
     def indent_for_column(self, col: int) -> int:
         for source_col, indent in reversed(self.columns):
@@ -99,6 +121,7 @@ class _Writer:
                 text = text.rstrip()
         self.lines.append(text)
         self.last_code = len(self.lines) - 1
+        self.last_has_trailing = False
         if source_col is not None:
             self.last = (source_col, line.indent)
             if starts_line:
@@ -107,48 +130,76 @@ class _Writer:
     def attach(self, text: str) -> bool:
         """Put a trailing comment at the end of the last code line, if it has none yet."""
         i = self.last_code
-        if i < 0 or i in self.has_trailing or i != len(self.lines) - 1:
+        if i < 0 or self.last_has_trailing or i != len(self.lines) - 1:
             return False
         self.lines[i] = self.lines[i].rstrip() + "  " + text
-        self.has_trailing.add(i)
+        self.comments.append(text)
+        self.last_has_trailing = True
         return True
 
 
-def merge(
-    lines: list[OutLine], comments: tuple[Comment, ...], source: str, indent_size: int = 4
-) -> str:
-    """The final text: printed lines with every comment and blank line in place."""
-    src = _Source(source)
-    bom = source.startswith("\ufeff")  # it takes no column
-    placed = [
-        _Placed(
-            c.text.rstrip(),
-            c.span.start,
-            c.span.col - (1 if bom and c.span.line == 1 else 0),
-            src.trailing(c.span.start),
-        )
-        for c in sorted(comments, key=lambda c: c.span.start)
-    ]
-    out = _Writer()
-    next_comment = 0
-    for line in lines:
-        if not line.parts and not line.verbatim and line.anchor is None:
-            continue  # the one empty line of an empty module
-        group: list[_Placed] = []
-        if line.anchor is not None:
-            while next_comment < len(placed) and placed[next_comment].start < line.anchor:
-                group.append(placed[next_comment])
-                next_comment += 1
-        _emit_before(out, group, line, src, indent_size)
-        if line.anchor is None:
-            out.code(line, None, False)
-        else:
-            col = src.line_indent_col(line.anchor)
-            out.code(line, col, src.starts_line(line.anchor))
-    _emit_before(out, placed[next_comment:], None, src, indent_size)
-    while out.lines and out.lines[-1] == "":
-        out.lines.pop()
-    return "\n".join(out.lines) + "\n" if out.lines else ""
+class Merger:
+    """Puts the comments and blank lines of one file back between its printed lines, as the
+    lines of each declaration arrive, and hands the text out in chunks: the lines from one
+    blank line that separates two top-level declarations to the next. A chunk is the
+    formatted text of its declarations on its own (nothing before it changes how it is
+    laid out), so the caller can prove and drop it before the next one is printed.
+
+    `comments` are the file's comments in source order; the list may grow between calls
+    (the lexer appends them as it goes), as long as every comment before a line's anchor is
+    in it when the line arrives."""
+
+    def __init__(self, comments: Sequence[Comment], source: str, indent_size: int) -> None:
+        self.comments = comments
+        self.src = _Source(source)
+        self.bom = source.startswith("\ufeff")  # it takes no column
+        self.indent_size = indent_size
+        self.out = _Writer()
+        self.placed = 0  # how many of `comments` have been written
+
+    def _comments_before(self, end: int) -> list[_Placed]:
+        """The comments not yet written that start before `end`."""
+        comments, src = self.comments, self.src
+        group = []
+        while self.placed < len(comments) and comments[self.placed].span.start < end:
+            c = comments[self.placed]
+            col = c.span.col - (1 if self.bom and c.span.line == 1 else 0)
+            group.append(_Placed(c.text.rstrip(), c.span.start, col, src.trailing(c.span.start)))
+            self.placed += 1
+        return group
+
+    def add(self, lines: list[OutLine]) -> tuple[str, list[str]] | None:
+        """Merge the lines of the next declaration; a chunk (its text and the comments in
+        it) if one was completed."""
+        out, src = self.out, self.src
+        for line in lines:
+            if not line.parts and not line.verbatim and line.anchor is None:
+                continue  # the one empty line of an empty document
+            group = [] if line.anchor is None else self._comments_before(line.anchor)
+            _emit_before(out, group, line, src, self.indent_size)
+            if line.anchor is None:
+                out.code(line, None, False)
+            else:
+                col = src.line_indent_col(line.anchor)
+                out.code(line, col, src.starts_line(line.anchor))
+        return _joined(out.take_chunk())
+
+    def finish(self) -> tuple[str, list[str]]:
+        """The last chunk: the rest of the text, with the comments after the last line."""
+        out, rest = self.out, self._comments_before(len(self.src.text) + 1)
+        _emit_before(out, rest, None, self.src, self.indent_size)
+        while out.lines and out.lines[-1] == "":
+            out.lines.pop()
+        chunk = _joined((out.lines, out.comments))
+        assert chunk is not None
+        return chunk
+
+
+def _joined(chunk: tuple[list[str], list[str]] | None) -> tuple[str, list[str]] | None:
+    if chunk is None:
+        return None
+    lines, comments = chunk
+    return ("\n".join(lines) + "\n" if lines else "", comments)
 
 
 def _emit_before(
@@ -192,7 +243,7 @@ def _emit_before(
         for comment in rest[:below]:
             out.comment(indent, comment.text)
         rest = rest[below:]
-        out.blank()
+        out.separate()
     for i, comment in enumerate(rest):
         if spaced and (i or kind == "author") and src.blank_before(comment.start):
             out.blank()

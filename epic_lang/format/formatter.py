@@ -4,35 +4,34 @@ Like black, the formatter proves each result before handing it out: the output m
 a tree equivalent to the input's (spans, comments and literal spelling aside), with the same
 comments, and formatting it again must change nothing. If any of that fails it raises
 `FormatError` instead of returning text, so a bug in the printer can never cost a user code.
+
+It streams: the input is parsed one declaration at a time, printed in chunks (`chunks.py`),
+and each chunk is proven on its own and its trees dropped before the next is parsed, so that
+a large file costs about its text in memory rather than its syntax tree.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from itertools import chain
 
 from epic_lang.diagnostics import Diagnostic, Severity, has_errors
-from epic_lang.format.comments import merge
-from epic_lang.format.doc import OutLine, render
+from epic_lang.format.chunks import (
+    DEFAULT_MODE,
+    Chunk,
+    Mode,
+    deep_recursion,
+    format_module,
+    print_chunks,
+)
 from epic_lang.format.equivalence import first_difference, tree_key
-from epic_lang.format.printer import Printer, TooDeep
-from epic_lang.process_settings import collector_paused, recursion_limit_at_least
+from epic_lang.format.printer import TooDeep
+from epic_lang.process_settings import collector_paused
 from epic_lang.source import LineIndex, Span, with_lf_breaks
 from epic_lang.syntax import ast
 from epic_lang.syntax.parser import ParseStream, parse
 
-
-@dataclass(frozen=True, slots=True)
-class Mode:
-    """Every formatting option, in one place (there are deliberately few)."""
-
-    width: int = 88
-    indent: int = 4
-
-
-DEFAULT_MODE = Mode()
+__all__ = ["DEFAULT_MODE", "FormatError", "Mode", "format_module", "format_range", "format_source"]
 
 
 class FormatError(Exception):
@@ -45,28 +44,6 @@ class FormatError(Exception):
         self.diagnostics = diagnostics
 
 
-def format_module(module: ast.Module, source: str | None, mode: Mode = DEFAULT_MODE) -> str:
-    """Print a module without the safety check (`format_source` is the checked entry point).
-    `source` is the text it was parsed from, or None for a tree built by hand (then literals
-    without `raw` and string keys are spelled afresh, and there are no comments to place)."""
-    comments = module.comments if source is not None else ()
-    printer = Printer(source, sorted(c.span.start for c in comments))
-    # One declaration's document at a time: the line break between two declarations ends
-    # every layout measure, so rendering them apart gives the lines of rendering them whole.
-    lines: list[OutLine] = []
-    for doc in printer.declarations(module):
-        lines.extend(render(doc, mode.width, mode.indent))
-    if not module.decls:
-        lines = render([], mode.width, mode.indent)
-    text = merge(lines, comments, source or "", mode.indent)
-    if source and source.startswith("\ufeff"):
-        text = "\ufeff" + text  # kept, as the editor that wrote it expects
-    first_newline = source.find("\n") if source else -1
-    if first_newline > 0 and source[first_newline - 1] == "\r":  # type: ignore[index]
-        text = text.replace("\n", "\r\n")
-    return text
-
-
 def format_source(text: str, path: str | None = None, mode: Mode = DEFAULT_MODE) -> str:
     """The canonical form of `text`, checked equivalent and stable; raises `FormatError`."""
     text = with_lf_breaks(text)  # a file with lone-CR line breaks comes out with LF ones
@@ -74,103 +51,102 @@ def format_source(text: str, path: str | None = None, mode: Mode = DEFAULT_MODE)
     # collecting: the cyclic collector stays paused over the whole run (a collection between
     # two phases walked the whole tree, about 0.3 s per MB), and every tree is freed inside.
     with collector_paused():
-        return _format(text, path, mode)
+        return "".join(_format(text, path, mode))
 
 
-def _format(text: str, path: str | None, mode: Mode) -> str:
-    parsed = parse(text, path)
-    if has_errors(parsed.diagnostics):
-        errors = tuple(d for d in parsed.diagnostics if d.severity is Severity.ERROR)
-        raise FormatError("the file has syntax errors; it was not formatted", errors)
-    before = _Before(parsed.module)
-    del parsed
-    return _format_checked(text, before, path, mode)
-
-
-class _Before:
-    """The input's tree while its output is proven: the proof drops each declaration once it
-    has been compared with the output's, so that the two trees are never held whole at once
-    (together they were twice the peak memory of printing)."""
-
-    def __init__(self, module: ast.Module) -> None:
-        self.module: ast.Module | None = module
-        self.decls: list[ast.Decl | None] = list(module.decls)
-        self.spans = [decl.span for decl in module.decls]
-        self.comment_texts = _comment_texts(module)
-
-
-def _format_checked(text: str, before: _Before, path: str | None, mode: Mode) -> str:
-    with _printing():
-        try:
-            assert before.module is not None
-            formatted = format_module(before.module, text, mode)
-            # The proof needs the declarations alone.
-            before.module = None
-            if formatted != text:
-                # Text that is already canonical needs no proof: reparsing and reprinting it
-                # would repeat the very steps that just produced it (format-on-save of a
-                # formatted file, `epic fmt --check` in CI).
-                _check(text, before, formatted, path, mode)
-        except TooDeep as deep:
-            message = "this declaration is nested too deeply to format"
-            _refuse(text, before.spans, deep.index, path, message, bug=False)
-        except FormatError:
+def _format(text: str, path: str | None, mode: Mode) -> list[str]:
+    stream = ParseStream(text, path)
+    decls = stream.declarations()
+    first = next(decls, None)  # the lexer's comments exist from here on
+    pieces: list[str] = []
+    proof = _Proof(text, path, mode)
+    try:
+        everything = chain([] if first is None else [first], decls)
+        for chunk in print_chunks(everything, stream.comments, text, mode):
+            proof.check(chunk)
+            pieces.extend((chunk.gap, chunk.text))
+    except Exception as error:
+        # A syntax error further on is the real reason, and the one to report.
+        for _ in decls:
+            pass
+        _raise_syntax_errors(stream)
+        if isinstance(error, FormatError):
             raise
-        except Exception as error:  # noqa: BLE001 - a printer bug must not reach the user
-            # as a traceback or, worse, as damaged code: it becomes a refusal.
-            _refuse(text, before.spans, None, path, f"internal error ({type(error).__name__})")
-    return formatted
+        if isinstance(error, TooDeep):
+            message = "this declaration is nested too deeply to format"
+            _refuse(text, error.span, path, message, bug=False)
+        # A printer bug must not reach the user as a traceback or, worse, as damaged
+        # code: it becomes a refusal.
+        _refuse(text, None, path, f"internal error ({type(error).__name__})")
+    _raise_syntax_errors(stream)
+    return pieces
 
 
-@contextmanager
-def _printing(limit: int = 20000) -> Iterator[None]:
-    """The printer recurses once per nesting level of brackets: allow deep (generated) code."""
-    with recursion_limit_at_least(limit):
-        yield
+def _raise_syntax_errors(stream: ParseStream) -> None:
+    """Refuse a text with syntax errors (`stream` exhausted), with every error."""
+    diagnostics = stream.result([]).diagnostics
+    if has_errors(diagnostics):
+        errors = tuple(d for d in diagnostics if d.severity is Severity.ERROR)
+        raise FormatError("the file has syntax errors; it was not formatted", errors)
 
 
-def _check(text: str, before: _Before, formatted: str, path: str | None, mode: Mode) -> None:
-    stream = ParseStream(formatted, path)
-    # The output's declarations are parsed one at a time and each is compared with the
-    # input's at once, which is then dropped: peak memory stays near one tree.
-    decls = []
-    difference: int | None = None
-    for index, decl in enumerate(stream.declarations()):
-        decls.append(decl)
-        if index < len(before.decls):
-            if difference is None and tree_key(decl) != tree_key(before.decls[index]):
-                difference = index
-            before.decls[index] = None
-    after = stream.result(decls)
-    del decls
-    if has_errors(after.diagnostics):
-        first = next(d for d in after.diagnostics if d.severity is Severity.ERROR)
-        _refuse(
-            text,
-            before.spans,
-            None,
-            path,
-            f"the formatter produced text that does not parse ({first.message} at "
-            f"{first.span.line}:{first.span.col} of its output)",
-        )
-    if difference is None and len(after.module.decls) != len(before.spans):
-        difference = min(len(after.module.decls), len(before.spans))
-    if difference is not None:
-        _refuse(
-            text,
-            before.spans,
-            difference,
-            path,
-            "the formatter would change the meaning of this code",
-        )
-    lost = Counter(before.comment_texts) - Counter(_comment_texts(after.module))
-    if lost:
-        comment = next(iter(lost))
-        _refuse(text, before.spans, None, path, f"the formatter would lose the comment `{comment}`")
-    again = format_module(after.module, formatted, mode)
-    if again != formatted:
-        changed = _first_changed_decl(formatted, again, after.module)
-        _refuse(text, before.spans, changed, path, "the formatter's output is not stable")
+_CHANGED_MEANING = "the formatter would change the meaning of this code"
+
+
+class _Proof:
+    """Proves each chunk of the output as it comes. Text that is already canonical needs no
+    proof: reparsing and reprinting it would repeat the very steps that just produced it
+    (format-on-save of a formatted file, `epic fmt --check` in CI), so chunks are proven
+    from the first one that differs from the input on."""
+
+    def __init__(self, text: str, path: str | None, mode: Mode) -> None:
+        self.text = text
+        self.path = path
+        self.mode = mode
+        self.same_until: int | None = 0  # where the output so far ends in the input
+        self.lines = 0  # the output's lines before the chunk, for messages
+
+    def check(self, chunk: Chunk) -> None:
+        piece = chunk.gap + chunk.text
+        if self.same_until is not None and self.text.startswith(piece, self.same_until):
+            self.same_until += len(piece)
+        else:
+            self.same_until = None
+            with deep_recursion():
+                self._prove(chunk)
+        self.lines += piece.count("\n")
+
+    def _prove(self, chunk: Chunk) -> None:
+        result = parse(chunk.text, self.path)
+        spans = [decl.span for decl in chunk.decls]
+        if has_errors(result.diagnostics):
+            error = next(d for d in result.diagnostics if d.severity is Severity.ERROR)
+            line = error.span.line + self.lines + (1 if chunk.gap else 0)
+            self._refuse(
+                spans[0] if spans else None,
+                f"the formatter produced text that does not parse ({error.message} at "
+                f"{line}:{error.span.col} of its output)",
+            )
+        after = result.module
+        for before, printed in zip(chunk.decls, after.decls, strict=False):
+            if tree_key(before) != tree_key(printed):
+                self._refuse(before.span, _CHANGED_MEANING)
+        if len(after.decls) != len(spans):
+            self._refuse(_at(spans, len(after.decls)), _CHANGED_MEANING)
+        lost = Counter(chunk.comments) - Counter(_comment_texts(after))
+        if lost:
+            self._refuse(None, f"the formatter would lose the comment `{next(iter(lost))}`")
+        again = format_module(after, chunk.text, self.mode)
+        if again != chunk.text:
+            changed = _first_changed_decl(chunk.text, again, after)
+            self._refuse(_at(spans, changed), "the formatter's output is not stable")
+
+    def _refuse(self, span: Span | None, message: str) -> None:
+        _refuse(self.text, span, self.path, message)
+
+
+def _at(spans: list[Span], index: int | None) -> Span | None:
+    return spans[index] if index is not None and index < len(spans) else None
 
 
 def _comment_texts(module: ast.Module) -> list[str]:
@@ -186,16 +162,10 @@ def _first_changed_decl(formatted: str, again: str, module: ast.Module) -> int |
     return None
 
 
-def _refuse(
-    text: str,
-    spans: list[Span],
-    index: int | None,
-    path: str | None,
-    message: str,
-    bug: bool = True,
-) -> None:
-    """Raise the refusal, at declaration `index` (its span in `spans`) or the file's start."""
-    span = spans[index] if index is not None and index < len(spans) else LineIndex(text).span(0, 0)
+def _refuse(text: str, span: Span | None, path: str | None, message: str, bug: bool = True) -> None:
+    """Raise the refusal, at `span` (a declaration of the input) or the file's start."""
+    if span is None:
+        span = LineIndex(text).span(0, 0)
     sentence = f"{message}; the file was left unchanged"
     if bug:
         sentence += " (please report this as a bug)"

@@ -12,7 +12,7 @@ followed by a block of `let` lines).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import TypeGuard, get_args
 
 from epic_lang.format.doc import (
@@ -135,27 +135,31 @@ def _group(*parts: Doc, broken: bool = False) -> Group:
 
 
 class TooDeep(Exception):
-    """Declaration `index` is nested deeper than the printer's recursion allows."""
+    """A declaration (at `span`) is nested deeper than the printer's recursion allows."""
 
-    def __init__(self, index: int) -> None:
-        super().__init__(index)
-        self.index = index
+    def __init__(self, span: Span) -> None:
+        super().__init__(span)
+        self.span = span
 
 
 class Printer:
-    """Builds the document of one module. `source` (when the tree came from text) is used to
-    keep string keys, import paths and f-string text exactly as written, and to honour an
-    author's trailing comma; `comment_starts` makes every group that contains a comment break,
-    so that the comment can stay on its own line or at the end of its line."""
+    """Builds the documents of a module's declarations. `source` (when the tree came from
+    text) is used to keep string keys, import paths and f-string text exactly as written,
+    and to honour an author's trailing comma; `comments` (in source order) make every group
+    that contains a comment break, so that the comment can stay on its own line or at the
+    end of its line. The list may grow between declarations, as the lexer finds them."""
 
-    def __init__(self, source: str | None, comment_starts: list[int]) -> None:
+    def __init__(self, source: str | None, comments: Sequence[ast.Comment]) -> None:
         self.source = source
-        self.comment_starts = comment_starts
+        self.comments = comments
+        self.comment_starts: list[int] = []
         # The document of each (node, inside brackets) pair, built once and shared. A body
         # offers its value in several layouts (`Body`), and each layout holds the value's
         # document: built afresh per layout, nested bodies made the work exponential in
         # their depth. Keyed by `id`: the nodes outlive the printer.
         self._docs: dict[tuple[int, bool], Doc] = {}
+        self._first = True
+        self._after_import = False
 
     # -- helpers
 
@@ -214,22 +218,21 @@ class Printer:
 
     # -- declarations
 
-    def declarations(self, module: ast.Module) -> Iterator[Doc]:
-        """The document of each declaration in turn. A hard line break separates them, so each
-        lays out on its own (`render` measures no further than a line break) and the caller
-        can render one and drop it before the next is built: the documents of a whole large
-        file weigh as much as its tree."""
-        previous: ast.Decl | None = None
-        for index, decl in enumerate(module.decls):
-            imports = isinstance(previous, ast.Import) and isinstance(decl, ast.Import)
-            kind = "author" if previous is None or imports else "force"
-            try:
-                doc = [Anchor(decl.span.start, kind), self.decl(decl)]
-            except RecursionError:
-                raise TooDeep(index) from None
+    def declaration(self, decl: ast.Decl) -> Doc:
+        """The document of the module's next declaration (they come in order). A hard line
+        break separates declarations, so each lays out on its own (`render` measures no
+        further than a line break) and the caller can render one and drop it before the next
+        is built: the documents of a whole large file weigh as much as its tree."""
+        self.comment_starts.extend(c.span.start for c in self.comments[len(self.comment_starts) :])
+        is_import = isinstance(decl, ast.Import)
+        kind = "author" if self._first or (self._after_import and is_import) else "force"
+        self._first, self._after_import = False, is_import
+        try:
+            return [Anchor(decl.span.start, kind), self.decl(decl)]
+        except RecursionError:
+            raise TooDeep(decl.span) from None
+        finally:
             self._docs.clear()  # no document is shared between declarations
-            yield doc
-            previous = decl
 
     def decl(self, decl: ast.Decl) -> Doc:
         if isinstance(decl, ast.Import):

@@ -277,6 +277,13 @@ class ParseStream:
             # robustness tests check that no input gets here.
             self._fail(f"internal error in the parser ({type(error).__name__}); please report it")
 
+    @property
+    def comments(self) -> list[ast.Comment]:
+        """The comments lexed so far, in source order: the list itself, which grows as
+        `declarations()` goes on (a comment before a declaration is in it when the
+        declaration is handed out). Empty until `declarations()` has started."""
+        return self._parser.lexed.comments if self._parser is not None else []
+
     def result(self, decls: list[ast.Decl]) -> ParseResult:
         if self._failure is None:
             assert self._parser is not None, "result() before declarations()"
