@@ -3,10 +3,15 @@ meaning, loses a comment or is not stable all raise `FormatError`, and nothing i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from epic_lang.diagnostics import Severity
 from epic_lang.format import formatter
+from epic_lang.format.chunks import Chunk
 from epic_lang.format.equivalence import tree_key
 from epic_lang.format.formatter import FormatError, Mode, format_source
 from epic_lang.syntax.parser import parse
@@ -32,13 +37,20 @@ def test_syntax_errors_are_reported_not_formatted() -> None:
     assert "syntax errors" in error.message
 
 
+def _printing(monkeypatch: pytest.MonkeyPatch, edit: Callable[[str], str]) -> None:
+    """Make the printer's first pass give `edit` of each chunk's text (the proof reprints
+    with the real printer)."""
+    real = formatter.print_chunks
+
+    def edited(*args: Any, **kwargs: Any) -> Iterator[Chunk]:
+        for chunk in real(*args, **kwargs):
+            yield replace(chunk, text=edit(chunk.text))
+
+    monkeypatch.setattr(formatter, "print_chunks", edited)
+
+
 def test_a_printer_that_changes_the_meaning_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = formatter.format_module
-
-    def broken(module, source, mode=formatter.DEFAULT_MODE):
-        return real(module, source, mode).replace("x + 1", "x - 1")
-
-    monkeypatch.setattr(formatter, "format_module", broken)
+    _printing(monkeypatch, lambda text: text.replace("x + 1", "x - 1"))
     with pytest.raises(FormatError) as caught:
         format_source(PROGRAM, "prog.epic")
     (diagnostic,) = caught.value.diagnostics
@@ -48,32 +60,21 @@ def test_a_printer_that_changes_the_meaning_is_refused(monkeypatch: pytest.Monke
 
 
 def test_a_printer_that_drops_a_comment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = formatter.format_module
-
-    def forgetful(module, source, mode=formatter.DEFAULT_MODE):
-        return real(module, source, mode).replace("  # and this one", "")
-
-    monkeypatch.setattr(formatter, "format_module", forgetful)
+    _printing(monkeypatch, lambda text: text.replace("  # and this one", ""))
     with pytest.raises(FormatError, match="lose the comment `# and this one`"):
         format_source(PROGRAM)
 
 
 def test_a_printer_whose_output_is_not_stable_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = formatter.format_module
-    calls = []
-
-    def unstable(module, source, mode=formatter.DEFAULT_MODE):
-        calls.append(1)
-        text = real(module, source, mode)
-        return text + "\n" * len(calls) if len(calls) > 1 else text.replace("a * 2", "(a * 2)")
-
-    monkeypatch.setattr(formatter, "format_module", unstable)
-    with pytest.raises(FormatError, match="not stable"):
+    # Equivalent, but printed again the parentheses go.
+    _printing(monkeypatch, lambda text: text.replace("a * 2", "(a * 2)"))
+    with pytest.raises(FormatError, match="not stable") as caught:
         format_source(PROGRAM)
+    assert caught.value.diagnostics[0].span.line == 4
 
 
 def test_output_that_does_not_parse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(formatter, "format_module", lambda module, source, mode=None: "def (\n")
+    _printing(monkeypatch, lambda text: "def (\n")
     with pytest.raises(FormatError, match="does not parse"):
         format_source(PROGRAM)
 
@@ -114,7 +115,7 @@ def test_a_printer_crash_becomes_a_refusal(monkeypatch: pytest.MonkeyPatch) -> N
     def crash(module, source, mode=None):
         raise KeyError("bug")
 
-    monkeypatch.setattr(formatter, "format_module", crash)
+    monkeypatch.setattr(formatter, "print_chunks", crash)
     with pytest.raises(FormatError, match="internal error"):
         format_source(PROGRAM)
 
