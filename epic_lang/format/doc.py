@@ -118,13 +118,15 @@ def render(doc: Doc, width: int, indent_size: int) -> list[OutLine]:
     lines = [OutLine(0)]
     line = lines[0]
     pos = 0
-    cmds: list[tuple[int, int, Doc]] = [(0, _BREAK, doc)]
+    # What is left to print, each with its indentation. All of it is in broken mode: a group
+    # that goes flat is printed at once, whole (`_emit_flat`).
+    cmds: list[tuple[int, Doc]] = [(0, doc)]
     pop, push = cmds.pop, cmds.append
     widths: Widths = {}
     # Tests by exact class (`type(d) is ...`), most frequent first: this loop and `_fits`
     # are most of the formatter's time on a large file.
     while cmds:
-        ind, mode, d = pop()
+        ind, d = pop()
         if type(d) is str:
             if "\n" in d:
                 pieces = d.replace("\r\n", "\n").split("\n")
@@ -138,62 +140,97 @@ def render(doc: Doc, width: int, indent_size: int) -> list[OutLine]:
                 line.parts.append(d)
                 pos += len(d)
         elif type(d) is list:
-            cmds.extend([(ind, mode, x) for x in reversed(d)])
+            cmds.extend([(ind, x) for x in reversed(d)])
         elif type(d) is Anchor:
             if line.anchor is None and not line.verbatim:
                 line.anchor = d.offset
                 line.kind = d.kind
         elif type(d) is Break:
-            if mode == _FLAT and not d.hard:
-                if d.flat:
-                    line.parts.append(d.flat)
-                    pos += len(d.flat)
-            else:
-                line = OutLine(ind)
-                lines.append(line)
-                pos = ind
+            line = OutLine(ind)
+            lines.append(line)
+            pos = ind
         elif type(d) is Group:
-            flat = not d.broken and (mode == _FLAT or _fits_flat(d, cmds, width - pos, widths))
-            push((ind, _FLAT if flat else _BREAK, d.contents))
+            if not d.broken and _fits_flat(d, cmds, width - pos, widths):
+                pos += _emit_flat(d.contents, line)
+            else:
+                push((ind, d.contents))
         elif type(d) is Indent:
-            push((ind + indent_size, mode, d.contents))
+            push((ind + indent_size, d.contents))
         elif type(d) is IfBreak:
-            text = d.broken if mode == _BREAK else d.flat
-            if text:
-                line.parts.append(text)
-                pos += len(text)
+            if d.broken:
+                line.parts.append(d.broken)
+                pos += len(d.broken)
         elif type(d) is Flat:
-            push((ind, _FLAT, d.contents))
+            pos += _emit_flat(d.contents, line)
         elif type(d) is Body:
-            push((ind, mode, _body_layout(d, ind, pos, cmds, width, indent_size, mode, widths)))
+            push((ind, _body_layout(d, ind, pos, cmds, width, indent_size, widths)))
         else:
             raise TypeError(f"not a document: {d!r}")
     return lines
+
+
+def _emit_flat(d: Doc, line: OutLine) -> int:
+    """Print `d` flat at the end of `line`, giving the columns it took: what `render` does in
+    flat mode, without its stack of modes and indentations (most of a file is printed flat).
+    Only for a document that can be flat (no hard break, group that must break or
+    multi-line string), as one chosen flat or `Flat` is."""
+    parts = line.parts
+    taken = 0
+    stack = [d]
+    pop, push = stack.pop, stack.append
+    while stack:
+        x = pop()
+        if type(x) is str:
+            if x:
+                parts.append(x)
+                taken += len(x)
+        elif type(x) is list:
+            stack.extend(reversed(x))
+        elif type(x) is Anchor:
+            if line.anchor is None and not line.verbatim:
+                line.anchor = x.offset
+                line.kind = x.kind
+        elif type(x) is Break:
+            if x.flat:
+                parts.append(x.flat)
+                taken += len(x.flat)
+        elif type(x) is Group or type(x) is Indent or type(x) is Flat:
+            push(x.contents)
+        elif type(x) is IfBreak:
+            if x.flat:
+                parts.append(x.flat)
+                taken += len(x.flat)
+        elif type(x) is Body:
+            push(x.inline)
+            push(" ")
+            push(x.sep)
+        else:
+            raise TypeError(f"not a document: {x!r}")
+    return taken
 
 
 def _body_layout(
     d: Body,
     ind: int,
     pos: int,
-    cmds: list,
+    cmds: list[tuple[int, Doc]],
     width: int,
     indent_size: int,
-    mode: int,
     widths: Widths,
 ) -> Doc:
     inline = [d.sep, " ", d.inline]
     block = [d.sep, Indent([HARDLINE, d.own_line])]
     if d.broken:
         return block
-    if mode == _FLAT or _fits_flat(d, cmds, width - pos, widths):
-        return Group(inline)
+    if _fits_flat(d, cmds, width - pos, widths):
+        return Flat(inline)
     inner = ind + indent_size
     one_line = _fits_flat(d.own_line, cmds, width - inner, widths)
     if one_line and not (d.hug is not None and d.hug_first):
         return block
     if d.hug is not None:
         hug = [d.sep, " ", d.hug]
-        if _fits((ind, _BREAK, hug), cmds, width - pos, False):
+        if _fits((_BREAK, hug), cmds, width - pos, False):
             return hug
     return inline if d.atom else block
 
@@ -207,15 +244,15 @@ _NEVER_FLAT = 1 << 60
 Widths = dict[int, tuple[Doc, int]]
 
 
-def _fits_flat(doc: Doc, rest: list[tuple[int, int, Doc]], room: int, widths: Widths) -> bool:
-    """`_fits((ind, _FLAT, doc), rest, room, True)`, with the flat width of every group and
+def _fits_flat(doc: Doc, rest: list[tuple[int, Doc]], room: int, widths: Widths) -> bool:
+    """`_fits((_FLAT, doc), rest, room, True)`, with the flat width of every group and
     body in `doc` measured once per render: a document offered in several layouts, or
     inside groups that broke, was measured again for each (30% of printing time)."""
     try:
         w = _flat_width(doc, widths)
     except RecursionError:  # deeper than this interpreter's limit: measure it as it goes
-        return _fits((0, _FLAT, doc), rest, room, True)
-    return w <= room and _fits((0, _FLAT, ""), rest, room - w, False)
+        return _fits((_FLAT, doc), rest, room, True)
+    return w <= room and _fits((_FLAT, ""), rest, room - w, False)
 
 
 def _flat_width(d: Doc, widths: Widths) -> int:
@@ -255,10 +292,9 @@ def _measure(d: Group | Body, widths: Widths) -> int:
     return len(d.sep) + 1 + _flat_width(d.inline, widths)
 
 
-def _fits(
-    first: tuple[int, int, Doc], rest: list[tuple[int, int, Doc]], room: int, strict: bool
-) -> bool:
-    """Whether `first`, then what follows it up to the next line break, fits in `room` columns.
+def _fits(first: tuple[int, Doc], rest: list[tuple[int, Doc]], room: int, strict: bool) -> bool:
+    """Whether `first` (a mode and a document), then what follows it up to the next line break
+    (`render`'s commands, all in broken mode), fits in `room` columns.
     `strict` (a layout being tried flat) fails on anything that cannot be flat: a hard break
     or a group that must break. Otherwise a break ends the measure: only the first line counts."""
     stack = [first]
@@ -269,16 +305,16 @@ def _fits(
             if rest_index == 0:
                 return True
             rest_index -= 1
-            push(rest[rest_index])
+            push((_BREAK, rest[rest_index][1]))
             strict = False
             continue
-        ind, mode, d = pop()
+        mode, d = pop()
         if type(d) is str:
             if "\n" in d:
                 return room - d.index("\n") >= 0 and not strict
             room -= len(d)
         elif type(d) is list:
-            stack.extend([(ind, mode, x) for x in reversed(d)])
+            stack.extend([(mode, x) for x in reversed(d)])
         elif type(d) is Break:
             if d.hard:
                 return not strict
@@ -289,20 +325,20 @@ def _fits(
             if d.broken:
                 if strict:
                     return False
-                push((ind, _BREAK, d.contents))
+                push((_BREAK, d.contents))
             else:
-                push((ind, mode, d.contents))
+                push((mode, d.contents))
         elif type(d) is Indent:
-            push((ind, mode, d.contents))
+            push((mode, d.contents))
         elif type(d) is Flat:
-            push((ind, _FLAT, d.contents))
+            push((_FLAT, d.contents))
         elif type(d) is Body:
             if d.broken and strict:
                 return False
             if mode == _BREAK or d.broken:
                 # Measured as its most broken layout: the line ends after `=` or `=>`.
                 return room - len(d.sep) >= 0
-            push((ind, mode, [d.sep, " ", d.inline]))
+            push((mode, [d.sep, " ", d.inline]))
         elif type(d) is IfBreak:
             room -= len(d.broken if mode == _BREAK else d.flat)
     return False
