@@ -16,7 +16,6 @@ _IGNORED = {"span", "raw", "key_span", "source_span", "quote", "quoted", "commen
 
 
 _LITERALS = (ast.Literal, ast.PLiteral)
-_CHILD = ("child",)
 _SEQUENCES = (tuple, list)
 
 
@@ -35,44 +34,45 @@ def _compared_fields(kind: type) -> tuple[str, ...] | None:
     return names
 
 
-def tree_key(node: object) -> tuple[object, ...]:
-    """A comparable value standing for `node` minus what formatting may change: its nodes in
-    pre-order, each as its class name and compared scalar fields, every tuple with its length
-    (so the sequence determines the tree). Iterative, because a long operator chain is a
-    tree thousands of levels deep."""
-    out: list[object] = []
-    stack: list[object] = [node]
+def equivalent(a: object, b: object) -> bool:
+    """Whether two trees (or sequences of them) are the same program. Both are walked at once
+    and the walk stops at the first difference; iterative, because a long operator chain is
+    a tree thousands of levels deep."""
+    stack: list[tuple[object, object]] = [(a, b)]
+    pop, push = stack.pop, stack.append
     while stack:
-        item = stack.pop()
-        kind = type(item)
-        if kind is ast.Block and not item.lets:  # type: ignore[attr-defined]
-            stack.append(item.result)  # type: ignore[attr-defined]
-        elif kind in _SEQUENCES:
-            out.append(("tuple", len(item)))  # type: ignore[arg-type]
-            stack.extend(reversed(item))  # type: ignore[call-overload]
+        x, y = pop()
+        while type(x) is ast.Block and not x.lets:
+            x = x.result
+        while type(y) is ast.Block and not y.lets:
+            y = y.result
+        kind = type(x)
+        if kind in _SEQUENCES:
+            if type(y) not in _SEQUENCES or len(x) != len(y):  # type: ignore[arg-type]
+                return False
+            stack.extend(zip(x, y, strict=True))  # type: ignore[call-overload]
         elif (names := _compared_fields(kind)) is not None:
-            out.append(kind.__name__)
+            if type(y) is not kind:
+                return False
             literal = kind in _LITERALS
-            children = []
             for name in names:
-                value = getattr(item, name)
+                vx, vy = getattr(x, name), getattr(y, name)
                 if literal and name == "value":
-                    out.append((type(value).__name__, value))
-                elif type(value) in _SEQUENCES or _compared_fields(type(value)) is not None:
-                    out.append(_CHILD)  # keeps each field in its place: Slice(a, None, b)
-                    children.append(value)
-                else:
-                    out.append(value)
-            stack.extend(reversed(children))
-        else:
-            out.append(item)
-    return tuple(out)
+                    if type(vx) is not type(vy) or vx != vy:
+                        return False
+                elif type(vx) in _SEQUENCES or _compared_fields(type(vx)) is not None:
+                    push((vx, vy))
+                elif vx != vy:
+                    return False
+        elif x != y:
+            return False
+    return True
 
 
 def first_difference(a: ast.Module, b: ast.Module) -> int | None:
     """The index of the first top-level declaration that differs (None if equivalent)."""
     for i, (x, y) in enumerate(zip(a.decls, b.decls, strict=False)):
-        if tree_key(x) != tree_key(y):
+        if not equivalent(x, y):
             return i
     if len(a.decls) != len(b.decls):
         return min(len(a.decls), len(b.decls))

@@ -25,7 +25,7 @@ from epic_lang.format.chunks import (
     format_module,
     print_chunks,
 )
-from epic_lang.format.equivalence import first_difference, tree_key
+from epic_lang.format.equivalence import equivalent, first_difference
 from epic_lang.format.printer import TooDeep
 from epic_lang.process_settings import collector_paused
 from epic_lang.source import LineIndex, Span, with_lf_breaks
@@ -167,7 +167,7 @@ class _Proof:
             )
         after = result.module
         for before, printed in zip(decls, after.decls, strict=False):
-            if tree_key(before) != tree_key(printed):
+            if not equivalent(before, printed):
                 self._refuse(before.span, _CHANGED_MEANING)
         if len(after.decls) != len(spans):
             self._refuse(_at(spans, len(after.decls)), _CHANGED_MEANING)

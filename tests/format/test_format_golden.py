@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from epic_lang.format.equivalence import tree_key
+from epic_lang.format.equivalence import equivalent
 from epic_lang.format.formatter import format_source
 from epic_lang.syntax.parser import parse
 
@@ -45,7 +45,7 @@ def test_golden(path: Path) -> None:
 
     after = parse(formatted)
     assert not after.diagnostics
-    assert tree_key(after.module) == tree_key(before.module)
+    assert equivalent(after.module, before.module)
     texts = Counter(c.text for c in before.module.comments)
     assert Counter(c.text for c in after.module.comments) == texts
     assert format_source(formatted) == formatted

@@ -12,7 +12,7 @@ import pytest
 from epic_lang.diagnostics import Severity
 from epic_lang.format import formatter
 from epic_lang.format.chunks import Chunk
-from epic_lang.format.equivalence import tree_key
+from epic_lang.format.equivalence import equivalent
 from epic_lang.format.formatter import FormatError, Mode, format_source
 from epic_lang.syntax.parser import parse
 
@@ -81,7 +81,7 @@ def test_output_that_does_not_parse_is_refused(monkeypatch: pytest.MonkeyPatch) 
 
 def test_the_real_formatter_passes_its_own_checks() -> None:
     formatted = format_source(PROGRAM)
-    assert tree_key(parse(formatted).module) == tree_key(parse(PROGRAM).module)
+    assert equivalent(parse(formatted).module, parse(PROGRAM).module)
     assert "# A comment that must survive." in formatted
     assert "  # and this one" in formatted
 
@@ -131,4 +131,19 @@ def test_a_printer_crash_becomes_a_refusal(monkeypatch: pytest.MonkeyPatch) -> N
 )
 def test_deeply_nested_code_is_formatted(body: str) -> None:
     formatted = format_source(f"def f() = {body}\n")
-    assert tree_key(parse(formatted).module) == tree_key(parse(f"def f() = {body}\n").module)
+    assert equivalent(parse(formatted).module, parse(f"def f() = {body}\n").module)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("def f() = g(1, 'a')", 'def f() =\n    g(1, "a")', True),
+        ("def f() = (1 + 2) * 3", "def f() = 1 + 2 * 3", False),
+        ("def f() = 1", "def f() = 1.0", False),
+        ("def f() = 1", "def f() = true", False),
+        ("def f() = [1, 2]", "def f() = [1, 2, 3]", False),
+        ("def f(x) = x", "def f(y) = y", False),
+    ],
+)
+def test_equivalence_ignores_layout_and_spelling_only(a: str, b: str, same: bool) -> None:
+    assert equivalent(parse(a).module, parse(b).module) is same

@@ -14,7 +14,7 @@ import pytest
 import epic_lang
 from epic_lang.eval.program import run_source
 from epic_lang.eval.values import format_value
-from epic_lang.format.equivalence import tree_key
+from epic_lang.format.equivalence import equivalent
 from epic_lang.format.formatter import format_module
 from epic_lang.source import NO_SPAN
 from epic_lang.syntax import ast
@@ -103,4 +103,4 @@ def test_formatted_records_with_keyword_keys_parse_back() -> None:
     text = format_module(module, None)
     result = parse(text)
     assert not result.diagnostics, (text, result.diagnostics)
-    assert tree_key(result.module) == tree_key(module), text
+    assert equivalent(result.module, module), text
