@@ -59,7 +59,7 @@ def format_source(text: str, path: str | None = None, mode: Mode = DEFAULT_MODE)
 # interleaving the parser and the printer declaration by declaration evicted each one's
 # working set from the CPU's caches (the parse ran 20% slower), while a run's trees weigh
 # little beside the file's.
-_RUN = 32_000
+_RUN = 8_000
 
 
 def _format(text: str, path: str | None, mode: Mode) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -59,7 +60,11 @@ class _Parser:
         self.text = with_lf_breaks(text)  # a lone CR ends a line; offsets stay the same
         self.path = path
         self.repair = repair
-        self.ctx = Context(path, self._parse_hole)
+        # The context reaches this parser only weakly: a bound method would make a cycle, and
+        # callers pause the cyclic collector, so every parse (the formatter's proof makes one
+        # per run of its output) would keep its parser and text until the next collection.
+        parser = weakref.proxy(self)
+        self.ctx = Context(path, lambda hole: parser._parse_hole(hole))
         self.tables = lalr.tables()
         self.lexed = lex_declarations(self.text, path)
 
