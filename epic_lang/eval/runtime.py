@@ -42,6 +42,7 @@ from epic_lang.llm.interface import (
     LLMTimeoutError,
     TokenUsage,
 )
+from epic_lang.process_settings import runs_own_ctrl_c
 
 SHORT = 80
 T = TypeVar("T")
@@ -387,11 +388,16 @@ class Run:
             await self.shutdown(wait=finished)
 
     def _interruptible_machine(self) -> Callable[[], object]:
-        """Makes Ctrl-C stop a long pure computation at once: asyncio's own handler only
-        cancels the main task, which takes effect at the next await, never inside the
-        machine. Returns the function that puts the previous handler back."""
+        """Under `ctrl_c_stops_runs`, makes Ctrl-C stop a long pure computation at once:
+        asyncio's own handler only cancels the main task, which takes effect at the next
+        await, never inside the machine. Returns the function that puts the previous handler
+        back."""
         previous = signal.getsignal(signal.SIGINT)
-        if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        if (
+            not runs_own_ctrl_c()
+            or threading.current_thread() is not threading.main_thread()
+            or not callable(previous)
+        ):
             return lambda: None
 
         def on_sigint(signum: int, frame: Any) -> None:
