@@ -9,8 +9,8 @@ waiting calls ride out an outage within their time budget. A request the server 
 received and not answered (a read timeout, a connection lost after sending) is not sent again
 unless the user allows it: a paid API would bill each copy. Streamed answers go through the
 same attempts; a stream that fails after the program took a piece of it is never sent again.
-The API key only ever goes into
-the `Authorization` header: errors and `describe()` name where it came from, never its value.
+The API key only ever goes into the `Authorization` header: errors and `describe()` name where
+it came from, never its value.
 """
 
 from __future__ import annotations
