@@ -267,3 +267,24 @@ async def test_the_retry_budget_bounds_a_stream_as_it_bounds_a_completion(
         assert "0.5 s (retry_budget)" in str(caught.value)
     await backend.aclose()
     assert sim.stats()["requests"] < 20  # 0.5 s of probes at most 0.2 s apart, twice
+
+
+async def test_a_streams_timeout_ends_its_wait_for_the_circuit_without_sending_it(
+    start_sim: Any,
+) -> None:
+    # The circuit opens for 0.5 s after the completion's failure; the stream's deadline
+    # (0.3 s) comes first, so the server never sees it.
+    sim = start_sim([{"match": "go", "answer": "one\n"}])
+    await asyncio.to_thread(sim.start_outage, 2.0, "503")
+    backend = _stream_backend(sim.base_url)
+    completion = asyncio.create_task(backend.complete(LLMRequest("llm", prompt="first")))
+    while not backend._state().circuit.is_open:
+        await asyncio.sleep(0.01)
+    program = load_source('def main() = text(llm_stream("go", timeout=0.3))\n', "t.epic")
+    with pytest.raises(EpicRuntimeError) as caught:
+        await program.arun("main", backend=backend)
+    completion.cancel()
+    await asyncio.gather(completion, return_exceptions=True)
+    await backend.aclose()
+    assert caught.value.kind == "timeout"
+    assert sim.stats()["by_status"] == {"503": 1}  # the completion's, not the stream's
