@@ -70,22 +70,22 @@ def _header(decl: ast.Decl) -> ast.Decl:
     if isinstance(decl, ast.Import):
         return decl
     if isinstance(decl, ast.Def):
-        return ast.Def(decl.name, _params(decl.params), _stub(decl.body), None, decl.span)
+        return ast.Def(decl.name, _params(decl.params), _STUB, None, decl.span)
     value = decl.value
     if isinstance(value, ast.Lambda):
-        lambda_ = ast.Lambda(_params(value.params), _stub(value.body), value.span)
+        lambda_ = ast.Lambda(_params(value.params), _STUB, value.span)
         return ast.LetDecl(decl.name, lambda_, None, decl.span)
-    return ast.LetDecl(decl.name, _stub(value), None, decl.span)
+    return ast.LetDecl(decl.name, _STUB, None, decl.span)
 
 
 def _params(params: tuple[ast.Param, ...]) -> tuple[ast.Param, ...]:
-    return tuple(
-        ast.Param(p.name, None if p.default is None else _stub(p.default), p.span) for p in params
-    )
+    if all(p.default is None for p in params):
+        return params
+    return tuple(p if p.default is None else ast.Param(p.name, _STUB, p.span) for p in params)
 
 
-def _stub(node: ast.Expr) -> ast.Expr:
-    return ast.Placeholder(node.span)
+# What stands for a header's body and defaults, and for the arguments of an open call.
+_STUB = ast.Placeholder(NO_SPAN)
 
 
 class _Open:
@@ -107,16 +107,17 @@ class _Open:
         for call in resolution.calls:
             if isinstance(call, ast.Call):
                 if _is_open(call.func, targets):
-                    args = tuple(ast.Arg(a.name, _stub(a.value), a.span) for a in call.args)
+                    args = tuple(ast.Arg(a.name, _STUB, a.span) for a in call.args)
                     reduced[id(call)] = ast.Call(call.func, args, call.span)
                     self.calls.append(reduced[id(call)])
             elif isinstance(call.right, ast.Call):
                 # Kept so that the call piped into knows it is (`Checker.calls`).
                 right = reduced.get(id(call.right))
                 if right is not None:
-                    self.calls.append(ast.Pipe(_stub(call.left), right, call.span))
+                    self.calls.append(ast.Pipe(_STUB, right, call.span))
             elif _is_open(call.right, targets):
-                self.calls.append(ast.Pipe(_stub(call.left), call.right, call.span))
+                left = ast.Placeholder(call.left.span)  # the piped value's place, as an argument
+                self.calls.append(ast.Pipe(left, call.right, call.span))
 
     def settle(self, top_level: dict[str, Binding]) -> Resolution:
         """A resolution of what was left open, now that `top_level` holds every name."""

@@ -92,7 +92,9 @@ class CostTraps:
         for decl, found in zip(decls, refs, strict=True):
             first = resolution.top_level.get(_decl_name(decl))
             if isinstance(decl, ast.Def) and first is not None and first.name is decl.name:
-                self.defs[decl.name.text] = _calls(found)
+                calls = _calls(found)
+                if calls.llm or calls.names:  # (else it is never costly)
+                    self.defs[decl.name.text] = calls
         decl_starts = [decl.span.start for decl in decls]
         ordered: dict[int, list[tuple[int, str | None]]] = {}
         text = self.text
