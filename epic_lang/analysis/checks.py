@@ -5,6 +5,11 @@ report unknown names (with a "did you mean"), names defined twice, repeated para
 calls of a known function with a wrong number of arguments or an unknown keyword, unused
 `let`s, and imports whose target does not exist. Everything is linear in the size of the
 tree, so the language server can re-check on every keystroke.
+
+The editor checks its whole module at once (`check_parsed`); `epic check` checks one
+declaration at a time (`check_source`, by `check_stream.py`) so as never to hold a large
+file's whole tree. Both run the one `Checker`, so each rule is written once and both report
+the same problems.
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ What counts as an external: the LLM built-ins, members of `import python` module
 program declares as externals (`assume_defined`), and every top-level `def` that refers to
 one of these, directly or through other defs. A value that is itself a `fn` calls nothing.
 
-The work is proportional to the external references and the uses of costly defs, so that
-checking stays linear and cheap on every keystroke; only a `let` that is a candidate is
-walked down from its declaration, along the spans of its uses.
+The work is linear, so that checking stays cheap on every keystroke: a `let` whose value
+refers to no LLM built-in and no top-level name, or with no `if` or `match` written between
+it and its uses, is passed over at once; only the others are walked down from their
+declaration, along the spans of their uses.
 """
 
 from __future__ import annotations
@@ -97,7 +98,6 @@ class CostTraps:
                     self.defs[decl.name.text] = calls
         decl_starts = [decl.span.start for decl in decls]
         ordered: dict[int, list[tuple[int, str | None]]] = {}
-        text = self.text
         for binding in resolution.bindings:
             node = binding.node
             if binding.kind != "local" or not isinstance(node, ast.BlockLet):
@@ -108,35 +108,46 @@ class CostTraps:
             # Every arm holding a use starts between the `let` and that use: without an `if`
             # or `match` written there, there is nothing to walk (the common case, cheaply).
             last_use = max(use.span.end for use in uses)
-            if not _CONDITIONAL.search(text, node.span.end, last_use):
+            if not _CONDITIONAL.search(self.text, node.span.end, last_use):
                 continue
             index = bisect_right(decl_starts, node.span.start) - 1
             if index not in ordered:
-                ordered[index] = sorted(refs[index], key=lambda ref: ref[0])
+                ordered[index] = sorted(refs[index], key=_offset)
             value = node.value.span
-            in_value = ordered[index]
-            low = bisect_left(in_value, value.start, key=lambda ref: ref[0])
-            high = bisect_left(in_value, value.end, key=lambda ref: ref[0])
-            if low == high:
-                continue
-            decl = decls[index]
-            found_block = _block_of(decl, node)
-            if found_block is None:
-                continue
-            branch = _only_branch(found_block, uses)
-            if branch is None:
-                continue
-            where = branch.describe(text)
-            fix = _move_fix(resolution, text, decl, node, branch)
-            warning = Diagnostic(
-                Severity.WARNING,
-                binding.name.span,
-                MESSAGE.format(name=binding.name.text, where=where),
-                CODE,
-                self.path,
-                () if fix is None else (fix,),
-            )
-            self.candidates.append((_calls(in_value[low:high]), warning))
+            in_decl = ordered[index]
+            low = bisect_left(in_decl, value.start, key=_offset)
+            high = bisect_left(in_decl, value.end, key=_offset)
+            if low < high:
+                warning = self._warning(resolution, decls[index], binding, node, uses)
+                if warning is not None:
+                    self.candidates.append((_calls(in_decl[low:high]), warning))
+
+    def _warning(
+        self,
+        resolution: Resolution,
+        decl: ast.Decl,
+        binding: Binding,
+        let: ast.BlockLet,
+        uses: list[ast.Var],
+    ) -> Diagnostic | None:
+        """The warning for `let`, should its value call an external; None if its uses are
+        not all in one arm."""
+        found_block = _block_of(decl, let)
+        if found_block is None:
+            return None
+        branch = _only_branch(found_block, uses)
+        if branch is None:
+            return None
+        where = branch.describe(self.text)
+        fix = _move_fix(resolution, self.text, decl, let, branch)
+        return Diagnostic(
+            Severity.WARNING,
+            binding.name.span,
+            MESSAGE.format(name=binding.name.text, where=where),
+            CODE,
+            self.path,
+            () if fix is None else (fix,),
+        )
 
     def finish(self, top_level: dict[str, Binding]) -> list[Diagnostic]:
         """The warnings of the candidates whose value calls an external or a def that does,
@@ -178,6 +189,10 @@ class _Calls:
 
     llm: bool
     names: frozenset[str]
+
+
+def _offset(ref: tuple[int, str | None]) -> int:
+    return ref[0]
 
 
 def _calls(refs: list[tuple[int, str | None]]) -> _Calls:
