@@ -16,10 +16,10 @@ Where the memory goes (1 MB generated file, tracemalloc): the tree is about 200,
 195,000 spans; a span is one packed int of 64 bytes (it was a dataclass of six ints, about
 120 bytes with them: 39x the file then, 28x now). `check` holds one declaration's tree and
 name resolution at a time, and of the others their headers and what they leave open (44x
-with the whole tree, 10x now); `fmt` of a formatted file adds its printed lines and texts; `fmt*` parses its output one
-declaration at a time and drops each input declaration once compared, so the two trees are
-never held whole together (98x before, 47x now). Under 20x would need `fmt` to stop
-holding the whole tree too.
+with the whole tree, 10x now); `fmt` of a formatted file adds its printed lines and texts;
+`fmt*` parses its output one declaration at a time and drops each input declaration once
+compared, so the two trees are never held whole together (98x before, 47x now). Under 20x
+would need `fmt` to stop holding the whole tree too.
 
 To add a phase, append one `(name, function of the source text)` pair to PHASES.
 """
