@@ -10,15 +10,16 @@ memory of check and fmt within 20x the file's size. Each big-file figure comes f
 process (`epic_lang.cli` and the command's module imported, as `epic` runs), which reports
 its peak RSS minus the RSS it had after those imports, before reading the file. Beside them
 stands the size of the syntax tree alone (tracemalloc), the floor of any command that holds
-the file's tree, as `check` and `fmt` do.
+the file's tree, as `fmt` does.
 
 Where the memory goes (1 MB generated file, tracemalloc): the tree is about 200,000 nodes and
 195,000 spans; a span is one packed int of 64 bytes (it was a dataclass of six ints, about
-120 bytes with them: 39x the file then, 28x now). `check` adds its name resolution (about 9x);
-`fmt` of a formatted file adds its printed lines and texts; `fmt*` parses its output one
-declaration at a time and drops each input declaration once compared, so the two trees are
-never held whole together (98x before, 47x now). Under 20x would need `check` and `fmt` to
-stop holding the whole tree (a streaming check), which they do not yet.
+120 bytes with them: 39x the file then, 28x now). `check` holds one declaration's tree and
+name resolution at a time, and of the others their headers and what they leave open (44x
+with the whole tree, 10x now); `fmt` of a formatted file adds its printed lines and texts;
+`fmt*` parses its output one declaration at a time and drops each input declaration once
+compared, so the two trees are never held whole together (98x before, 47x now). Under 20x
+would need `fmt` to stop holding the whole tree too.
 
 To add a phase, append one `(name, function of the source text)` pair to PHASES.
 """
@@ -77,7 +78,7 @@ def _parse(text: str) -> object:
 
 
 def _parse_and_check(text: str) -> object:
-    """What `epic check` and the language server do per file: parse, resolve, check."""
+    """What `epic check` does per file: parse, resolve and check, one declaration at a time."""
     diagnostics = check_source(text)
     assert not has_errors(diagnostics), diagnostics[:3]
     return diagnostics

@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from epic_lang.process_settings import ctrl_c_stops_runs
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("epic_lang.eval.command", "run a program and print its result"),
     "repl": ("epic_lang.eval.repl", "an interactive session with the same evaluator"),
@@ -54,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             importlib.import_module(module_name).add_arguments(sub)
     args = parser.parse_args(argv)
     try:
-        return importlib.import_module(args._module).main(args)
+        with ctrl_c_stops_runs():
+            return importlib.import_module(args._module).main(args)
     except KeyboardInterrupt:
         print("epic: interrupted", file=sys.stderr)
         return 130

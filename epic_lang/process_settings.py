@@ -9,6 +9,9 @@ saved "enabled" and restored it on leaving would switch the collector back on un
 still inside, and a thread restoring its saved limit would lower it under another still
 recursing. So each setting is reference counted under a lock: the first thread in changes it,
 the last one out restores what it was before the first came in.
+
+Ctrl-C (SIGINT) belongs to whoever owns the process: runs take it over only inside
+`ctrl_c_stops_runs`, which the `epic` command enters and a program embedding EPIC does not.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 _lock = threading.Lock()
 _pausing = 0
@@ -71,3 +75,21 @@ def freeze_long_lived_objects() -> None:
     process's entry point, never at import."""
     gc.collect()
     gc.freeze()
+
+
+_ctrl_c_stops_runs: ContextVar[bool] = ContextVar("epic_ctrl_c_stops_runs", default=False)
+
+
+@contextmanager
+def ctrl_c_stops_runs() -> Iterator[None]:
+    """Runs started inside take over Ctrl-C while they run (`runtime.Run`), so that it stops
+    them even in the middle of a pure computation, where asyncio's handler cannot."""
+    token = _ctrl_c_stops_runs.set(True)
+    try:
+        yield
+    finally:
+        _ctrl_c_stops_runs.reset(token)
+
+
+def runs_own_ctrl_c() -> bool:
+    return _ctrl_c_stops_runs.get()

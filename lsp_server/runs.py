@@ -4,8 +4,8 @@ A run happens in a worker process of its own (`epic_lang.ide.run_process`), so t
 busy evaluating never delays hover or diagnostics, and so that cancelling the request or its
 progress ends the run whatever the program is doing: the worker is killed, and the answer is a
 normal result whose error is "cancelled". Progress goes out as `$/progress` at most ten times
-a second, and so does the text of streamed answers (`llm_stream`), as `epic/runOutput`; the
-trace as the `epic/trace` notification.
+a second; the run's output (printed lines, and the text of streamed answers at most ten times
+a second) as `epic/output`; the trace as the `epic/trace` notification.
 
 What a run needs from the server is the Protocol `RunHost`, so that this module does not
 import server.py (which imports it to register the handlers).
@@ -299,20 +299,17 @@ async def _execute(
 async def _evaluate(
     ls: RunHost, request: RunRequest, progress: Progress, uri: str, label: str
 ) -> RunOutcome:
-    """Runs in a worker process with progress reports; each line the program prints
-    (`print`, `log`) goes out as it comes as the `epic/output` notification, and the text of
-    streamed answers (`llm_stream`) as `epic/runOutput`. Cancelling the request (or the
+    """Runs in a worker process with progress reports; the run's output goes out in order as
+    the `epic/output` notification: each line the program prints (`print`, `log`) as it
+    comes, and the text of streamed answers (`llm_stream`). Cancelling the request (or the
     progress) kills the worker, and the run answers with the error `CANCELLED`."""
     progress.begin(f"EPIC: running {label}")
     started = time.monotonic()
 
-    def output(text: str) -> None:
-        ls.protocol.notify("epic/output", {"uri": uri, "entry": label, "text": text})
+    def output(message: dict[str, Any]) -> None:
+        ls.protocol.notify("epic/output", {"uri": uri, "entry": label, **message})
 
-    def stream_output(pieces: list[dict[str, Any]]) -> None:
-        ls.protocol.notify("epic/runOutput", {"uri": uri, "entry": label, "pieces": pieces})
-
-    job = asyncio.ensure_future(ls.workers.run(request, progress.report, output, stream_output))
+    job = asyncio.ensure_future(ls.workers.run(request, progress.report, output))
     ending = "failed"  # unless the run gives an outcome: an error in the server itself
     try:
         with ls.run_cancels.watching(progress.token, job):

@@ -167,8 +167,15 @@ PURE_BUILTINS: tuple[BuiltinInfo, ...] = (
     _b(
         "regex_findall",
         "pattern, s",
-        "Every non-overlapping match of `pattern` in `s`, as a list of strings.",
-        'regex_findall("[0-9]", "a1b2")  # ["1", "2"]',
+        "Every non-overlapping match of `pattern` in `s`, as Python's `re.findall` gives "
+        "them, so that Python habits carry over: a list of strings (the whole match, or "
+        "with one group the text of that group); with several groups, a tuple of their "
+        'texts per match. A group that took no part in a match gives `""`; '
+        "`regex_find_groups` gives lists of groups of any pattern, with `none` for it.",
+        'regex_findall("[0-9]", "a1b2")  # ["1", "2"]\n'
+        'regex_findall("x=([0-9]+)", "x=1, x=22")  # ["1", "22"]\n'
+        'regex_findall("([a-z])([0-9])", "a1 b2")  # [("a", "1"), ("b", "2")]\n'
+        'regex_findall("(a)|b", "ab")  # ["a", ""]',
     ),
     _b("keys", "r", "The keys of record `r`, in order.", 'keys({a: 1, b: 2})  # ["a", "b"]'),
     _b("values", "r", "The values of record `r`, in key order.", "values({a: 1, b: 2})  # [1, 2]"),

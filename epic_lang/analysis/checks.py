@@ -5,6 +5,11 @@ report unknown names (with a "did you mean"), names defined twice, repeated para
 calls of a known function with a wrong number of arguments or an unknown keyword, unused
 `let`s, and imports whose target does not exist. Everything is linear in the size of the
 tree, so the language server can re-check on every keystroke.
+
+The editor checks its whole module at once (`check_parsed`); `epic check` checks one
+declaration at a time (`check_source`, by `check_stream.py`) so as never to hold a large
+file's whole tree. Both run the one `Checker`, so each rule is written once and both report
+the same problems.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from epic_lang.analysis.builtins import BuiltinInfo, builtins_table
-from epic_lang.analysis.cost_traps import cost_traps
+from epic_lang.analysis.check_stream import check_stream
+from epic_lang.analysis.cost_traps import CODE as COST_TRAP
+from epic_lang.analysis.cost_traps import CostTraps
 from epic_lang.analysis.epic_imports import load_epic_module
 from epic_lang.analysis.import_fixes import ImportFixer
 from epic_lang.analysis.python_imports import PythonFunction, find_python_module
@@ -71,12 +78,13 @@ Signature = tuple[tuple[str, bool], ...]
 
 
 def check_source(text: str, path: str | None = None) -> list[Diagnostic]:
-    """Syntax errors and static checks of a file's text, in source order."""
+    """Syntax errors and static checks of a file's text, in source order: `check_parsed`'s,
+    found holding one declaration's tree at a time (`check_stream`)."""
     # The collector stays paused from the parse to the last check, as each of them pauses
-    # it: re-enabled in between, it walked the whole new tree (about 0.3 s per MB). The tree
-    # is freed before it resumes.
+    # it: re-enabled in between, it walked the whole new tree (about 0.3 s per MB).
     with collector_paused():
-        return check_parsed(parse(text, path), text, path)
+        found = check_stream(text, path, Checker(text, path))
+        return check_parsed(parse(text, path), text, path) if found is None else found
 
 
 def check_parsed(
@@ -89,38 +97,22 @@ def check_parsed(
     defined: frozenset[str] = frozenset(),
 ) -> list[Diagnostic]:
     """`check_source` for a text already parsed (and maybe resolved), as an editor has it:
-    the one function that turns a text into its diagnostics, for `epic check` and the editor
-    alike, so that both always report the same problems.
+    the checks of the whole module at once, by the same `Checker` as `epic check`'s, so that
+    both always report the same problems.
 
     After syntax errors the declarations that did parse are still checked, but a name that
     the text defines somewhere (in a declaration that failed to parse) is not reported as
     unknown, and a problem whose span contains a syntax error is left to that error.
-    `defined`: names defined outside the text (a program's `@external` callables)."""
-    if not has_errors(parsed.diagnostics):
-        found = _check_module(
-            parsed.module,
-            path,
-            resolution,
-            assume_defined=defined,
-            files=files,
-            text=text,
-            externals=defined,
-        )
-        return sort_diagnostics([*parsed.diagnostics, *found])
-    in_text = frozenset(_DEFINED_IN_TEXT.findall(with_lf_breaks(text)))
-    found = _check_module(
-        parsed.module,
-        path,
-        resolution,
-        assume_defined=defined | in_text,
-        files=files,
-        text=text,
-        externals=defined,
-    )
-    # A half-typed call (`len(` at a syntax error) is not also a wrong call.
-    errors = [d.span.start for d in parsed.diagnostics]
-    found = [d for d in found if not any(d.span.start <= e <= d.span.end for e in errors)]
-    return sort_diagnostics([*parsed.diagnostics, *found])
+    `defined`: names defined outside the text (a program's `@external` callables).
+    Relative imports are looked up beside `path` (without a path they are not checked), in
+    `files` (with the editor's unsaved buffers in the language server)."""
+    # Like the parser, pause the cyclic collector: the checks allocate many small objects
+    # and no garbage cycles, and collections would walk the whole tree again and again.
+    with collector_paused():
+        checker = Checker(text, path, files, defined)
+        resolution = resolution or resolve(parsed.module)
+        checker.run(resolution)
+        return checker.finish(resolution, parsed)
 
 
 _DEFINED_IN_TEXT = re.compile(r"^(?:def|let)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
@@ -130,59 +122,91 @@ def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=lambda d: (d.span.start, d.span.end))
 
 
-def _check_module(
-    module: ast.Module,
-    path: str | None = None,
-    resolution: Resolution | None = None,
-    *,
-    assume_defined: frozenset[str] = frozenset(),
-    files: SourceFiles = DISK,
-    text: str | None = None,
-    externals: frozenset[str] = frozenset(),
-) -> list[Diagnostic]:
-    """The static checks of a parsed module (pass `resolution` to reuse one already made).
-    Relative imports are looked up beside `path`; without a path they are not checked.
-    Names in `assume_defined` are never reported as unknown. Imported files are read from
-    `files` (with the editor's unsaved buffers in the language server). With the module's
-    `text`, cost traps are reported too (their fix moves text); `externals` are the names
-    the caller declares as external functions."""
-    # Like the parser, pause the cyclic collector: the checks allocate many small objects
-    # and no garbage cycles, and collections would walk the whole tree again and again.
-    with collector_paused():
-        checker = _Checker(resolution or resolve(module), path, assume_defined, files)
-        checker.run()
-        if text is not None:
-            checker.diagnostics += cost_traps(checker.resolution, text, path, externals)
-    return sort_diagnostics(checker.diagnostics)
+# The codes of each check, in the order in which problems at one span are listed, whatever
+# order the checks ran in (over the whole module, or one declaration after another).
+_ORDER = {
+    code: rank
+    for rank, codes in enumerate(
+        [
+            ["too-deep"],
+            ["unknown-name"],
+            ["duplicate-definition"],
+            ["duplicate-parameter", "duplicate-binding"],
+            ["unused-let"],
+            ["unpack-shape"],
+            ["unreachable-case"],
+            ["missing-import", "bad-import"],
+            ["unknown-member"],
+            ["positional-option", "bad-schema", "unknown-keyword", "duplicate-argument", "arity"],
+            [COST_TRAP],
+        ]
+    )
+    for code in codes
+}
 
 
-class _Checker:
-    """One run of every check over a resolution; collects the diagnostics in a list."""
+class Checker:
+    """The checks of one module, run over the resolutions of its declarations (one after
+    another, or all at once: see `scope.DeclarationResolver`), then `finish`ed once every
+    top-level name is known. Holds what the runs share: the problems found so far and what
+    each import defines."""
 
     def __init__(
         self,
-        resolution: Resolution,
+        text: str,
         path: str | None,
-        assume_defined: frozenset[str],
-        files: SourceFiles,
+        files: SourceFiles = DISK,
+        externals: frozenset[str] = frozenset(),
     ) -> None:
-        self.resolution = resolution
+        self.text = text
         self.path = path
         self.files = files
-        self.assume_defined = assume_defined
+        self.externals = externals
+        self.costs = CostTraps(text, path, externals)
         self.diagnostics: list[Diagnostic] = []
-        # The literals are suggested too, for Python habits like `True` and `None`.
-        self.global_names = [*builtins_table(), *resolution.top_level, "true", "false", "none"]
         self.epic_imports: dict[Binding, dict[str, ast.Decl]] = {}
         self.python_members: dict[Binding, frozenset[str]] = {}
         self.python_functions: dict[Binding, dict[str, PythonFunction]] = {}
+
+    def run(self, resolution: Resolution) -> None:
+        """Every check of `resolution` but unknown names, which wait for `finish`."""
+        _Checks(self, resolution).run()
+        self.costs.add(resolution)
+
+    def finish(self, resolution: Resolution, parsed: ParseResult) -> list[Diagnostic]:
+        """Every problem: the syntax errors of `parsed`, those found by the runs, and the
+        unknown names of `resolution` (whose `top_level` holds every top-level name)."""
+        errors = has_errors(parsed.diagnostics)
+        assume_defined = self.externals
+        if errors:
+            assume_defined |= frozenset(_DEFINED_IN_TEXT.findall(with_lf_breaks(self.text)))
+        _Checks(self, resolution).unknown_names(parsed.module, assume_defined)
+        found = [*self.diagnostics, *self.costs.finish(resolution.top_level)]
+        if errors:
+            # A half-typed call (`len(` at a syntax error) is not also a wrong call.
+            starts = [d.span.start for d in parsed.diagnostics]
+            found = [d for d in found if not any(d.span.start <= e <= d.span.end for e in starts)]
+        found.sort(key=lambda d: (d.span.start, d.span.end, _ORDER[d.code]))
+        return sort_diagnostics([*parsed.diagnostics, *found])
+
+
+class _Checks:
+    """The checks of one resolution; reports to its `Checker`."""
+
+    def __init__(self, checker: Checker, resolution: Resolution) -> None:
+        self.resolution = resolution
+        self.path = checker.path
+        self.files = checker.files
+        self.diagnostics = checker.diagnostics
+        self.epic_imports = checker.epic_imports
+        self.python_members = checker.python_members
+        self.python_functions = checker.python_functions
 
     def report(self, severity: Severity, span: Span, message: str, code: str, *fixes: Fix) -> None:
         self.diagnostics.append(Diagnostic(severity, span, message, code, self.path, fixes))
 
     def run(self) -> None:
         self.too_deep()
-        self.unknown_names()
         self.redefinitions()
         self.clashes()
         self.unused_lets()
@@ -203,16 +227,20 @@ class _Checker:
 
     # -- names ----------------------------------------------------------------------------
 
-    def unknown_names(self) -> None:
+    def unknown_names(self, module: ast.Module, assume_defined: frozenset[str]) -> None:
+        """Names in `assume_defined` are not reported; `module` is where an import to add
+        goes."""
         if not self.resolution.unresolved:
             return
+        # The literals are suggested too, for Python habits like `True` and `None`.
+        global_names = [*builtins_table(), *self.resolution.top_level, "true", "false", "none"]
         cache: dict[str, list[str]] = {}
         in_budget_words: set[str] = set()
-        fixer = ImportFixer(self.resolution.module, self.path, self.files)
-        taken = frozenset([*self.global_names, *self.assume_defined])
+        fixer = ImportFixer(module, self.path, self.files)
+        taken = frozenset([*global_names, *assume_defined])
         for unresolved in self.resolution.unresolved:
             word = unresolved.var.name
-            if word in self.assume_defined:
+            if word in assume_defined:
                 continue
             if word not in cache:
                 # Suggestions cost about 1 ms per distinct word in a large file; a file with
@@ -220,7 +248,7 @@ class _Checker:
                 # the first ones only, so that checking stays fast while typing.
                 in_budget = len(cache) < SUGGESTION_BUDGET
                 cache[word] = (
-                    difflib.get_close_matches(word, self.global_names, n=3) if in_budget else []
+                    difflib.get_close_matches(word, global_names, n=3) if in_budget else []
                 )
                 if in_budget:
                     in_budget_words.add(word)
@@ -292,9 +320,10 @@ class _Checker:
 
     def imports(self) -> None:
         base = folder_of(self.path)
-        for binding in self.resolution.top_level.values():
+        top_level = self.resolution.top_level
+        for binding in self.resolution.bindings:
             decl = binding.node
-            if not isinstance(decl, ast.Import):
+            if not isinstance(decl, ast.Import) or top_level[binding.name.text] is not binding:
                 continue
             if decl.python:
                 folder = None if base is None else Path(base)

@@ -11,9 +11,10 @@ What counts as an external: the LLM built-ins, members of `import python` module
 program declares as externals (`assume_defined`), and every top-level `def` that refers to
 one of these, directly or through other defs. A value that is itself a `fn` calls nothing.
 
-The work is proportional to the external references and the uses of costly defs, so that
-checking stays linear and cheap on every keystroke; only a `let` that is a candidate is
-walked down from its declaration, along the spans of its uses.
+The work is linear, so that checking stays cheap on every keystroke: a `let` whose value
+refers to no LLM built-in and no top-level name, or with no `if` or `match` written between
+it and its uses, is passed over at once; only the others are walked down from their
+declaration, along the spans of their uses.
 """
 
 from __future__ import annotations
@@ -65,91 +66,165 @@ class _Branch:
         return f"`case {text[pattern.start : pattern.end]}` on line {pattern.line}"
 
 
-def cost_traps(
-    resolution: Resolution, text: str, path: str | None, externals: frozenset[str]
-) -> list[Diagnostic]:
-    """The cost-trap warnings of a module, each with its fix when one can be made."""
-    costly = _costly_offsets(resolution, externals)
-    if not costly:
-        return []
-    module = resolution.module
-    decl_starts = [decl.span.start for decl in module.decls]
-    found = []
-    for binding in resolution.bindings:
-        node = binding.node
-        if binding.kind != "local" or not isinstance(node, ast.BlockLet):
-            continue
-        uses = resolution.uses.get(binding)
-        if not uses or isinstance(node.value, ast.Lambda):
-            continue
-        value = node.value.span
-        first = bisect_left(costly, value.start)
-        if first == len(costly) or costly[first] >= value.end:
-            continue
-        # Every arm holding a use starts between the `let` and that use: without an `if`
-        # or `match` written there, there is nothing to walk (the common case, cheaply).
-        last_use = max(use.span.end for use in uses)
-        if not _CONDITIONAL.search(text, node.span.end, last_use):
-            continue
-        decl = module.decls[bisect_right(decl_starts, node.span.start) - 1]
-        found_block = _block_of(decl, node)
+class CostTraps:
+    """The cost-trap check over the resolutions of a module: of the whole module at once (the
+    editor), or of one declaration after another (`epic check`, which drops each tree).
+
+    Which defs call an external is known only once every declaration is seen, so each
+    resolution leaves compact summaries: per top-level def, the top-level names it refers to
+    and whether it calls an LLM built-in; per candidate `let` (used in one arm only), the same
+    of its value, with its warning ready. `finish` keeps the candidates that call an external.
+    """
+
+    def __init__(self, text: str, path: str | None, externals: frozenset[str]) -> None:
+        self.text = text
+        self.path = path
+        self.externals = externals
+        self.defs: dict[str, _Calls] = {}
+        self.candidates: list[tuple[_Calls, Diagnostic]] = []
+
+    def add(self, resolution: Resolution) -> None:
+        """Summarises the declarations of `resolution` (none in what `check_stream` settles
+        at the end: its uses were summarised with their declarations)."""
+        decls = resolution.module.decls
+        if not decls:
+            return
+        refs = _references(resolution)
+        for decl, found in zip(decls, refs, strict=True):
+            first = resolution.top_level.get(_decl_name(decl))
+            if isinstance(decl, ast.Def) and first is not None and first.name is decl.name:
+                calls = _calls(found)
+                if calls.llm or calls.names:  # (else it is never costly)
+                    self.defs[decl.name.text] = calls
+        decl_starts = [decl.span.start for decl in decls]
+        ordered: dict[int, list[tuple[int, str | None]]] = {}
+        for binding in resolution.bindings:
+            node = binding.node
+            if binding.kind != "local" or not isinstance(node, ast.BlockLet):
+                continue
+            uses = resolution.uses.get(binding)
+            if not uses or isinstance(node.value, ast.Lambda):
+                continue
+            # Every arm holding a use starts between the `let` and that use: without an `if`
+            # or `match` written there, there is nothing to walk (the common case, cheaply).
+            last_use = max(use.span.end for use in uses)
+            if not _CONDITIONAL.search(self.text, node.span.end, last_use):
+                continue
+            index = bisect_right(decl_starts, node.span.start) - 1
+            if index not in ordered:
+                ordered[index] = sorted(refs[index], key=_offset)
+            value = node.value.span
+            in_decl = ordered[index]
+            low = bisect_left(in_decl, value.start, key=_offset)
+            high = bisect_left(in_decl, value.end, key=_offset)
+            if low < high:
+                warning = self._warning(resolution, decls[index], binding, node, uses)
+                if warning is not None:
+                    self.candidates.append((_calls(in_decl[low:high]), warning))
+
+    def _warning(
+        self,
+        resolution: Resolution,
+        decl: ast.Decl,
+        binding: Binding,
+        let: ast.BlockLet,
+        uses: list[ast.Var],
+    ) -> Diagnostic | None:
+        """The warning for `let`, should its value call an external; None if its uses are
+        not all in one arm."""
+        found_block = _block_of(decl, let)
         if found_block is None:
-            continue
+            return None
         branch = _only_branch(found_block, uses)
         if branch is None:
-            continue
-        where = branch.describe(text)
-        fix = _move_fix(resolution, text, decl, node, branch)
-        found.append(
-            Diagnostic(
-                Severity.WARNING,
-                binding.name.span,
-                MESSAGE.format(name=binding.name.text, where=where),
-                CODE,
-                path,
-                () if fix is None else (fix,),
-            )
+            return None
+        where = branch.describe(self.text)
+        fix = _move_fix(resolution, self.text, decl, let, branch)
+        return Diagnostic(
+            Severity.WARNING,
+            binding.name.span,
+            MESSAGE.format(name=binding.name.text, where=where),
+            CODE,
+            self.path,
+            () if fix is None else (fix,),
         )
-    return found
+
+    def finish(self, top_level: dict[str, Binding]) -> list[Diagnostic]:
+        """The warnings of the candidates whose value calls an external or a def that does,
+        directly or through other defs; `top_level` holds every top-level name."""
+
+        def external(name: str) -> bool:
+            binding = top_level.get(name)
+            if binding is None:
+                return name in self.externals
+            return isinstance(binding.node, ast.Import) and binding.node.python
+
+        def direct(calls: _Calls) -> bool:
+            return calls.llm or any(external(name) for name in calls.names)
+
+        users: dict[str, list[str]] = {}
+        pending = []
+        for name, calls in self.defs.items():
+            for used in calls.names:
+                users.setdefault(used, []).append(name)
+            if direct(calls):
+                pending.append(name)
+        costly: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name not in costly:
+                costly.add(name)
+                pending += users.get(name, ())
+        return [
+            warning
+            for calls, warning in self.candidates
+            if direct(calls) or not costly.isdisjoint(calls.names)
+        ]
 
 
-def _costly_offsets(resolution: Resolution, externals: frozenset[str]) -> list[int]:
-    """The sorted offsets of every reference to an external or to a costly def."""
-    module = resolution.module
-    decls = module.decls
-    decl_starts = [decl.span.start for decl in decls]
-    direct: list[ast.Var] = [u.var for u in resolution.unresolved if u.var.name in externals]
+@dataclass(frozen=True, slots=True)
+class _Calls:
+    """What a def or a value refers to that may be external: an LLM built-in (`llm`), and
+    top-level or unknown names (externals, Python imports, defs that call them)."""
+
+    llm: bool
+    names: frozenset[str]
+
+
+def _offset(ref: tuple[int, str | None]) -> int:
+    return ref[0]
+
+
+def _calls(refs: list[tuple[int, str | None]]) -> _Calls:
+    names = frozenset(name for _, name in refs if name is not None)
+    return _Calls(any(name is None for _, name in refs), names)
+
+
+def _references(resolution: Resolution) -> list[list[tuple[int, str | None]]]:
+    """Per declaration, the (offset, name) of each use of a top-level or unknown name, and
+    (offset, None) of each use of an LLM built-in."""
+    decls = resolution.module.decls
+    starts = [decl.span.start for decl in decls]
+    refs: list[list[tuple[int, str | None]]] = [[] for _ in decls]
+    one = len(decls) == 1
     for var, target in resolution.targets.items():
         if isinstance(target, BuiltinInfo):
-            if target.kind == "llm":
-                direct.append(var)
-        elif isinstance(target.node, ast.Import) and target.node.python:
-            direct.append(var)
-    owners = {
-        id(decl): binding
-        for decl in decls
-        if (binding := resolution.top_level.get(_decl_name(decl))) is not None
-        and binding.node is decl
-    }
-
-    def owner(var: ast.Var) -> Binding | None:
-        index = bisect_right(decl_starts, var.span.start) - 1
-        return owners.get(id(decls[index])) if index >= 0 else None
-
-    references = list(direct)
-    costly_defs: set[Binding] = set()
-    pending = [found for var in direct if (found := owner(var)) is not None]
-    while pending:
-        binding = pending.pop()
-        if binding in costly_defs or binding.kind != "def":
+            if target.kind != "llm":
+                continue
+            name = None
+        elif target.kind in _TOP_LEVEL:
+            name = target.name.text
+        else:
             continue
-        costly_defs.add(binding)
-        for use in resolution.uses.get(binding, ()):
-            references.append(use)
-            found = owner(use)
-            if found is not None:
-                pending.append(found)
-    return sorted(var.span.start for var in references)
+        at = var.span.start
+        refs[0 if one else bisect_right(starts, at) - 1].append((at, name))
+    for unresolved in resolution.unresolved:
+        at = unresolved.var.span.start
+        refs[0 if one else bisect_right(starts, at) - 1].append((at, unresolved.var.name))
+    return refs
+
+
+_TOP_LEVEL = frozenset(["def", "let", "import"])
 
 
 def _decl_name(decl: ast.Decl) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from epic_lang.analysis.builtins import BuiltinInfo, builtins_table
-from epic_lang.source import Span
+from epic_lang.source import NO_SPAN, Span
 from epic_lang.syntax import ast
 
 BindingKind = Literal["def", "let", "import", "param", "local", "pattern"]
@@ -84,7 +84,8 @@ class Resolution:
     - `clashes`: a parameter or pattern variable whose name an earlier one of the same
       parameter list or pattern already binds.
     - `calls`: every call, and every pipe (`x |> f` calls `f`), in source order.
-    - `members`: every `alias.name` field access whose object is an import alias.
+    - `members`: every `alias.name` field access whose object is an import alias;
+      `open_members`: those whose object is an unknown name.
     - `matches`: every `match`, in source order.
     - `unpacks`: the pattern and value of every destructuring `let`, in source order.
     - `too_deep`: declarations nested too deeply to resolve completely (their names are
@@ -103,6 +104,7 @@ class Resolution:
     clashes: list[Binding] = field(default_factory=list)
     calls: list[ast.Call | ast.Pipe] = field(default_factory=list)
     members: list[tuple[ast.Field, Binding]] = field(default_factory=list)
+    open_members: list[ast.Field] = field(default_factory=list)
     matches: list[ast.Match] = field(default_factory=list)
     unpacks: list[tuple[ast.Pattern, ast.Expr]] = field(default_factory=list)
     too_deep: list[ast.Def | ast.LetDecl] = field(default_factory=list)
@@ -173,6 +175,31 @@ def resolve(module: ast.Module) -> Resolution:
     return _Resolver(module).run()
 
 
+class DeclarationResolver:
+    """Resolves a module one declaration at a time, as a parse stream hands them out, so that
+    no more than one declaration's tree need be held (`epic check` on a large file).
+
+    Each declaration gets a `Resolution` of its own, sharing `top_level`: the names of the
+    declarations so far. A name that a later declaration defines is unresolved there; the
+    caller settles it once `top_level` is complete. `uses` holds the uses of the
+    declaration's own bindings only, and keyword arguments are not linked."""
+
+    def __init__(self, size: int) -> None:
+        """`size`: the length of the module's text, where top-level names are visible."""
+        self.top_level: dict[str, Binding] = {}
+        self._visible = (0, size)
+        self._resolver = _Resolver(ast.Module((), (), NO_SPAN))
+
+    def resolve(self, decl: ast.Decl, node: BindingNode) -> Resolution:
+        """The resolution of `decl`, its top-level name bound to `node` (which may be a
+        lighter stand-in for the declaration, to be kept after its tree is dropped)."""
+        result = Resolution(ast.Module((decl,), (), NO_SPAN), top_level=self.top_level)
+        resolver = self._resolver
+        resolver.result = result
+        resolver.declaration(decl, resolver.declare(decl, node, self._visible))
+        return result
+
+
 class _Resolver:
     """One walk over the tree with a stack of local scopes (small dicts); top-level names
     and built-ins are looked up after the locals."""
@@ -212,35 +239,41 @@ class _Resolver:
     def run(self) -> Resolution:
         module = self.result.module
         whole = (module.span.start, module.span.end)
-        owners: list[Binding] = []
-        for decl in module.decls:
-            kind: BindingKind = (
-                "def"
-                if isinstance(decl, ast.Def)
-                else "import"
-                if isinstance(decl, ast.Import)
-                else "let"
-            )
-            name = decl.alias if isinstance(decl, ast.Import) else decl.name
-            binding = self.bind(name, kind, decl, whole)
-            owners.append(binding)
-            if name.text in self.result.top_level:
-                self.result.redefinitions.append(binding)
-            else:
-                self.result.top_level[name.text] = binding
+        owners = [self.declare(decl, decl, whole) for decl in module.decls]
         for decl, owner in zip(module.decls, owners, strict=True):
-            if isinstance(decl, ast.Import):
-                continue
-            try:
-                if isinstance(decl, ast.Def):
-                    self.result.params_of[owner] = self.function(decl, decl.params, decl.body)
-                else:
-                    self.expr(decl.value)
-            except RecursionError:
-                self.scopes.clear()
-                self.result.too_deep.append(decl)
+            self.declaration(decl, owner)
         self.link_keywords()
         return self.result
+
+    def declare(self, decl: ast.Decl, node: BindingNode, visible: tuple[int, int]) -> Binding:
+        """Binds a declaration's top-level name, `node` standing for the declaration."""
+        kind: BindingKind = (
+            "def"
+            if isinstance(decl, ast.Def)
+            else "import"
+            if isinstance(decl, ast.Import)
+            else "let"
+        )
+        name = decl.alias if isinstance(decl, ast.Import) else decl.name
+        binding = self.bind(name, kind, node, visible)
+        if name.text in self.result.top_level:
+            self.result.redefinitions.append(binding)
+        else:
+            self.result.top_level[name.text] = binding
+        return binding
+
+    def declaration(self, decl: ast.Decl, owner: Binding) -> None:
+        """Resolves the names inside one declaration."""
+        if isinstance(decl, ast.Import):
+            return
+        try:
+            if isinstance(decl, ast.Def):
+                self.result.params_of[owner] = self.function(decl, decl.params, decl.body)
+            else:
+                self.expr(decl.value)
+        except RecursionError:
+            self.scopes.clear()
+            self.result.too_deep.append(decl)
 
     # -- bindings and lookups -----------------------------------------------------------
 
@@ -272,7 +305,10 @@ class _Resolver:
             return
         self.result.targets[node] = target
         if isinstance(target, Binding):
-            self.result.uses[target].append(node)
+            # Absent: a top-level name of another declaration, resolved one at a time.
+            uses = self.result.uses.get(target)
+            if uses is not None:
+                uses.append(node)
 
     def fstring(self, node: ast.FString) -> None:
         for part in node.parts:
@@ -427,6 +463,8 @@ class _Resolver:
             target = self.result.targets.get(node.obj)
             if isinstance(target, Binding) and target.kind == "import":
                 self.result.members.append((node, target))
+            elif target is None:
+                self.result.open_members.append(node)
 
     def items(self, node: ast.TupleExpr | ast.ListExpr) -> None:
         for item in node.items:

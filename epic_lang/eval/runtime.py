@@ -42,6 +42,7 @@ from epic_lang.llm.interface import (
     LLMTimeoutError,
     TokenUsage,
 )
+from epic_lang.process_settings import runs_own_ctrl_c
 
 SHORT = 80
 T = TypeVar("T")
@@ -387,11 +388,16 @@ class Run:
             await self.shutdown(wait=finished)
 
     def _interruptible_machine(self) -> Callable[[], object]:
-        """Makes Ctrl-C stop a long pure computation at once: asyncio's own handler only
-        cancels the main task, which takes effect at the next await, never inside the
-        machine. Returns the function that puts the previous handler back."""
+        """Under `ctrl_c_stops_runs`, makes Ctrl-C stop a long pure computation at once:
+        asyncio's own handler only cancels the main task, which takes effect at the next
+        await, never inside the machine. Returns the function that puts the previous handler
+        back."""
         previous = signal.getsignal(signal.SIGINT)
-        if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        if (
+            not runs_own_ctrl_c()
+            or threading.current_thread() is not threading.main_thread()
+            or not callable(previous)
+        ):
             return lambda: None
 
         def on_sigint(signum: int, frame: Any) -> None:
@@ -466,7 +472,29 @@ def user_sites(
     sites.extend(s for s in trail if s.function is not None)
     sites.extend(frames)
     users = [s for s in sites if s.path != _PRELUDE]
-    return tuple(users) if users else tuple(sites)
+    return _innermost(users or sites)
+
+
+def _innermost(sites: list[Site]) -> tuple[Site, ...]:
+    """`sites` without those that enclose the site just inside them in the same function:
+    one call of a function waiting on an inner expression (the arguments of `len` in
+    `len(lines(llm_stream(llm(p))))`, the value of a `let`) leaves a frame at each enclosing
+    expression, but is one line of the stack, at its innermost position."""
+    kept: list[Site] = []
+    for s in sites:
+        if kept and _encloses(s, kept[-1]):
+            continue
+        kept.append(s)
+    return tuple(kept)
+
+
+def _encloses(outer: Site, inner: Site) -> bool:
+    return (
+        outer.function == inner.function
+        and outer.path == inner.path
+        and outer.span.start <= inner.span.start
+        and inner.span.end <= outer.span.end
+    )
 
 
 def stack_entries(sites: tuple[Site, ...]) -> tuple[StackEntry, ...]:

@@ -49,13 +49,12 @@ class RunWorkers:
         self,
         request: RunRequest,
         on_progress: Callable[[str], None],
-        on_output: Callable[[str], None] | None = None,
-        on_stream: Callable[[list[dict[str, Any]]], None] | None = None,
+        on_output: Callable[[dict[str, Any]], None] | None = None,
     ) -> RunOutcome:
-        """Runs the request in a worker; `on_output` receives each line the program prints
-        (`print`, `log`), `on_stream` the text of streamed answers as the worker reports it
-        (`run_worker.py`). Cancelling the awaiting task kills the worker and answers with the
-        error `CANCELLED`, as do `close` and the server ending."""
+        """Runs the request in a worker; `on_output` receives the run's output in order, as
+        the worker reports it (`run_worker.py`): each line the program prints (`print`,
+        `log`) and the text of streamed answers. Cancelling the awaiting task kills the
+        worker and answers with the error `CANCELLED`, as do `close` and the server ending."""
         try:
             process = await self._take()
         except asyncio.CancelledError:
@@ -66,7 +65,7 @@ class RunWorkers:
             assert process.stdin is not None
             process.stdin.write(encode_request(request))
             await process.stdin.drain()
-            return await self._outcome(process, on_progress, on_output, on_stream)
+            return await self._outcome(process, on_progress, on_output)
         except asyncio.CancelledError:
             return RunOutcome(None, CANCELLED, None)
         except (ConnectionError, json.JSONDecodeError, KeyError, TypeError) as error:
@@ -91,8 +90,7 @@ class RunWorkers:
         self,
         process: asyncio.subprocess.Process,
         on_progress: Callable[[str], None],
-        on_output: Callable[[str], None] | None,
-        on_stream: Callable[[list[dict[str, Any]]], None] | None,
+        on_output: Callable[[dict[str, Any]], None] | None,
     ) -> RunOutcome:
         assert process.stdout is not None
         while line := await process.stdout.readline():
@@ -101,11 +99,7 @@ class RunWorkers:
                 return decode_outcome(message["outcome"])
             if "output" in message:
                 if on_output is not None:
-                    on_output(str(message["output"]))
-                continue
-            if "stream" in message:
-                if on_stream is not None:
-                    on_stream(list(message["stream"]))
+                    on_output(dict(message["output"]))
                 continue
             on_progress(str(message.get("progress", "")))
         await process.wait()

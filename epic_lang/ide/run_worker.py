@@ -8,10 +8,12 @@ exits. `run_process.py` is the server's side, `run_wire.py` the messages.
 
 The wire is JSON lines. The server writes one request line on stdin; it carries the LLM
 settings, the API key included, which so never appear in argv, the environment or a file. The
-worker writes `{"progress": "..."}` lines and `{"stream": [{"call", "label", "text"}]}` lines
-(the text of streamed answers since the last such line), each at most ten a second, an
-`{"output": "..."}` line for each line the program prints with `print` or `log`, and ends
-with one `{"outcome": {...}}` line. The program's own output goes to stderr, so a Python tool that
+worker writes `{"progress": "..."}` lines at most ten a second, `{"output": {...}}` lines (the
+run's output, as the `epic/output` notification carries it: `{"kind": "print", "text"}` for
+each line the program prints with `print` or `log`, `{"kind": "stream", "pieces": [{"call",
+"label", "text"}]}` for the text of streamed answers since the last such line, at most ten a
+second and always before a printed line, so that the two keep their order), and ends with one
+`{"outcome": {...}}` line. The program's own output goes to stderr, so a Python tool that
 prints cannot garble the stream.
 """
 
@@ -69,25 +71,29 @@ def _write(stream: IO[bytes], message: dict[str, Any]) -> None:
 async def _run(request: RunRequest, wire: IO[bytes]) -> RunOutcome:
     counter = CallCounter()
 
+    def flush_stream() -> None:
+        if pieces := counter.take_stream():
+            _write(wire, {"output": {"kind": "stream", "pieces": pieces}})
+
+    def printed(text: str) -> None:
+        flush_stream()
+        _write(wire, {"output": {"kind": "print", "text": text}})
+
     async def report() -> None:
         last = ""
         while True:
             await asyncio.sleep(REPORT_INTERVAL)
-            if streamed := counter.take_stream():
-                _write(wire, {"stream": streamed})
+            flush_stream()
             if (message := counter.describe()) != last:
                 last = message
                 _write(wire, {"progress": message})
 
     reporter = asyncio.ensure_future(report())
     try:
-        return await run_program(
-            request, counter, output=lambda text: _write(wire, {"output": text})
-        )
+        return await run_program(request, counter, output=printed)
     finally:
         reporter.cancel()
-        if streamed := counter.take_stream():  # the last pieces, before the outcome
-            _write(wire, {"stream": streamed})
+        flush_stream()  # the last pieces, before the outcome
 
 
 def _warm_up() -> None:

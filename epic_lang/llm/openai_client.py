@@ -7,28 +7,35 @@ requests in flight, and calls beyond it wait for a connection. Failures that say
 is down (connection refused, 429, 5xx) go through the endpoint's circuit (`circuit.py`), so
 waiting calls ride out an outage within their time budget. A request the server may have
 received and not answered (a read timeout, a connection lost after sending) is not sent again
-unless the user allows it: a paid API would bill each copy. The API key only ever goes into
-the `Authorization` header: errors and `describe()` name where it came from, never its value.
+unless the user allows it: a paid API would bill each copy. Streamed answers go through the
+same attempts; a stream that fails after the program took a piece of it is never sent again.
+The API key only ever goes into the `Authorization` header: errors and `describe()` name where
+it came from, never its value.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from epic_lang.llm.batching import Batcher
-from epic_lang.llm.circuit import Circuit
+from epic_lang.llm.circuit import Circuit, Permit
 from epic_lang.llm.client_settings import ClientOptions
 from epic_lang.llm.file_limit import connection_budget
-from epic_lang.llm.http_session import HTTPSession, TransportError, environment_proxy
+from epic_lang.llm.http_session import (
+    HTTPAnswer,
+    HTTPSession,
+    TransportError,
+    environment_proxy,
+)
 from epic_lang.llm.interface import LLMError, LLMRequest, LLMResult, TokenUsage
 from epic_lang.llm.retry import RETRYABLE_STATUS, parse_retry_after
-from epic_lang.llm.sse import StreamError, StreamUsage, chat_pieces, sse_data
+from epic_lang.llm.sse import StreamUsage, chat_pieces, sse_data
 from epic_lang.llm.structured import schema_format_hint
 from epic_lang.llm.wire import (
     CHAT_PATH,
@@ -45,6 +52,8 @@ from epic_lang.llm.wire import (
 )
 
 MAX_MESSAGE_CHARS = 500
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,48 +197,23 @@ class OpenAIBackend:
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
         """The answer of an `llm` request as the server generates it (chat completions with
-        `"stream": true`). A failure before the first piece is retried as `post` retries
-        (without the endpoint's circuit); after it, the call fails: the pieces are taken."""
+        `"stream": true`), sent and retried as every call is (`_exchange`)."""
         body = chat_body(request, self.model, self.options.schema_format)
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
-        url = self.base_url + CHAT_PATH
-        policy = self.options.retry
-        attempts = 0
-        while True:
-            attempts += 1
-            usage = StreamUsage()
-            started = False
-            state = self._state()
-            try:
-                async with state.limit, state.http.open(url, body, streaming=True) as answer:
-                    status = answer.status
-                    if status < 400:
-                        events = sse_data(answer.chunks(), self.options.max_response_bytes)
-                        async for piece in chat_pieces(events, usage):
-                            started = True
-                            yield piece
-                        if usage.counts is not None:
-                            self.usage.add(*usage.counts)
-                        return
-                    content = await answer.read()
-                    failure = _Failure(
-                        status,
-                        _server_message(content, answer.reason),
-                        status in RETRYABLE_STATUS,
-                        retry_after=parse_retry_after(answer.headers),
-                    )
-            except StreamError as exc:
-                raise LLMHTTPError(self._redact(f"{safe_url(url)}: {exc}"), None) from None
-            except TransportError as exc:
-                failure = _Failure(None, str(exc), not exc.lasting, exc.sent)
-            if started:
-                failure = dataclasses.replace(failure, retryable=False)
-            why = self._why_not_again(failure, attempts)
-            if why is not None:
-                raise self._error(url, failure, attempts, why or None)
-            delay = policy.base_delay * 2 ** (attempts - 1)
-            await asyncio.sleep(min(policy.max_delay, failure.retry_after or delay))
+        pieces = self._exchange(self.base_url + CHAT_PATH, body, self._pieces, streaming=True)
+        async with aclosing(pieces):
+            async for piece in pieces:
+                yield piece
+
+    async def _pieces(self, answer: HTTPAnswer) -> AsyncGenerator[str]:
+        """The stream's pieces as they arrive; its usage counts once the stream is whole."""
+        usage = StreamUsage()
+        events = sse_data(answer.chunks(), self.options.max_response_bytes)
+        async for piece in chat_pieces(events, usage):
+            yield piece
+        if usage.counts is not None:
+            self.usage.add(*usage.counts)
 
     async def _sample_chat(self, request: LLMRequest) -> list[str]:
         """n samples; servers that ignore `n` (llama.cpp's) are asked again for the rest."""
@@ -247,9 +231,37 @@ class OpenAIBackend:
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST `body` to the endpoint's `path` with retries; the decoded JSON answer."""
+        answers = self._exchange(self.base_url + path, body, self._decoded)
+        async with aclosing(answers):
+            return await anext(answers)
+
+    async def _decoded(self, answer: HTTPAnswer) -> AsyncGenerator[Any]:
+        """The whole answer as one item, its usage counted: a request that failed and was
+        sent again counts only for the answer that came."""
+        content = await answer.read()
+        try:
+            value = json.loads(content)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise LLMError("the answer is not JSON") from None
+        counts = reported_usage(value)
+        if counts is not None:
+            self.usage.add(*counts)
+        yield value
+
+    async def _exchange(
+        self,
+        url: str,
+        body: dict[str, Any],
+        read: Callable[[HTTPAnswer], AsyncGenerator[_T]],
+        streaming: bool = False,
+    ) -> AsyncGenerator[_T]:
+        """What `read` makes of the answer to `body`: the one attempt loop of every call, a
+        completion or a stream, so that both wait for the endpoint's circuit and spend the
+        same attempts and retry budget. `read` raises `LLMError` for an answer it cannot use,
+        which is final. Once an item has been yielded, a failure is final too: the caller
+        has used what came, and a second answer would not continue it."""
         state = self._state()
         circuit = state.circuit
-        url = self.base_url + path
         loop = asyncio.get_running_loop()
         attempts = 0
         # The retry budget runs from the call's first failure, or from when it first finds the
@@ -265,28 +277,37 @@ class OpenAIBackend:
                 cause = failure or circuit.cause
                 assert cause is not None
                 raise self._error(url, cause, attempts, self._out_of_time(attempts)) from None
+            answered = False  # the circuit was told: the server is up
+            used = 0
             async with state.limit:
                 if circuit.is_open and not permit.probe:
                     continue  # the server went down while this call waited for a connection
                 try:
-                    outcome = await self._attempt(state.http, url, body)
+                    async with state.http.open(url, body, streaming) as answer:
+                        if answer.status >= 400:
+                            failure = _refusal(answer, await answer.read())
+                        else:
+                            circuit.succeeded(permit)  # the server is up, whatever comes next
+                            answered = True
+                            try:
+                                async with aclosing(read(answer)) as items:
+                                    async for item in items:
+                                        used += 1
+                                        yield item
+                                return
+                            except LLMError as exc:
+                                failure = _Failure(answer.status, str(exc), False)
+                except TransportError as exc:
+                    failure = _Failure(None, str(exc), not exc.lasting, exc.sent)
                 except BaseException:
-                    circuit.undecided(permit)
+                    if not answered:
+                        circuit.undecided(permit)
                     raise
-            if isinstance(outcome, _Answer):
-                circuit.succeeded(permit)
-                counts = reported_usage(outcome.value)
-                if counts is not None:
-                    self.usage.add(*counts)
-                return outcome.value
-            failure = outcome
             attempts += 1
-            if failure.endpoint_down:
-                circuit.failed(permit, failure.retry_after, failure)
-            elif failure.status is not None:
-                circuit.succeeded(permit)  # the server is up: it answered this request
-            else:
-                circuit.undecided(permit)
+            if not answered:
+                _tell(circuit, permit, failure)
+            if used:
+                raise self._error(url, failure, attempts, _already_used(used))
             if deadline is None:
                 deadline = loop.time() + self.options.retry.budget
             why = self._why_not_again(failure, attempts)
@@ -316,27 +337,6 @@ class OpenAIBackend:
         if attempts == 0:
             return f"gave up after waiting {spent} for the server to come back"
         return f"gave up after {attempts} attempts and {spent} of retrying"
-
-    async def _attempt(
-        self, http: HTTPSession, url: str, body: dict[str, Any]
-    ) -> _Answer | _Failure:
-        try:
-            async with http.open(url, body) as answer:
-                content = await answer.read()
-        except TransportError as exc:
-            return _Failure(None, str(exc), not exc.lasting, exc.sent)
-        status = answer.status
-        if status >= 400:
-            return _Failure(
-                status,
-                _server_message(content, answer.reason),
-                status in RETRYABLE_STATUS,
-                retry_after=parse_retry_after(answer.headers),
-            )
-        try:
-            return _Answer(json.loads(content))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _Failure(status, "the answer is not JSON", False)
 
     def _error(self, url: str, failure: _Failure, attempts: int, why: str | None) -> LLMHTTPError:
         where = safe_url(url)
@@ -409,9 +409,29 @@ class OpenAIBackend:
             await state.http.aclose()
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    value: Any
+def _tell(circuit: Circuit[_Failure], permit: Permit, failure: _Failure) -> None:
+    """What a failed attempt says about the endpoint's health."""
+    if failure.endpoint_down:
+        circuit.failed(permit, failure.retry_after, failure)
+    elif failure.status is not None:
+        circuit.succeeded(permit)  # the server is up: it answered this request
+    else:
+        circuit.undecided(permit)
+
+
+def _refusal(answer: HTTPAnswer, content: bytes) -> _Failure:
+    """An answer with an error status, retryable when it says the server is busy or down."""
+    return _Failure(
+        answer.status,
+        _server_message(content, answer.reason),
+        answer.status in RETRYABLE_STATUS,
+        retry_after=parse_retry_after(answer.headers),
+    )
+
+
+def _already_used(pieces: int) -> str:
+    part = "1 piece" if pieces == 1 else f"{pieces} pieces"
+    return f"not sent again: {part} of the answer had already been used"
 
 
 def _server_message(content: bytes, reason: str) -> str:

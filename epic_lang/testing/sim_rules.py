@@ -4,8 +4,9 @@ A rules file (JSON, or TOML with `[[rule]]` tables) lists rules tried in order; 
 regex is found in the prompt (the last message for chat) decides the answer. A rule may
 instead inject a fault (`status`, optionally only the first `times` matching requests, with
 `retry_after` seconds; `silent` to read the request and never answer; `null_content` for a
-chat answer whose `content` is null; `body_mb` to pad the answer to that size) so tests can
-exercise retries, timeouts and limits. Prompts no rule matches get a seeded,
+chat answer whose `content` is null; `body_mb` to pad the answer to that size; `cut_after` to
+drop the connection after that many pieces of a streamed answer) so tests can exercise
+retries, timeouts and limits. Prompts no rule matches get a seeded,
 deterministic answer: equal prompts at temperature 0 always get the same text.
 
 ```toml
@@ -119,6 +120,7 @@ _RULE_KEYS = {
     "silent",
     "null_content",
     "body_mb",
+    "cut_after",
 }
 
 
@@ -142,6 +144,7 @@ class SimRule:
     silent: bool = False
     null_content: bool = False
     body_mb: float | None = None
+    cut_after: int | None = None  # pieces of a streamed answer sent before the connection drops
 
 
 def rule_from_dict(data: dict[str, Any], where: str = "rule") -> SimRule:
@@ -178,6 +181,7 @@ def rule_from_dict(data: dict[str, Any], where: str = "rule") -> SimRule:
         silent=bool(data.get("silent", False)),
         null_content=bool(data.get("null_content", False)),
         body_mb=None if data.get("body_mb") is None else float(data["body_mb"]),
+        cut_after=None if data.get("cut_after") is None else int(data["cut_after"]),
     )
 
 

@@ -230,7 +230,11 @@ class SimApp:
         if padding:
             body["padding"] = " " * int(padding * 2**20)
         if call.stream:
-            return await _send_events(request, self._stream(call, body, base))
+            cut = min(
+                (f[0].cut_after for f in matches if f is not None and f[0].cut_after is not None),
+                default=None,
+            )
+            return await _send_events(request, self._stream(call, body, base, cut))
         # An answer not streamed takes as long as its stream would have, every line included.
         lines = max((_line_count(c) for c in choices), default=0)
         await asyncio.sleep(
@@ -376,15 +380,17 @@ class SimApp:
         return max(0.0, ms) / 1000.0
 
     async def _stream(
-        self, call: _Call, body: dict[str, Any], base_ms: float
+        self, call: _Call, body: dict[str, Any], base_ms: float, cut_after: int | None = None
     ) -> AsyncIterator[bytes]:
         """Server-sent events: the first token after the base latency, then one token per
         `per_token_ms` (and `per_line_ms` before each line), then the usage when the client
-        asked for it (`stream_options.include_usage`), then `[DONE]`."""
+        asked for it (`stream_options.include_usage`), then `[DONE]`. With `cut_after`, the
+        connection drops after that many pieces of text (`_Cut`)."""
         chat = call.route == "chat"
         head = {k: body[k] for k in ("id", "created", "model")}
         head["object"] = "chat.completion.chunk" if chat else "text_completion"
         await asyncio.sleep(self._latency(base_ms, 0))
+        sent = 0  # pieces of text
         for choice in body["choices"]:
             text = choice["message"]["content"] if chat else choice["text"]
             parts: list[tuple[float, dict[str, Any]]] = [(0.0, {"role": "assistant"})]
@@ -396,6 +402,10 @@ class SimApp:
             for delay, part in parts:
                 if delay:
                     await asyncio.sleep(delay)
+                if cut_after is not None and sent == cut_after:
+                    raise _Cut
+                if "role" not in part:
+                    sent += 1
                 delta = {"delta": part} if chat else {**part, "logprobs": None}
                 event = {
                     **head,
@@ -436,10 +446,19 @@ async def _send_events(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    async for event in events:
-        await response.write(event)
+    try:
+        async for event in events:
+            await response.write(event)
+    except _Cut:
+        assert request.transport is not None
+        request.transport.abort()
+        return response
     await response.write_eof()
     return response
+
+
+class _Cut(Exception):
+    """The fault of a `cut_after` rule: the connection drops mid-answer."""
 
 
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -3,11 +3,15 @@ the trace as data."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 from pathlib import Path
+from typing import Any
 
 import epic_lang
 from epic_lang.eval.trace import critical_path, timeline
+from epic_lang.process_settings import ctrl_c_stops_runs
 from epic_lang.testing.fake import FakeBackend
 
 
@@ -170,3 +174,24 @@ def test_python_objects_stay_opaque_and_their_methods_are_externals(tmp_path: Pa
     result = epic_lang.load(tmp_path / "main.epic").run("main")
     assert result.value == (15, 10)
     assert [c.name for c in result.trace.calls] == ["objs.Counter", "Counter.plus"]
+
+
+def test_only_the_epic_command_takes_over_ctrl_c_during_a_run() -> None:
+    """A program embedding EPIC keeps its SIGINT handling (under `asyncio.run`, asyncio's);
+    the `epic` command (`ctrl_c_stops_runs`) gives it to the run, to stop pure loops."""
+    seen: list[Any] = []
+
+    @epic_lang.external
+    async def sigint_handler() -> str:
+        seen.append(signal.getsignal(signal.SIGINT))
+        return "seen"
+
+    program = epic_lang.load_source("def main() = sigint_handler()", externals=[sigint_handler])
+    before = signal.getsignal(signal.SIGINT)
+    program.run("main")
+    with ctrl_c_stops_runs():
+        program.run("main")
+    library, command = seen
+    assert isinstance(library.func.__self__, asyncio.Runner)  # asyncio.run's own
+    assert command.__qualname__.endswith("_interruptible_machine.<locals>.on_sigint")
+    assert signal.getsignal(signal.SIGINT) is before

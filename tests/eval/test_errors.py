@@ -127,3 +127,25 @@ def main() = [outer("a"), 2]
         "  in outer at test.epic:3:16",
         "  in main at test.epic:5:14",
     ]
+
+
+def test_a_call_inside_lines_of_a_stream_has_one_stack_line_per_function() -> None:
+    # `len`, `lines` and `llm_stream` wait for the failing call inside one call of `main`
+    # (and `let`s for their values): each leaves a frame, none is a line of the stack.
+    text = """def expand(x) =
+    let a = upper(llm(f"Expand {x}"))
+    a
+
+def main() =
+    let n = len(lines(llm_stream(expand("y"))))
+    n
+"""
+    backend = FakeBackend(fail_on=("Expand",))
+    for mode in ("opportunistic", "sequential"):
+        with pytest.raises(EpicRuntimeError) as info:
+            load_source(text, "test.epic").run("main", mode=mode, backend=backend)
+        lines = info.value.render().splitlines()
+        assert lines[0] == (
+            "test.epic:2:19: error: external call `llm` failed: fake failure for prompt 'Expand y'"
+        )
+        assert lines[2:] == ["  in expand at test.epic:2:19", "  in main at test.epic:6:23"]

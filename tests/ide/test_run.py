@@ -145,18 +145,21 @@ async def test_a_streamed_answer_reaches_the_editor_while_the_run_goes_on(tmp_pa
 
     answer = "".join(f"line {i}\n" for i in range(6))
     rules = rules_from_data([{"match": "Count", "answer": answer}])
-    text = 'def main() = len(lines(llm_stream("Count to six")))\n'
-    received: list[list[dict]] = []
+    text = 'def main() =\n    let n = len(lines(llm_stream("Count to six")))\n    print(n)\n'
+    received: list[dict] = []
     workers = RunWorkers()
     with running_sim_server(SimConfig(rules=rules, per_line_ms=60)) as sim:
         run = request(text, tmp_path / "s.epic")
         run = RunRequest(run.analysis, "main", "opportunistic", {"baseUrl": sim.base_url}, False)
         try:
-            outcome = await workers.run(run, lambda _: None, on_stream=received.append)
+            outcome = await workers.run(run, lambda _: None, on_output=received.append)
         finally:
             await workers.aclose()
     assert outcome.error is None and outcome.value == "6"
-    assert len(received) >= 2  # several reports while the answer streamed, not one at the end
-    pieces = [piece for message in received for piece in message]
-    assert {(p["call"], p["label"]) for p in pieces} == {(0, "llm_stream at line 1")}
-    assert "".join(p["text"] for p in pieces) == answer
+    *streamed, printed = received
+    assert len(streamed) >= 2  # several reports while the answer streamed, not one at the end
+    assert {message["kind"] for message in streamed} == {"stream"}
+    pieces = [piece for message in streamed for piece in message["pieces"]]
+    assert {(p["call"], p["label"]) for p in pieces} == {(0, "llm_stream at line 2")}
+    assert "".join(p["text"] for p in pieces) == answer  # all of it before the printed line
+    assert printed == {"kind": "print", "text": "6"}

@@ -4,6 +4,7 @@ server-sent events become a clear error at the call site, never a traceback or a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -18,7 +19,8 @@ import pytest
 from epic_lang.eval.errors import EpicRuntimeError
 from epic_lang.eval.program import load_source
 from epic_lang.llm.client_settings import ClientOptions
-from epic_lang.llm.openai_client import OpenAIBackend
+from epic_lang.llm.interface import LLMRequest
+from epic_lang.llm.openai_client import LLMHTTPError, OpenAIBackend
 from epic_lang.llm.retry import RetryPolicy
 
 TOPICS = "".join(f"topic {i}\n" for i in range(1, 6))
@@ -201,3 +203,88 @@ def test_a_failure_before_the_first_piece_is_retried(start_sim: Any) -> None:
     value = load_source(STREAM_LINES, "retry.epic").run("main", backend=backend).value
     assert value == ["ONE", "TWO"]
     assert sim.stats()["by_status"] == {"503": 1, "200": 1}
+
+
+# -- streams share the calls' attempts: circuit, retry budget, no re-send once used ----------
+
+
+def _stream_backend(url: str, **policy: Any) -> OpenAIBackend:
+    return OpenAIBackend(url, "m", options=ClientOptions(retry=RetryPolicy(**policy)))
+
+
+async def _streamed(backend: OpenAIBackend, prompt: str) -> str:
+    return "".join([piece async for piece in backend.stream(LLMRequest("llm", prompt=prompt))])
+
+
+async def test_a_stream_waits_out_an_outage_in_the_circuit_without_spending_attempts(
+    start_sim: Any,
+) -> None:
+    # Two attempts per call. A completion finds the server down (503 for 1 s) and opens the
+    # circuit; the stream, started while it is open, waits in line: the completion probes at
+    # 0.5 s (still down: its second and last attempt), the stream at 1.5 s (back up). Sent
+    # at once and retried on its own, the stream would spend both attempts in the outage.
+    sim = start_sim([{"match": "go", "answer": "one\ntwo\n"}])
+    await asyncio.to_thread(sim.start_outage, 1.0, "503")
+    backend = _stream_backend(sim.base_url, max_attempts=2)
+    completion = asyncio.create_task(backend.complete(LLMRequest("llm", prompt="first")))
+    while not backend._state().circuit.is_open:
+        await asyncio.sleep(0.01)
+    streamed = await _streamed(backend, "go")
+    with pytest.raises(LLMHTTPError, match="simulated outage .gave up after 2 attempts"):
+        await completion
+    await backend.aclose()
+    assert streamed == "one\ntwo\n"
+    assert sim.stats()["by_status"] == {"503": 2, "200": 1}
+
+
+async def test_a_stream_cut_after_its_first_piece_fails_and_is_not_sent_again(
+    start_sim: Any,
+) -> None:
+    sim = start_sim([{"match": "go", "answer": "one two three", "cut_after": 1}])
+    backend = _stream_backend(sim.base_url, max_attempts=3, retry_unsafe=True)
+    pieces: list[str] = []
+    with pytest.raises(LLMHTTPError) as caught:
+        async for piece in backend.stream(LLMRequest("llm", prompt="go")):
+            pieces.append(piece)
+    await backend.aclose()
+    assert pieces == ["one"]
+    assert "the connection failed mid-answer" in str(caught.value)
+    assert "(not sent again: 1 piece of the answer had already been used)" in str(caught.value)
+    assert sim.stats()["requests"] == 1
+
+
+async def test_the_retry_budget_bounds_a_stream_as_it_bounds_a_completion(
+    start_sim: Any,
+) -> None:
+    sim = start_sim([{"match": "", "status": 503, "message": "down for maintenance"}])
+    backend = _stream_backend(
+        sim.base_url, max_attempts=100, base_delay=0.05, max_delay=0.2, budget=0.5
+    )
+    for call in (_streamed(backend, "go"), backend.complete(LLMRequest("llm", prompt="go"))):
+        with pytest.raises(LLMHTTPError) as caught:
+            await call
+        assert "HTTP 503: down for maintenance" in str(caught.value)
+        assert "0.5 s (retry_budget)" in str(caught.value)
+    await backend.aclose()
+    assert sim.stats()["requests"] < 20  # 0.5 s of probes at most 0.2 s apart, twice
+
+
+async def test_a_streams_timeout_ends_its_wait_for_the_circuit_without_sending_it(
+    start_sim: Any,
+) -> None:
+    # The circuit opens for 0.5 s after the completion's failure; the stream's deadline
+    # (0.3 s) comes first, so the server never sees it.
+    sim = start_sim([{"match": "go", "answer": "one\n"}])
+    await asyncio.to_thread(sim.start_outage, 2.0, "503")
+    backend = _stream_backend(sim.base_url)
+    completion = asyncio.create_task(backend.complete(LLMRequest("llm", prompt="first")))
+    while not backend._state().circuit.is_open:
+        await asyncio.sleep(0.01)
+    program = load_source('def main() = text(llm_stream("go", timeout=0.3))\n', "t.epic")
+    with pytest.raises(EpicRuntimeError) as caught:
+        await program.arun("main", backend=backend)
+    completion.cancel()
+    await asyncio.gather(completion, return_exceptions=True)
+    await backend.aclose()
+    assert caught.value.kind == "timeout"
+    assert sim.stats()["by_status"] == {"503": 1}  # the completion's, not the stream's

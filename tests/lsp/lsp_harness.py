@@ -32,10 +32,6 @@ def record_output(client: LanguageClient, params: Any) -> None:
     client.outputs.append(params)
 
 
-def record_run_output(client: LanguageClient, params: Any) -> None:
-    client.run_output.append(params)
-
-
 def record_registration(client: LanguageClient, params: types.RegistrationParams) -> None:
     """Accepts a dynamic registration as editors do (the server asks to watch `.epic` files)."""
     client.registrations.extend(params.registrations)
@@ -43,20 +39,18 @@ def record_registration(client: LanguageClient, params: types.RegistrationParams
 
 def make_client() -> LanguageClient:
     """pytest-lsp's test client, also keeping every publishDiagnostics with its version,
-    every `epic/trace`, `epic/output` and `epic/runOutput` notification and every dynamic
+    every `epic/trace` and `epic/output` notification and every dynamic
     registration."""
     client = LanguageClient(converter_factory=default_converter)
     features = dict(DEFAULT_CLIENT_FEATURES)
     features[PUBLISH] = record_diagnostics
     features["epic/trace"] = record_trace
     features["epic/output"] = record_output
-    features["epic/runOutput"] = record_run_output
     features[types.CLIENT_REGISTER_CAPABILITY] = record_registration
     register_lsp_features(client, features)
     client.published = []
     client.traces = []
     client.outputs = []
-    client.run_output = []
     client.registrations = []
     return client
 

@@ -106,6 +106,7 @@ async def test_printed_lines_and_token_usage_reach_the_editor(
     lines = await editor.wait_for(lambda: outputs if len(outputs) == 2 else None)
     printed = [as_dict(line) for line in lines]
     assert all(p["uri"] == editor.uri("run.epic") and p["entry"] == "chatty" for p in printed)
+    assert all(p["kind"] == "print" for p in printed)
     assert printed[1]["text"] == f"length: {result['value']}"
     events = result["trace"]["events"]
     assert [e["text"] for e in events] == [p["text"] for p in printed]
@@ -123,8 +124,9 @@ async def test_a_streamed_answer_shows_while_the_run_goes_on(editor: Editor) -> 
         await editor.open("run.epic", text)
         result = as_dict(await send_run(editor, run_params(editor)))
     assert result["error"] is None and result["value"].count("STEP") == 5
-    outputs = [as_dict(o) for o in editor.client.run_output]
+    outputs = [as_dict(o) for o in editor.client.outputs]
     assert len(outputs) >= 2 and {o["uri"] for o in outputs} == {editor.uri("run.epic")}
+    assert {o["kind"] for o in outputs} == {"stream"}
     pieces = [piece for o in outputs for piece in o["pieces"]]
     assert "".join(p["text"] for p in pieces) == answer
     assert {p["label"] for p in pieces} == {"llm_stream at line 1"}

@@ -40,20 +40,20 @@ export const RUN_METHOD = "epic/run";
 export const TRACE_NOTIFICATION = "epic/trace";
 export const OUTPUT_NOTIFICATION = "epic/output";
 
-export const RUN_OUTPUT_NOTIFICATION = "epic/runOutput";
-
-/** The text of one streamed LLM answer that arrived since the last `epic/runOutput`. */
+/** The text of one streamed LLM answer that arrived since the last `epic/output` of kind "stream". */
 export interface StreamPiece {
   call: number;
   label: string;
   text: string;
 }
 
-export interface RunOutputParams {
-  uri: string;
-  entry: string;
-  pieces: StreamPiece[];
-}
+/**
+ * A run's output as it comes (PROTOCOL.md section 5a): a line the program printed, or the text
+ * of streamed answers. One notification carries both so that they reach the channel in order.
+ */
+export type RunOutput = { kind: "print"; text: string } | { kind: "stream"; pieces: StreamPiece[] };
+
+export type OutputNotificationParams = { uri: string; entry: string } & RunOutput;
 
 export interface RunParams {
   uri: string;
@@ -119,13 +119,6 @@ export interface TraceNotificationParams {
   entry: string;
   mode: RunMode;
   trace: TraceDict;
-}
-
-/** A line a running program printed with `print` or `log` (PROTOCOL.md section 5b). */
-export interface OutputNotificationParams {
-  uri: string;
-  entry: string;
-  text: string;
 }
 
 /** The answer to `workspace/configuration` for the section `epic`. */

@@ -17,7 +17,15 @@ import {
   type RunResult,
   type TraceDict,
 } from "./protocol";
-import { describeResult, evaluateHeader, LOADING_PREFIX, progressText, runHeader, streamText } from "./runReport";
+import {
+  describeResult,
+  evaluateHeader,
+  LOADING_PREFIX,
+  type OutputPosition,
+  outputText,
+  progressText,
+  runHeader,
+} from "./runReport";
 import type { EpicServer } from "./server";
 
 export interface LastTrace {
@@ -58,8 +66,8 @@ export class RunController implements vscode.Disposable {
   private counter = 0;
   private last: LastTrace | undefined;
   private readonly traceListeners: ((last: LastTrace) => void)[] = [];
-  // Where the streamed text of the current run stands in the output channel.
-  private stream: { uri: string; lastCall: number | undefined; atLineStart: boolean } | undefined;
+  // Where the output of the current run stands in the output channel.
+  private stream: ({ uri: string } & OutputPosition) | undefined;
 
   constructor(
     private readonly server: EpicServer,
@@ -69,16 +77,15 @@ export class RunController implements vscode.Disposable {
     this.status.name = "EPIC run";
     this.status.command = "epic.cancelRun";
     this.status.tooltip = "EPIC program running: click to cancel";
-    server.onOutput((params) => this.output.appendLine(params.text));
-    server.onTrace((params) => {
-      this.setTrace(params.trace, `${params.entry}() in ${path.basename(vscode.Uri.parse(params.uri).fsPath)}`);
-    });
-    server.onRunOutput((params) => {
+    server.onOutput((params) => {
       const stream = this.stream;
       if (!stream || stream.uri !== params.uri) return;
-      const out = streamText(params.pieces, stream.lastCall, stream.atLineStart);
+      const out = outputText(params, stream);
       this.output.append(out.text);
-      this.stream = { uri: stream.uri, lastCall: out.lastCall, atLineStart: out.atLineStart };
+      this.stream = { uri: stream.uri, ...out.at };
+    });
+    server.onTrace((params) => {
+      this.setTrace(params.trace, `${params.entry}() in ${path.basename(vscode.Uri.parse(params.uri).fsPath)}`);
     });
   }
 

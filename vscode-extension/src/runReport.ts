@@ -1,6 +1,6 @@
 // Words for the "EPIC" output channel and the status bar: what a run did, from its result.
 
-import type { LensArguments, RunError, RunMode, RunResult, StreamPiece, TraceDict } from "./protocol";
+import type { LensArguments, RunError, RunMode, RunOutput, RunResult, TraceDict } from "./protocol";
 
 /** Checks the arguments a code lens (or a caller of the command) passed to `epic.run`. */
 export function parseLensArguments(arg: unknown): LensArguments | undefined {
@@ -81,18 +81,24 @@ export function describeResult(result: RunResult): RunReport {
 /** How the server's progress message begins while the local model loads (epic_lang/ide/run.py). */
 export const LOADING_PREFIX = "loading the local model";
 
+/** Where a run's output stands in the channel: the streamed call written last, if its text is the last thing written. */
+export interface OutputPosition {
+  lastCall: number | undefined;
+  atLineStart: boolean;
+}
+
 /**
- * The text to append to the output channel for streamed pieces, given the call whose text was
- * written last (undefined: none yet): a call's text follows its own header line, and a new
- * header starts on a line of its own whenever the text switches to another call.
+ * The text to append to the output channel for a run's output, and where it leaves the channel.
+ * A printed line stands on a line of its own; a streamed call's text follows its own header line,
+ * written again whenever the text switches to another call or a printed line came between.
  */
-export function streamText(
-  pieces: readonly StreamPiece[],
-  lastCall: number | undefined,
-  atLineStart: boolean,
-): { text: string; lastCall: number | undefined; atLineStart: boolean } {
+export function outputText(output: RunOutput, at: OutputPosition): { text: string; at: OutputPosition } {
+  if (output.kind === "print") {
+    return { text: `${at.atLineStart ? "" : "\n"}${output.text}\n`, at: { lastCall: undefined, atLineStart: true } };
+  }
+  let { lastCall, atLineStart } = at;
   let text = "";
-  for (const piece of pieces) {
+  for (const piece of output.pieces) {
     if (piece.call !== lastCall) {
       if (!atLineStart) text += "\n";
       text += `▸ ${piece.label}:\n`;
@@ -102,7 +108,7 @@ export function streamText(
     text += piece.text;
     if (piece.text) atLineStart = piece.text.endsWith("\n");
   }
-  return { text, lastCall, atLineStart };
+  return { text, at: { lastCall, atLineStart } };
 }
 
 /** The status-bar text while a run is going. */

@@ -32,8 +32,6 @@ import {
   type ConnectionReport,
   OUTPUT_NOTIFICATION,
   type OutputNotificationParams,
-  RUN_OUTPUT_NOTIFICATION,
-  type RunOutputParams,
   TEST_CONNECTION_METHOD,
   TRACE_NOTIFICATION,
   type TraceNotificationParams,
@@ -47,7 +45,6 @@ export class EpicServer implements vscode.Disposable {
   private readonly traceListeners: ((params: TraceNotificationParams) => void)[] = [];
   private readonly outputListeners: ((params: OutputNotificationParams) => void)[] = [];
   private readonly readyListeners: (() => void)[] = [];
-  private readonly runOutputListeners: ((params: RunOutputParams) => void)[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -74,12 +71,7 @@ export class EpicServer implements vscode.Disposable {
     this.traceListeners.push(listener);
   }
 
-  /** The text of streamed answers of a run in progress (`llm_stream`). */
-  onRunOutput(listener: (params: RunOutputParams) => void): void {
-    this.runOutputListeners.push(listener);
-  }
-
-  /** Lines printed by the program of a run in progress (`print`, `log`). */
+  /** The output of a run in progress: lines its program prints, text of streamed answers. */
   onOutput(listener: (params: OutputNotificationParams) => void): void {
     this.outputListeners.push(listener);
   }
@@ -162,9 +154,6 @@ export class EpicServer implements vscode.Disposable {
     });
     client.onNotification(OUTPUT_NOTIFICATION, (params: OutputNotificationParams) => {
       for (const listener of this.outputListeners) listener(params);
-    });
-    client.onNotification(RUN_OUTPUT_NOTIFICATION, (params: RunOutputParams) => {
-      for (const listener of this.runOutputListeners) listener(params);
     });
     this.client = client;
     try {

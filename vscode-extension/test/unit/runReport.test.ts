@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { TraceCall, TraceDict } from "../../src/protocol";
-import { describeResult, parseLensArguments, progressText, streamText, traceSummary } from "../../src/runReport";
+import type { RunOutput, TraceCall, TraceDict } from "../../src/protocol";
+import { describeResult, type OutputPosition, outputText, parseLensArguments, progressText, traceSummary } from "../../src/runReport";
 
 function call(id: number, kind: TraceCall["kind"], start: number, end: number): TraceCall {
   return { id, name: kind === "llm" ? "llm" : "tools.f", kind, path: "/p/a.epic", line: 1, col: 1,
@@ -56,21 +56,40 @@ describe("run reports", () => {
   });
 
   it("appends streamed text under a header per call, starting a line when the call changes", () => {
-    const first = streamText([{ call: 0, label: "llm_stream at line 3", text: "1. Cats\n2. Ta" }], undefined, true);
-    assert.deepEqual(first, { text: "▸ llm_stream at line 3:\n1. Cats\n2. Ta", lastCall: 0, atLineStart: false });
-    const more = streamText(
-      [
-        { call: 0, label: "llm_stream at line 3", text: "xes\n" },
-        { call: 4, label: "llm_stream at line 5", text: "Hi" },
-        { call: 0, label: "llm_stream at line 3", text: "3. Rain\n" },
-      ],
-      first.lastCall,
-      first.atLineStart,
+    const first = outputText(
+      { kind: "stream", pieces: [{ call: 0, label: "llm_stream at line 3", text: "1. Cats\n2. Ta" }] },
+      { lastCall: undefined, atLineStart: true },
+    );
+    assert.deepEqual(first, { text: "▸ llm_stream at line 3:\n1. Cats\n2. Ta", at: { lastCall: 0, atLineStart: false } });
+    const more = outputText(
+      {
+        kind: "stream",
+        pieces: [
+          { call: 0, label: "llm_stream at line 3", text: "xes\n" },
+          { call: 4, label: "llm_stream at line 5", text: "Hi" },
+          { call: 0, label: "llm_stream at line 3", text: "3. Rain\n" },
+        ],
+      },
+      first.at,
     );
     assert.equal(
       more.text,
       "xes\n▸ llm_stream at line 5:\nHi\n▸ llm_stream at line 3:\n3. Rain\n",
     );
-    assert.deepEqual([more.lastCall, more.atLineStart], [0, true]);
+    assert.deepEqual(more.at, { lastCall: 0, atLineStart: true });
+  });
+
+  it("puts a printed line on a line of its own, and the stream's header again after it", () => {
+    const stream = (text: string): RunOutput => ({ kind: "stream", pieces: [{ call: 0, label: "llm_stream at line 3", text }] });
+    const outputs: RunOutput[] = [stream("1. Ca"), { kind: "print", text: "draft: 1" }, stream("ts\n")];
+    let at: OutputPosition = { lastCall: undefined, atLineStart: true };
+    let channel = "";
+    for (const output of outputs) {
+      const out = outputText(output, at);
+      channel += out.text;
+      at = out.at;
+    }
+    assert.equal(channel, "▸ llm_stream at line 3:\n1. Ca\ndraft: 1\n▸ llm_stream at line 3:\nts\n");
+    assert.deepEqual(at, { lastCall: 0, atLineStart: true });
   });
 });
