@@ -9,17 +9,17 @@ The goals of issue 10: fmt on 100 nested lambdas under 1 s, on a 1 MB file under
 memory of check and fmt within 20x the file's size. Each big-file figure comes from a fresh
 process (`epic_lang.cli` and the command's module imported, as `epic` runs), which reports
 its peak RSS minus the RSS it had after those imports, before reading the file. Beside them
-stands the size of the syntax tree alone (tracemalloc), the floor of any command that holds
-the file's tree, as `fmt` does.
+stands the size of the syntax tree alone (tracemalloc), the floor of any command that would
+hold the file's tree; neither does any more.
 
 Where the memory goes (1 MB generated file, tracemalloc): the tree is about 200,000 nodes and
 195,000 spans; a span is one packed int of 64 bytes (it was a dataclass of six ints, about
 120 bytes with them: 39x the file then, 28x now). `check` holds one declaration's tree and
 name resolution at a time, and of the others their headers and what they leave open (44x
-with the whole tree, 10x now); `fmt` of a formatted file adds its printed lines and texts;
-`fmt*` parses its output one declaration at a time and drops each input declaration once
-compared, so the two trees are never held whole together (98x before, 47x now). Under 20x
-would need `fmt` to stop holding the whole tree too.
+with the whole tree, 10x now). `fmt` streams: it parses a run of declarations (about 8,000
+characters), prints them and, when they changed, reparses, compares and prints again the
+output of that run alone before dropping its trees, so it holds the text, the output and
+one run (44x and 47x with the whole tree, about 6x now, formatted or not).
 
 To add a phase, append one `(name, function of the source text)` pair to PHASES.
 """

@@ -79,6 +79,18 @@ def test_output_that_does_not_parse_is_refused(monkeypatch: pytest.MonkeyPatch) 
         format_source(PROGRAM)
 
 
+def test_a_syntax_error_further_on_is_reported_rather_than_a_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The file is proven as it is parsed: a refusal in its first declarations must not hide
+    that the file cannot be formatted at all."""
+    _printing(monkeypatch, lambda text: text.replace("x + 1", "x - 1"))
+    filler = "".join(f"def g{i}() = {i}\n\n" for i in range(2000))  # a few runs
+    with pytest.raises(FormatError, match="syntax errors") as caught:
+        format_source(PROGRAM + filler + "def broken( =\n")
+    assert caught.value.diagnostics[0].span.line == 4007
+
+
 def test_the_real_formatter_passes_its_own_checks() -> None:
     formatted = format_source(PROGRAM)
     assert equivalent(parse(formatted).module, parse(PROGRAM).module)
