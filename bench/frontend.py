@@ -16,10 +16,11 @@ Where the memory goes (1 MB generated file, tracemalloc): the tree is about 200,
 195,000 spans; a span is one packed int of 64 bytes (it was a dataclass of six ints, about
 120 bytes with them: 39x the file then, 28x now). `check` holds one declaration's tree and
 name resolution at a time, and of the others their headers and what they leave open (44x
-with the whole tree, 10x now). `fmt` streams: it parses a run of declarations (about 8,000
-characters), prints them and, when they changed, reparses, compares and prints again the
-output of that run alone before dropping its trees, so it holds the text, the output and
-one run (44x and 47x with the whole tree, about 6x now, formatted or not).
+with the whole tree, 10x now). `fmt` streams: it parses and prints one declaration at a
+time and, where the output differs from the input, reparses, compares and prints again a
+run of about 8,000 characters of output alone before dropping its trees, so it holds the
+text, the output and one run (45x and 47x with the whole tree, about 6x now, formatted
+or not).
 
 To add a phase, append one `(name, function of the source text)` pair to PHASES.
 """

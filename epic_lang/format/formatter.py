@@ -13,7 +13,6 @@ a large file costs about its text in memory rather than its syntax tree.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from itertools import chain
 
 from epic_lang.diagnostics import Diagnostic, Severity, has_errors
@@ -55,10 +54,9 @@ def format_source(text: str, path: str | None = None, mode: Mode = DEFAULT_MODE)
         return "".join(_format(text, path, mode))
 
 
-# Declarations are parsed, and chunks proven, in runs of about this many characters:
-# interleaving the parser and the printer declaration by declaration evicted each one's
-# working set from the CPU's caches (the parse ran 20% slower), while a run's trees weigh
-# little beside the file's.
+# The output is proven in runs of chunks of about this many characters: one parse and one
+# printer per run rather than per declaration, and a run's trees weigh little beside the
+# file's.
 _RUN = 8_000
 
 
@@ -69,7 +67,7 @@ def _format(text: str, path: str | None, mode: Mode) -> list[str]:
     pieces: list[str] = []
     proof = _Proof(text, path, mode)
     try:
-        everything = _runs(chain([] if first is None else [first], decls))
+        everything = chain([] if first is None else [first], decls)
         for chunk in print_chunks(everything, stream.comments, text, mode):
             proof.check(chunk)
             pieces.extend((chunk.gap, chunk.text))
@@ -89,17 +87,6 @@ def _format(text: str, path: str | None, mode: Mode) -> list[str]:
         _refuse(text, None, path, f"internal error ({type(error).__name__})")
     _raise_syntax_errors(stream)
     return pieces
-
-
-def _runs(decls: Iterator[ast.Decl]) -> Iterator[ast.Decl]:
-    """`decls`, parsed a run of `_RUN` characters ahead of their printing."""
-    run: list[ast.Decl] = []
-    for decl in decls:
-        run.append(decl)
-        if decl.span.end - run[0].span.start >= _RUN:
-            yield from run
-            run.clear()
-    yield from run
 
 
 def _raise_syntax_errors(stream: ParseStream) -> None:

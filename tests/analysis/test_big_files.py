@@ -102,11 +102,11 @@ def test_the_parser_never_holds_the_whole_files_tokens() -> None:
 
 @pytest.mark.parametrize("needs_proof", [False, True], ids=["formatted", "unformatted"])
 def test_the_formatter_streams(needs_proof: bool) -> None:
-    """`epic fmt` parses, prints and proves a run of declarations at a time and drops their
-    trees, so its memory does not follow the file's tree (about 29 bytes per character):
-    on this 70 kB file it peaks at 7.6 bytes per character when the file is already
-    formatted and 12.5 when every line changes (the output, and one run's trees). Holding
-    the whole file's tree, it peaked at 43 and 47."""
+    """`epic fmt` parses and prints a declaration at a time, proves its output a run of
+    declarations at a time, and drops their trees, so its memory does not follow the file's
+    tree (about 29 bytes per character): on this 70 kB file it peaks at 5.2 bytes per
+    character when the file is already formatted and 12.1 when every line changes (the
+    output, and one run's trees). Holding the whole file's tree, it peaked at 43 and 47."""
     text = program(150)
     if needs_proof:
         text = _unformatted(text)
