@@ -156,8 +156,9 @@ class Printer:
         # The document of each (node, inside brackets) pair, built once and shared. A body
         # offers its value in several layouts (`Body`), and each layout holds the value's
         # document: built afresh per layout, nested bodies made the work exponential in
-        # their depth. Keyed by `id`: the nodes outlive the printer.
-        self._docs: dict[tuple[int, bool], Doc] = {}
+        # their depth. Keyed by `id` (and the flag in the lowest bit): the nodes outlive the
+        # printer.
+        self._docs: dict[int, Doc] = {}
         self._first = True
         self._after_import = False
 
@@ -468,7 +469,7 @@ class Printer:
         return span.start, span.end
 
     def _expr(self, e: ast.Expr, brk: bool) -> Doc:
-        key = (id(e), brk)
+        key = id(e) << 1 | brk
         doc = self._docs.get(key)
         if doc is None:
             doc = self._docs[key] = _DISPATCH[type(e)](self, e, brk)
