@@ -20,14 +20,15 @@ error; `llm(p, max_tokens=50)` says what 50 is), shown as `*` in their signature
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
+
+from epic_lang.records import record
 
 BuiltinKind = Literal["builtin", "prelude", "llm", "control"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BuiltinInfo:
     """A built-in name as the tools show it. `params` holds `(name, default)` pairs where the
     default is EPIC source text (`"none"`, `"0.8"`) or None for a required parameter."""

@@ -13,14 +13,14 @@ from __future__ import annotations
 import ast
 import importlib.machinery
 import importlib.util
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from epic_lang.modules.files import DISK, SourceFiles, SourceText
 from epic_lang.modules.resolver import ImportKind, resolve_import
+from epic_lang.records import field, record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PythonFunction:
     """A function defined at the top of a Python file, read from its source: enough for a
     hover (signature, docstring) and, when `checkable`, for checking calls' arguments.
@@ -38,7 +38,7 @@ class PythonFunction:
     checkable: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PythonModule:
     """What static analysis knows about one Python import.
 

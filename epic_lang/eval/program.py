@@ -12,7 +12,6 @@ import asyncio
 import os
 import reprlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, TextIO
 
@@ -40,6 +39,7 @@ from epic_lang.modules.files import DISK
 from epic_lang.modules.reader import read_source_file
 from epic_lang.modules.resolver import folder_of, imported_file
 from epic_lang.process_settings import recursion_limit_at_least
+from epic_lang.records import record
 from epic_lang.source import NO_SPAN, Span
 
 MODES = ("opportunistic", "sequential")
@@ -59,7 +59,7 @@ class EpicLoadError(Exception):
         super().__init__("\n".join(d.render(path) for d in self.diagnostics))
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@record(frozen=True, slots=True, repr=False)
 class RunResult:
     """What a run gives back: the result as a Python value (`epic_value` keeps EPIC's own
     representation, for printing) and the trace of its external calls."""

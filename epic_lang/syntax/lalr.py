@@ -20,11 +20,11 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from epic_lang import user_cache
+from epic_lang.records import record
 from epic_lang.syntax.builder import Builder
 from epic_lang.syntax.lexer import Tok
 
@@ -37,7 +37,7 @@ _DESCRIPTION_VERSION = "1"
 Reduce = tuple[int, Callable[[list], object] | None, str]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Tables:
     """The automaton for one start symbol."""
 

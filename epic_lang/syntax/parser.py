@@ -19,11 +19,12 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from epic_lang.diagnostics import Diagnostic, Fix, Severity
 from epic_lang.process_settings import collector_paused
+from epic_lang.records import record
 from epic_lang.source import Span, with_lf_breaks
 from epic_lang.syntax import ast, lalr
 from epic_lang.syntax.builder import Context, set_context, tok_span
@@ -35,7 +36,7 @@ from epic_lang.syntax.recovery import resume_point, without_line
 _REPAIR_ATTEMPTS = 4
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ParseResult:
     """The module (the declarations that parsed) and every syntax error, in source order."""
 
