@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from epic_lang.diagnostics import Diagnostic, Fix, Severity
@@ -225,7 +224,10 @@ class _Docs:
             line -= 1
         if not lines:
             return decl
-        return replace(decl, doc="\n".join(reversed(lines)))
+        doc = "\n".join(reversed(lines))
+        if isinstance(decl, ast.Def):
+            return ast.Def(decl.name, decl.params, decl.body, doc, decl.span)
+        return ast.LetDecl(decl.name, decl.value, doc, decl.span)
 
 
 def dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
