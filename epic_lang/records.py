@@ -59,10 +59,21 @@ class Declaration:
     (name, annotation, default, factory name, init, repr, compare). `key` is what the
     generated methods were made from; they are used only for an equal key."""
 
-    __slots__ = ("module", "qualname", "frozen", "eq", "repr", "fields", "explicit", "key")
+    __slots__ = (
+        "written",
+        "module",
+        "qualname",
+        "frozen",
+        "eq",
+        "repr",
+        "fields",
+        "explicit",
+        "key",
+    )
 
     def __init__(self, cls: type, frozen: bool, eq: bool, repr: bool) -> None:
         namespace = cls.__dict__
+        self.written = cls  # the class as written, which the generator reads
         self.module: str = cls.__module__
         self.qualname: str = cls.__qualname__
         self.frozen, self.eq, self.repr = frozen, eq, repr
@@ -102,10 +113,6 @@ class Declaration:
         )
 
 
-DECLARATIONS: list[tuple[Declaration, type]] = []
-"""Every declaration met, with its class as written: the generator's input."""
-
-
 def _record(
     cls: type | None = None,
     /,
@@ -117,10 +124,11 @@ def _record(
 ) -> Any:
     def wrap(cls: type) -> type:
         declaration = Declaration(cls, frozen, eq, repr)
-        DECLARATIONS.append((declaration, cls))
         methods = _generated_methods(declaration)
         if methods is None or not slots:
-            return as_dataclass(cls, declaration, slots)
+            made = as_dataclass(cls, declaration, slots)
+            made.__record_declaration__ = declaration  # type: ignore[attr-defined]
+            return made
         return _build(cls, declaration, methods)
 
     return wrap if cls is None else wrap(cls)
@@ -154,6 +162,7 @@ def _build(cls: type, declaration: Declaration, methods: Any) -> type:
     namespace["__slots__"] = names
     namespace["__match_args__"] = tuple(f[0] for f in declaration.fields if f[4])
     namespace["__dataclass_fields__"] = _LazyFields(declaration)
+    namespace["__record_declaration__"] = declaration
     for name in _METHODS:
         if name in vars(methods) and name not in declaration.explicit:
             namespace[name] = vars(methods)[name]

@@ -34,19 +34,18 @@ def declaring_modules() -> list[str]:
     return found
 
 
-def declarations() -> dict[str, list[tuple[Declaration, type]]]:
+def declarations() -> dict[str, list[Declaration]]:
     """The declarations of each declaring module, in source order."""
-    modules = declaring_modules()
-    for name in modules:
-        importlib.import_module(name)
-    latest: dict[tuple[str, str], tuple[Declaration, type]] = {}
-    for declaration, cls in records.DECLARATIONS:
-        if declaration.module in modules:
-            latest[(declaration.module, declaration.qualname)] = (declaration, cls)
-    by_module: dict[str, list[tuple[Declaration, type]]] = {}
-    for declaration, cls in latest.values():
-        by_module.setdefault(declaration.module, []).append((declaration, cls))
-    return by_module
+    out = {}
+    for name in declaring_modules():
+        out[name] = [
+            vars(value)["__record_declaration__"]
+            for value in vars(importlib.import_module(name)).values()
+            if isinstance(value, type)
+            and value.__module__ == name
+            and "__record_declaration__" in vars(value)
+        ]
+    return out
 
 
 def generated_sources() -> dict[Path, str]:
@@ -54,7 +53,7 @@ def generated_sources() -> dict[Path, str]:
     out = {OUTPUT / "__init__.py": _INIT}
     for module, found in sorted(declarations().items()):
         name = generated_module_name(module).rpartition(".")[2]
-        body = "\n\n".join(_class_source(d, cls) for d, cls in found)
+        body = "\n\n".join(_class_source(d) for d in found)
         out[OUTPUT / f"{name}.py"] = _header(module) + body
     return out
 
@@ -84,7 +83,8 @@ def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
-def _class_source(d: Declaration, cls: type) -> str:
+def _class_source(d: Declaration) -> str:
+    cls = d.written
     doc = None
     if cls.__dict__.get("__doc__") is None:
         doc = records.as_dataclass(cls, d, slots=True).__doc__
