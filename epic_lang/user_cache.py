@@ -7,6 +7,10 @@ for what it holds and keyed by a hash of everything it was built from; a missing
 corrupt or foreign file is ignored (the caller builds the data again and writes it back).
 Writes go to a temporary file renamed into place, so a reader never sees half an entry, and a
 directory that cannot be written only costs the time of building again.
+
+Each key has a file of its own (`NAME-CHECKSUM.json`), so that two versions of EPIC on one
+machine (two checkouts, two environments) do not overwrite each other's entry at every start;
+storing an entry removes all but the `KEEP` newest others of the same name.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
 FORMAT = 1
+KEEP = 8
 
 
 def cache_root() -> Path:
@@ -25,14 +31,14 @@ def cache_root() -> Path:
     return base / "epic"
 
 
-def _path(name: str) -> Path:
-    return cache_root() / f"{name}.json"
+def _path(name: str, key: str) -> Path:
+    return cache_root() / f"{name}-{zlib.crc32(key.encode()):08x}.json"
 
 
 def load(name: str, key: str) -> object | None:
     """The data stored under `name` for `key`, or None when there is none usable."""
     try:
-        with _path(name).open(encoding="utf-8") as f:
+        with _path(name, key).open(encoding="utf-8") as f:
             entry = json.load(f)
     except (OSError, ValueError):
         return None
@@ -44,7 +50,7 @@ def load(name: str, key: str) -> object | None:
 def store(name: str, key: str, data: object) -> None:
     """Keep `data` under `name` for `key`, replacing what was there; silently a no-op when the
     cache directory cannot be written."""
-    target = _path(name)
+    target = _path(name, key)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=target.parent)
@@ -55,5 +61,14 @@ def store(name: str, key: str, data: object) -> None:
         except BaseException:
             os.unlink(temporary)
             raise
+        _forget_old(name, target)
     except OSError:
         return
+
+
+def _forget_old(name: str, kept: Path) -> None:
+    """Removes the entries of `name` beyond the `KEEP` most recently written (besides `kept`)."""
+    others = [p for p in kept.parent.glob(f"{name}-*.json") if p != kept]
+    others.sort(key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in others[KEEP:]:
+        old.unlink(missing_ok=True)
