@@ -3,14 +3,16 @@ does not rebuild it: `$XDG_CACHE_HOME/epic` (else `~/.cache/epic`).
 
 Entries are JSON, never pickle: a file in the cache is read as data, so one planted there can
 at worst give a wrong answer to a check the reader makes, never run code. Each entry is named
-for what it holds and keyed by a hash of everything it was built from; a missing, unreadable,
-corrupt or foreign file is ignored (the caller builds the data again and writes it back).
-Writes go to a temporary file renamed into place, so a reader never sees half an entry, and a
+for what it holds and keyed by everything it was built from, written out (texts, or a source
+file's size and modification time): comparing keys needs no hash function, whose module
+(`hashlib`, which loads OpenSSL) would cost every start a millisecond or two. A missing,
+unreadable, corrupt or foreign file is ignored (the caller builds the data again and writes it
+back). Writes go to a temporary file renamed into place, so a reader never sees half an entry, and a
 directory that cannot be written only costs the time of building again.
 
-Each key has a file of its own (`NAME-CHECKSUM.json`), so that two versions of EPIC on one
-machine (two checkouts, two environments) do not overwrite each other's entry at every start;
-storing an entry removes all but the `KEEP` newest others of the same name.
+Each key has a file of its own (`NAME-CRC32.json`, named by the key's checksum), so that two
+versions of EPIC on one machine (two checkouts, two environments) do not overwrite each other's
+entry at every start; storing an entry removes all but the `KEEP` newest others of the name.
 """
 
 from __future__ import annotations

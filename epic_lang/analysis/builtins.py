@@ -462,13 +462,12 @@ def prelude_builtins() -> tuple[BuiltinInfo, ...]:
     They are read from the parsed prelude once per version of its text, and kept in the
     user's cache: parsing the prelude would be most of the time of `epic check` on a small file.
     """
-    import hashlib
     from importlib.resources import files
 
     from epic_lang import user_cache
 
     text = files("epic_lang.core").joinpath("prelude.epic").read_text(encoding="utf-8")
-    key = hashlib.sha256(f"1\n{text}".encode()).hexdigest()
+    key = f"1\n{text}"
     cached = _prelude_entries(user_cache.load("prelude-builtins", key))
     if cached is None:
         cached = _read_prelude(text)

@@ -18,7 +18,6 @@ builder's rule names; a new process rebuilds the same callbacks from that descri
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,9 +56,7 @@ def tables() -> dict[str, Tables]:
     user's cache when it has them."""
     grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
     methods = _rule_methods()
-    key = hashlib.sha256(
-        "\n".join([_DESCRIPTION_VERSION, grammar, *sorted(methods)]).encode()
-    ).hexdigest()
+    key = "\n".join([_DESCRIPTION_VERSION, grammar, *sorted(methods)])
     cached = user_cache.load("lalr-tables", key)
     if cached is not None:
         try:
