@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from epic_lang.diagnostics import Diagnostic, Severity, has_errors
 from epic_lang.format.comments import merge
@@ -19,12 +18,13 @@ from epic_lang.format.doc import OutLine, render
 from epic_lang.format.equivalence import first_difference, tree_key
 from epic_lang.format.printer import Printer, TooDeep
 from epic_lang.process_settings import collector_paused, recursion_limit_at_least
+from epic_lang.records import record
 from epic_lang.source import LineIndex, Span, with_lf_breaks
 from epic_lang.syntax import ast
 from epic_lang.syntax.parser import ParseStream, parse
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Mode:
     """Every formatting option, in one place (there are deliberately few)."""
 
