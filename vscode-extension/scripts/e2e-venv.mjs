@@ -15,7 +15,7 @@
 // PYTHONPATH, PYTHONHOME and VIRTUAL_ENV are dropped from it, so that the interpreter really
 // lacks the package and its pip really refuses.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -134,6 +134,14 @@ try {
   await page.screenshot({ path: join(out, "failure.png") }).catch(() => {});
 } finally {
   await session.close();
+}
+// The profile and its venv (tens of MB) go, unless the screenshots were left in them.
+if (opts.out) {
+  try {
+    rmSync(work, { recursive: true, force: true, maxRetries: 5 });
+  } catch (error) {
+    report.details.cleanup = String(error);
+  }
 }
 report.seconds = seconds();
 report.ok = Object.values(report.checks).every(Boolean);
