@@ -60,6 +60,22 @@ export function settingFromScopes(inspected: InspectedSetting | undefined): { va
   return {};
 }
 
+/** The settings a new `epic.python.path` is written to (`ConfigurationTarget`, by name). */
+export type SettingTarget = "global" | "workspace" | "workspaceFolder";
+
+/**
+ * Where to write a new `epic.python.path` (the virtual environment's interpreter) so that it
+ * takes effect: into the settings that gave the value in use. Written to User settings under a
+ * Workspace or Folder value, it would be overridden (settingFromScopes), the server would
+ * restart with the same interpreter, and the error would come back. Without a setting (the
+ * Python extension's interpreter, or the default), User settings.
+ */
+export function settingTarget(scope: string | undefined): SettingTarget {
+  if (scope === "Folder settings") return "workspaceFolder";
+  if (scope === "Workspace settings") return "workspace";
+  return "global";
+}
+
 /** Expands `~` and `${workspaceFolder}` the way users write them in settings. */
 export function expandPath(path: string, workspaceFolder?: string, home?: string): string {
   let out = path.trim();
