@@ -59,9 +59,14 @@ pytestmark = [
 ]
 
 
-def _wheel_of_checkout(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wheel of epic-lang built from a copy of the checkout, so that the build leaves no
     build/ or egg-info in the checkout (another test run may be using it)."""
+    problem = _system_python_problem()
+    if problem:
+        pytest.skip(problem)
+    tmp_path = tmp_path_factory.mktemp("wheel")
     source = tmp_path / "source"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for package in ("epic_lang", "lsp_server"):
@@ -79,12 +84,9 @@ def _wheel_of_checkout(tmp_path: Path) -> Path:
     return wheels
 
 
-def test_virtual_environment_offer_in_code_server(tmp_path: Path) -> None:
-    problem = _system_python_problem()
-    if problem:
-        pytest.skip(problem)
-    wheels = _wheel_of_checkout(tmp_path)
-    vsix = tmp_path / "epic-lang.vsix"
+@pytest.fixture(scope="module")
+def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    vsix = tmp_path_factory.mktemp("vsix") / "epic-lang.vsix"
     subprocess.run(
         ["npx", "vsce", "package", "--no-dependencies", "-o", str(vsix)],
         cwd=EXTENSION,
@@ -92,6 +94,15 @@ def test_virtual_environment_offer_in_code_server(tmp_path: Path) -> None:
         capture_output=True,
         timeout=300,
     )
+    return vsix
+
+
+# "workspace": the interpreter is named in the workspace's .vscode/settings.json, where the
+# venv's python must go too (a User value would be overridden, and the error come back).
+@pytest.mark.parametrize("scope", ["user", "workspace"])
+def test_virtual_environment_offer_in_code_server(
+    wheels: Path, vsix: Path, scope: str, tmp_path: Path
+) -> None:
     # PIP_FIND_LINKS takes several locations separated by spaces; the ones already configured
     # (a local wheel cache, say) are kept after the checkout's wheel.
     find_links = " ".join(filter(None, [str(wheels), os.environ.get("PIP_FIND_LINKS")]))
@@ -105,6 +116,8 @@ def test_virtual_environment_offer_in_code_server(tmp_path: Path) -> None:
             str(vsix),
             "--python",
             SYSTEM_PYTHON,
+            "--scope",
+            scope,
             "--out",
             str(tmp_path / "screens"),
         ],

@@ -4,11 +4,13 @@
 // an .epic file shows the error with "Create a virtual environment" and without a pip command;
 // clicking it makes a venv from that interpreter in the extension's global storage, installs
 // epic-lang into it, points `epic.python.path` at the venv's python, and the language server
-// starts from it and reports the file's syntax error. Prints one JSON report; exits 1 when a
-// check fails.
+// starts from it and reports the file's syntax error. With `--scope workspace` the interpreter
+// is named in the workspace's .vscode/settings.json instead, and the venv's python must be
+// written there (in User settings it would be overridden). Prints one JSON report; exits 1 when
+// a check fails.
 //
 //   PIP_FIND_LINKS=WHEELS node scripts/e2e-venv.mjs --code-server DIR/node_modules/.bin/code-server \
-//        --vsix epic-lang.vsix --python /usr/bin/python3 --out /tmp/e2e-venv
+//        --vsix epic-lang.vsix --python /usr/bin/python3 [--scope user|workspace] --out /tmp/e2e-venv
 //
 // epic-lang comes from wherever pip finds it: the caller's environment goes to code-server and
 // so to the extension's `pip install` (the test puts a wheel of the checkout in PIP_FIND_LINKS).
@@ -26,12 +28,13 @@ const { values: opts } = parseArgs({
     "code-server": { type: "string" },
     vsix: { type: "string", default: "epic-lang.vsix" },
     python: { type: "string", default: "/usr/bin/python3" },
+    scope: { type: "string", default: "user" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
     out: { type: "string" },
   },
 });
-if (!opts["code-server"]) {
-  console.error("usage: e2e-venv.mjs --code-server PATH [--vsix F] [--python PY] [--out DIR]");
+if (!opts["code-server"] || !["user", "workspace"].includes(opts.scope)) {
+  console.error("usage: e2e-venv.mjs --code-server PATH [--vsix F] [--python PY] [--scope user|workspace] [--out DIR]");
   process.exit(2);
 }
 const work = mkdtempSync(join(tmpdir(), "epic-e2e-venv-"));
@@ -40,6 +43,11 @@ mkdirSync(out, { recursive: true });
 const workspace = join(work, "ws");
 mkdirSync(workspace);
 writeFileSync(join(workspace, "broken.epic"), "def main() =\n    let x = 1 +\n    undefined_name(x\n");
+const inWorkspace = opts.scope === "workspace";
+if (inWorkspace) {
+  mkdirSync(join(workspace, ".vscode"));
+  writeFileSync(join(workspace, ".vscode", "settings.json"), JSON.stringify({ "epic.python.path": opts.python }));
+}
 const env = { ...process.env };
 for (const name of ["PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"]) delete env[name];
 
@@ -64,12 +72,12 @@ const session = await startSession({
   vsix: opts.vsix,
   workspace,
   work,
-  userSettings: { ...QUIET_SETTINGS, "epic.python.path": opts.python },
+  userSettings: inWorkspace ? QUIET_SETTINGS : { ...QUIET_SETTINGS, "epic.python.path": opts.python },
   env,
   chromiumPath: opts.chromium,
 });
 const { page, userData } = session;
-const settingsFile = join(userData, "User", "settings.json");
+const settingsFile = inWorkspace ? join(workspace, ".vscode", "settings.json") : join(userData, "User", "settings.json");
 const pythonPath = () => JSON.parse(readFileSync(settingsFile, "utf8"))["epic.python.path"];
 try {
   await openFile(page, "broken.epic");
@@ -77,7 +85,7 @@ try {
   const offered = await notificationTexts(page);
   check(
     "error offers a virtual environment",
-    venvButton !== undefined && offered.some((t) => /not installed in "[^"]*python3".*managed by the system/.test(t)),
+    venvButton !== undefined && offered.some((t) => new RegExp(`not installed in "${opts.python}" \\(from the setting epic.python.path in ${inWorkspace ? "(Workspace|Folder)" : "User"} settings\\).*managed by the system`).test(t)),
     offered,
   );
   // pip would refuse, so offering its command would be the wrong button.
@@ -89,11 +97,14 @@ try {
   report.details.clicked = `${seconds()} s`;
 
   // The venv and pip take a while; a failure shows as an error notification, which ends the wait.
+  // (No wall-clock bound on the extension: the limit is only how long to watch.)
   const outcome = await poll(
     page,
     async () => {
       if (pythonPath() !== opts.python) return "setting changed";
       const texts = await notificationTexts(page);
+      // The extension says so after writing the setting; were it written elsewhere, this ends the wait.
+      if (texts.some((t) => /^EPIC: epic\.python\.path is now/.test(t))) return `told: ${texts.join(" | ")}`;
       return texts.some((t) => /^EPIC: (creating|installing) .* failed/.test(t)) ? `failed: ${texts.join(" | ")}` : undefined;
     },
     600_000,
