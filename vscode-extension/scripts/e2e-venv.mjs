@@ -105,7 +105,7 @@ try {
       const texts = await notificationTexts(page);
       // The extension says so after writing the setting; were it written elsewhere, this ends the wait.
       if (texts.some((t) => /^EPIC: epic\.python\.path is now/.test(t))) return `told: ${texts.join(" | ")}`;
-      return texts.some((t) => /^EPIC: (creating|installing) .* failed/.test(t)) ? `failed: ${texts.join(" | ")}` : undefined;
+      return texts.some((t) => /^EPIC: (creating|installing) .* failed|could not be set/.test(t)) ? `failed: ${texts.join(" | ")}` : undefined;
     },
     600_000,
   );

@@ -61,19 +61,19 @@ export function settingFromScopes(inspected: InspectedSetting | undefined): { va
 }
 
 /** The settings a new `epic.python.path` is written to (`ConfigurationTarget`, by name). */
-export type SettingTarget = "global" | "workspace" | "workspaceFolder";
+export type SettingTarget = "global" | "workspace";
 
 /**
  * Where to write a new `epic.python.path` (the virtual environment's interpreter) so that it
  * takes effect: into the settings that gave the value in use. Written to User settings under a
- * Workspace or Folder value, it would be overridden (settingFromScopes), the server would
- * restart with the same interpreter, and the error would come back. Without a setting (the
+ * Workspace value, it would be overridden (settingFromScopes), the server would restart with the
+ * same interpreter, and the error would come back. A Folder value (how VS Code reports a
+ * single-folder workspace's .vscode/settings.json) is replaced through the Workspace too: the
+ * setting is window-scoped, and VS Code refuses to write it to a folder. Without a setting (the
  * Python extension's interpreter, or the default), User settings.
  */
 export function settingTarget(scope: string | undefined): SettingTarget {
-  if (scope === "Folder settings") return "workspaceFolder";
-  if (scope === "Workspace settings") return "workspace";
-  return "global";
+  return scope === "Folder settings" || scope === "Workspace settings" ? "workspace" : "global";
 }
 
 /** Expands `~` and `${workspaceFolder}` the way users write them in settings. */

@@ -273,12 +273,18 @@ export class EpicServer implements vscode.Disposable {
     const target = {
       global: vscode.ConfigurationTarget.Global,
       workspace: vscode.ConfigurationTarget.Workspace,
-      workspaceFolder: vscode.ConfigurationTarget.WorkspaceFolder,
     }[settingTarget(interpreter.settingScope)];
-    // The folder's configuration, as in interpreter(): a Folder value is written to that folder.
-    const scope = vscode.workspace.workspaceFolders?.[0]?.uri;
-    await vscode.workspace.getConfiguration("epic", scope).update("python.path", python, target);
-    const where = interpreter.settingScope ?? "User settings";
+    try {
+      await vscode.workspace.getConfiguration("epic").update("python.path", python, target);
+    } catch (error) {
+      // Not left as an unhandled rejection: the user would see nothing after the progress.
+      this.serverLog.appendLine(`Setting epic.python.path: ${String(error)}`);
+      void vscode.window.showErrorMessage(
+        `EPIC: the virtual environment is ready, but epic.python.path could not be set to ${python} (${String(error)}).`,
+      );
+      return;
+    }
+    const where = target === vscode.ConfigurationTarget.Workspace ? "Workspace settings" : "User settings";
     void vscode.window.showInformationMessage(`EPIC: epic.python.path is now ${python} (in ${where}).`);
   }
 

@@ -134,7 +134,9 @@ describe("missing package advice", () => {
     // A User value under a Workspace one would be overridden, and the error would come back.
     const fromWorkspace = settingFromScopes({ globalValue: "/u/py", workspaceValue: "/usr/bin/python3" });
     assert.equal(settingTarget(fromWorkspace.scope), "workspace");
-    assert.equal(settingTarget(settingFromScopes({ workspaceFolderValue: "/f/py" }).scope), "workspaceFolder");
+    // A single-folder workspace's .vscode/settings.json shows as Folder settings; VS Code
+    // refuses to write the window-scoped setting to a folder, so it goes through the Workspace.
+    assert.equal(settingTarget(settingFromScopes({ workspaceFolderValue: "/f/py" }).scope), "workspace");
     assert.equal(settingTarget(settingFromScopes({ globalValue: "/u/py" }).scope), "global");
     // No setting: the Python extension's interpreter or the default python3.
     assert.equal(settingTarget(chooseInterpreter({ trusted: true }).settingScope), "global");
