@@ -199,7 +199,9 @@ try {
     for (let attempt = 0; attempt < 2 && proposed === null; attempt++) {
       const placed = await wb.goTo(1, 6);
       await page.keyboard.press("F2");
-      if (await wb.until(() => box.isVisible(), 30)) proposed = await box.inputValue();
+      // A refusal is shown as a message at the cursor, and then no box comes.
+      await wb.until(async () => (await box.isVisible()) || (await wb.shown(".monaco-editor-overlaymessage")), 30);
+      if (await box.isVisible()) proposed = await box.inputValue();
       else misses.push({ placed, scene: await wb.scene() });
     }
     if (proposed === null) return { ok: false, detail: { cleanBefore, misses } };
