@@ -75,4 +75,5 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
         "python.path button opens the setting",
         "quick fix",
         "rename across files",
+        "llm.baseUrl from User settings",
     }

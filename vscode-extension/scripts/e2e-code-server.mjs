@@ -2,7 +2,8 @@
 // playwright-core): installs the .vsix, opens examples, and checks highlighting, diagnostics,
 // the Run lenses, a run's output (with arguments too), the backend status item and its
 // connection test, the timeline webview, and that `epic.python.path` from User settings is the
-// interpreter used (and, when it is wrong, that the button leads to the setting), a quick fix
+// interpreter used (and, when it is wrong, that the button leads to the setting), that
+// `epic.llm.baseUrl` is taken from User settings and never from the workspace's, a quick fix
 // and a rename across two files. Prints one JSON report; exits 1 when a check fails.
 //
 //   node scripts/e2e-code-server.mjs --code-server DIR/node_modules/.bin/code-server \
@@ -15,7 +16,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, wr
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { isDeepStrictEqual, parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { Workbench } from "./e2e-workbench.mjs";
 
@@ -62,6 +63,9 @@ const userSettings = {
     "security.workspace.trust.enabled": false,
 };
 writeFileSync(join(userData, "User", "settings.json"), JSON.stringify(userSettings));
+// The project's choice of the API's URL, which must never be taken (see the check).
+mkdirSync(join(workspace, ".vscode"));
+writeFileSync(join(workspace, ".vscode", "settings.json"), JSON.stringify({ "epic.llm.baseUrl": "http://workspace.invalid/v1" }));
 
 const codeServer = resolve(opts["code-server"]);
 const base = ["--user-data-dir", userData, "--extensions-dir", extensions];
@@ -336,19 +340,39 @@ try {
   const slow = await waitForOutput(/main\(\) in slow\.epic[\s\S]*■ cancelled\n/);
   check("cancel from the status bar", /slow\.epic[\s\S]*■ cancelled/.test(slow), [runningText, ...slow.split("\n").slice(-3)]);
 
-  // A wrong interpreter set in User settings as a user does (the JSON editor, saved): the
-  // server restarts with it, and the error's button opens the setting itself.
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("Control+Shift+P");
-  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
-  await page.keyboard.type("Preferences: Open User Settings (JSON)");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Open User Settings (JSON)" }).first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press("Enter");
-  await page.locator(".tab.active", { hasText: "settings.json" }).waitFor({ timeout: 30_000 });
-  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
-  await page.keyboard.press("Control+A");
-  await page.keyboard.insertText(JSON.stringify({ ...userSettings, "epic.python.path": "/nonexistent/epic-python" }, null, 2));
-  await page.keyboard.press("Control+S");
+  // User settings written as a user does: the JSON editor, saved.
+  const writeUserSettings = async (settings) => {
+    await wb.command("Preferences: Open User Settings (JSON)");
+    await page.locator(".tab.active", { hasText: "settings.json" }).waitFor({ timeout: 30_000 });
+    await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+    await page.keyboard.press("Control+S");
+    const saved = () => {
+      try {
+        return JSON.parse(readFileSync(join(userData, "User", "settings.json"), "utf8"));
+      } catch {
+        return null; // being written
+      }
+    };
+    await wb.until(() => isDeepStrictEqual(saved(), settings), 30);
+  };
+
+  // The API's URL from User settings is the one a run uses (the status item shows the backend
+  // of a run), also in a remote window such as this one; the workspace's never is, though
+  // trusted (it would receive the user's key).
+  await step("llm.baseUrl from User settings", async () => {
+    await writeUserSettings({ ...userSettings, "epic.llm.baseUrl": "http://127.0.0.1:9/v1", "epic.llm.model": "e2e-model" });
+    await open("hello.epic");
+    const item = page.locator(".statusbar-item", { hasText: "EPIC:" });
+    const shown = await wb.until(async () => (await item.allTextContents()).some((t) => t.includes("EPIC: e2e-model @ 127.0.0.1:9")), 60);
+    const texts = (await item.allTextContents()).map((t) => t.trim());
+    return { ok: shown && !texts.some((t) => t.includes("workspace.invalid")), detail: texts };
+  });
+
+  // A wrong interpreter set in User settings: the server restarts with it, and the error's
+  // button opens the setting itself.
+  await writeUserSettings({ ...userSettings, "epic.python.path": "/nonexistent/epic-python" });
   // The error comes as a toast, or only in the notification centre when toasts are held back.
   const setPath = page.locator(".notifications-toasts .monaco-button, .notifications-center .monaco-button", { hasText: "Set epic.python.path" });
   await setPath.first().waitFor({ timeout: 30_000 }).catch(() => {});
