@@ -7,7 +7,7 @@
 // and a rename across two files. Prints one JSON report; exits 1 when a check fails.
 //
 //   node scripts/e2e-code-server.mjs --code-server DIR/node_modules/.bin/code-server \
-//        --vsix epic-lang.vsix --examples ../examples --python python3 --out /tmp/e2e
+//        --vsix epic-lang.vsix --examples ../examples --python python3 --out /tmp/e2e [--cpu-slowdown 6]
 //
 // code-server is not a dependency (about 500 MB); /work/shared/tools/code-server-setup.sh or
 // `npm install code-server` (with its ripgrep replaced by Debian's) installs it.
@@ -28,6 +28,8 @@ const { values: opts } = parseArgs({
     python: { type: "string", default: "python3" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
     out: { type: "string" },
+    // Chromium's CPU throttling (e.g. 6 for six times slower), to rehearse a loaded machine.
+    "cpu-slowdown": { type: "string", default: "1" },
   },
 });
 if (!opts["code-server"]) {
@@ -95,6 +97,10 @@ const check = (name, ok, detail) => {
 };
 const browser = await chromium.launch({ executablePath: opts.chromium, args: ["--no-sandbox", "--disable-gpu"] });
 const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+if (Number(opts["cpu-slowdown"]) > 1) {
+  const devtools = await page.context().newCDPSession(page);
+  await devtools.send("Emulation.setCPUThrottlingRate", { rate: Number(opts["cpu-slowdown"]) });
+}
 try {
   for (let i = 0; ; i++) {
     try {
