@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
+from epic_lang.records import record
 from epic_lang.source import Span
 
 
@@ -15,7 +15,7 @@ class Severity(Enum):
     HINT = "hint"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TextEdit:
     """Replace the text of `span` (in the diagnostic's file) by `new_text`; an empty span
     inserts."""
@@ -24,7 +24,7 @@ class TextEdit:
     new_text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Fix:
     """One way to repair a diagnostic, as data: `epic check` prints its title, and the
     language server offers it as a quick fix that applies `edits` (which never overlap)."""
@@ -33,7 +33,7 @@ class Fix:
     edits: tuple[TextEdit, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Diagnostic:
     """A problem at a span. `code` is a stable short name (`syntax`, `unknown-name`, ...)
     that users can search for and tests can match on. `fixes` are made where the problem is

@@ -20,14 +20,15 @@ error; `llm(p, max_tokens=50)` says what 50 is), shown as `*` in their signature
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
+
+from epic_lang.records import record
 
 BuiltinKind = Literal["builtin", "prelude", "llm", "control"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BuiltinInfo:
     """A built-in name as the tools show it. `params` holds `(name, default)` pairs where the
     default is EPIC source text (`"none"`, `"0.8"`) or None for a required parameter."""
@@ -468,13 +469,12 @@ def prelude_builtins() -> tuple[BuiltinInfo, ...]:
     They are read from the parsed prelude once per version of its text, and kept in the
     user's cache: parsing the prelude would be most of the time of `epic check` on a small file.
     """
-    import hashlib
     from importlib.resources import files
 
     from epic_lang import user_cache
 
     text = files("epic_lang.core").joinpath("prelude.epic").read_text(encoding="utf-8")
-    key = hashlib.sha256(f"1\n{text}".encode()).hexdigest()
+    key = f"1\n{text}"
     cached = _prelude_entries(user_cache.load("prelude-builtins", key))
     if cached is None:
         cached = _read_prelude(text)

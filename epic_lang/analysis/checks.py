@@ -14,7 +14,6 @@ the same problems.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -63,10 +62,18 @@ CODES: dict[str, str] = {
 }
 
 
+def _close_matches(word: str, candidates: list[str], n: int) -> list[str]:
+    """difflib's closest names, loaded only for a name to correct: it costs every start a
+    millisecond otherwise."""
+    import difflib
+
+    return difflib.get_close_matches(word, candidates, n=n)
+
+
 def _closest(word: str, candidates: list[str]) -> list[str]:
     """The best "did you mean" for `word`: difflib's closest names, where one with the same
     letters as `word` (two letters swapped: `mpa` for `map`) beats another as close (`max`)."""
-    close = difflib.get_close_matches(word, candidates, n=3)
+    close = _close_matches(word, candidates, n=3)
     return sorted(close, key=lambda name: sorted(name) != sorted(word))[:1]
 
 
@@ -247,9 +254,7 @@ class _Checks:
                 # more unknown words than the budget (pasted Python, say) gets hints for
                 # the first ones only, so that checking stays fast while typing.
                 in_budget = len(cache) < SUGGESTION_BUDGET
-                cache[word] = (
-                    difflib.get_close_matches(word, global_names, n=3) if in_budget else []
-                )
+                cache[word] = _close_matches(word, global_names, n=3) if in_budget else []
                 if in_budget:
                     in_budget_words.add(word)
             candidates = [*cache[word], *unresolved.local_names]
@@ -359,7 +364,7 @@ class _Checks:
             if known is None or member in known:
                 continue
             alias = binding.name.text
-            best = difflib.get_close_matches(member, list(known), n=1)
+            best = _close_matches(member, list(known), n=1)
             hint = f"; did you mean `{alias}.{best[0]}`?" if best else ""
             self.report(
                 ERROR,
@@ -484,7 +489,7 @@ class _Checks:
             assert arg.name is not None  # the positional arguments all come first (above)
             keyword = arg.name.text
             if keyword not in params:
-                best = difflib.get_close_matches(keyword, params, n=1)
+                best = _close_matches(keyword, params, n=1)
                 hint = f"; did you mean `{best[0]}`?" if best else ""
                 self.report(
                     ERROR,

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 
 from epic_lang.analysis.builtins import BuiltinInfo
 from epic_lang.analysis.scope import Binding, Resolution
 from epic_lang.diagnostics import Diagnostic, Fix, Severity, TextEdit
 from epic_lang.ide.walk import children, iter_nodes
+from epic_lang.records import record
 from epic_lang.source import Span
 from epic_lang.syntax import ast
 
@@ -38,7 +38,7 @@ MESSAGE = (
 )
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(frozen=True, slots=True, eq=False)
 class _Branch:
     """One arm of a conditional: `node` is the `If` or `Match`, `arm` the arm's index (the
     `then` arm of an `If` is 0, `else` 1; a `Match` counts its cases)."""
@@ -182,7 +182,7 @@ class CostTraps:
         ]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Calls:
     """What a def or a value refers to that may be external: an LLM built-in (`llm`), and
     top-level or unknown names (externals, Python imports, defs that call them)."""

@@ -8,15 +8,14 @@ is cached there per version of the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from epic_lang.diagnostics import has_errors
 from epic_lang.modules.files import DISK, SourceFiles, SourceText
 from epic_lang.modules.resolver import folder_of, resolve_import
+from epic_lang.records import record
 from epic_lang.syntax import ast
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class EpicModule:
     """A parsed imported file: its top-level declarations by name (the first of each name),
     whether it had syntax errors (then a missing member may only be unparsed), and the EPIC

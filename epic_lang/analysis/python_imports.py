@@ -10,17 +10,20 @@ names is decided by `epic_lang.modules.resolver`, as for the evaluator.
 
 from __future__ import annotations
 
-import ast
 import importlib.machinery
 import importlib.util
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from epic_lang.modules.files import DISK, SourceFiles, SourceText
 from epic_lang.modules.resolver import ImportKind, resolve_import
 
+if TYPE_CHECKING:
+    import ast
+from epic_lang.records import field, record
 
-@dataclass(frozen=True, slots=True)
+
+@record(frozen=True, slots=True)
 class PythonFunction:
     """A function defined at the top of a Python file, read from its source: enough for a
     hover (signature, docstring) and, when `checkable`, for checking calls' arguments.
@@ -38,7 +41,7 @@ class PythonFunction:
     checkable: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PythonModule:
     """What static analysis knows about one Python import.
 
@@ -105,6 +108,8 @@ def _read_python_file(text: SourceText) -> PythonModule:
     if text.problems:
         reason = text.problems[0].message
         return PythonModule(text.path, True, file, None, f"cannot read `{file.name}`: {reason}")
+    import ast  # only for a file that imports Python: it costs every start a millisecond
+
     try:
         tree = ast.parse(text.text, filename=text.path)
     except SyntaxError as error:
@@ -122,6 +127,8 @@ def _read_python_file(text: SourceText) -> PythonModule:
 
 
 def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> PythonFunction:
+    import ast
+
     args = node.args
     plain = args.args
     defaults: list[ast.expr | None] = [None] * (len(plain) - len(args.defaults))
@@ -147,6 +154,8 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> PythonFunction:
 def _module_names(tree: ast.Module) -> frozenset[str] | None:
     """The module's global names: those its body binds, plus `global` declarations and
     `:=` targets anywhere (a superset errs towards accepting a member that exists)."""
+    import ast
+
     names = _top_level_names(tree.body)
     if names is None:
         return None
@@ -162,6 +171,8 @@ def _module_names(tree: ast.Module) -> frozenset[str] | None:
 def _top_level_names(body: list[ast.stmt]) -> frozenset[str] | None:
     """The names a module body binds, looking into `if`/`try`/`with`/`for` blocks but not
     into functions or classes; None if a star import or `__getattr__` makes them unknowable."""
+    import ast
+
     names: set[str] = set()
     pending = list(body)
     while pending:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Literal
 
 from epic_lang.analysis.builtins import BuiltinInfo, builtins_table
+from epic_lang.records import field, record
 from epic_lang.source import NO_SPAN, Span
 from epic_lang.syntax import ast
 
@@ -36,7 +36,7 @@ BindingNode = (
 )
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(frozen=True, slots=True, eq=False)
 class Binding:
     """One place where a name is bound. Compared by identity: two bindings are the same only
     if they are the same object. `visible` is the offset range where the name is in scope
@@ -53,7 +53,7 @@ class Binding:
 Target = Binding | BuiltinInfo
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Unresolved:
     """A use of a name that is bound nowhere, with the local names that were in scope there
     (top-level and built-in names are added by whoever suggests a correction)."""
@@ -62,7 +62,7 @@ class Unresolved:
     local_names: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Occurrence:
     """A name in the source (a binding or a use) and what it refers to."""
 
@@ -71,7 +71,7 @@ class Occurrence:
     is_binding: bool
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Resolution:
     """The side table of one module.
 

@@ -21,11 +21,11 @@ shadow a user's variable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import get_args
 
 from epic_lang.core import terms as core
 from epic_lang.core.match import compile_match
+from epic_lang.records import record
 from epic_lang.source import Span
 from epic_lang.syntax import ast
 
@@ -75,7 +75,7 @@ def desugar_expr(expr: ast.Expr, fresh: Fresh | None = None) -> core.Term:
     return _Desugarer(fresh or Fresh()).expr(expr)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Fresh:
     """Hands out temporary names unique within one module (`%m1`, `%t2`, ...)."""
 
@@ -120,7 +120,7 @@ def church_if(cond: core.Term, then: core.Term, orelse: core.Term, span: Span) -
     return core.App(cond, (thunk(then, then.span), thunk(orelse, orelse.span)), (), span)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Desugarer:
     fresh: Fresh
 

@@ -10,14 +10,14 @@ next case is bound once as a thunk `%next` instead of being copied into every fa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from epic_lang.core import terms as core
+from epic_lang.records import record
 from epic_lang.source import Span
 from epic_lang.syntax import ast
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Test:
     """A Church-boolean term that must be true for the pattern to match."""
 
@@ -25,7 +25,7 @@ class _Test:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Bind:
     """`let name = term` of a temporary (or, in `binds`, of a pattern's own name)."""
 

@@ -11,7 +11,6 @@ desugars it: parsing and desugaring it took `epic run` of a small file longer th
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -66,12 +65,15 @@ def prelude_core() -> CoreModule:
 
 
 def _core_key() -> str:
-    """A hash of what the desugared prelude is made from: its text and the parser's and the
-    desugarer's code (a changed module, even in a checkout, means a new entry)."""
+    """What the desugared prelude is made from: its text, and the size and modification time
+    of each module that parses and desugars it (a changed module, even in a checkout, means a
+    new entry). Those are what Python itself trusts to know that the modules' bytecode is
+    current; reading and hashing their text instead cost every start a millisecond or two."""
     package = Path(__file__).resolve().parent.parent
     sources = [package / "source.py", package / "syntax" / "grammar.lark"]
     sources += sorted((package / "syntax").glob("*.py")) + sorted((package / "core").glob("*.py"))
-    digest = hashlib.sha256(b"prelude-core 1\0" + prelude_text().encode())
+    parts = ["prelude-core 2", prelude_text()]
     for source in sources:
-        digest.update(b"\0" + source.read_bytes())
-    return digest.hexdigest()
+        status = source.stat()
+        parts.append(f"{source.relative_to(package)} {status.st_size} {status.st_mtime_ns}")
+    return "\0".join(parts)

@@ -10,18 +10,17 @@ that users call by name (`len`, `llm`, ...) are not `Prim`s but global values ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from epic_lang.records import record
 from epic_lang.source import Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Var:
     name: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Const:
     """A constant: None, int, float or str. (Booleans are `Var("true")`/`Var("false")`,
     which the prelude binds to its Church booleans.)"""
@@ -30,7 +29,7 @@ class Const:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Lam:
     """`fn(params) => body`. `defaults[i]` is the default of `params[i]` or None; defaults
     are evaluated at call time in the function's defining scope, left to right, and may
@@ -43,7 +42,7 @@ class Lam:
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class App:
     """Application with positional and keyword arguments."""
 
@@ -53,7 +52,7 @@ class App:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Let:
     """`let name = value in body`; not recursive."""
 
@@ -63,7 +62,7 @@ class Let:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Prim:
     """A primitive operation from `PRIMITIVES` applied to argument terms."""
 
@@ -75,7 +74,7 @@ class Prim:
 Term = Var | Const | Lam | App | Let | Prim
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CoreImport:
     """An import after desugaring: the alias is bound as a global to the module value."""
 
@@ -85,7 +84,7 @@ class CoreImport:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class CoreModule:
     """One desugared file: its global definitions (all mutually visible, like `letrec`),
     in source order, and its imports. A `def` becomes a `Lam` here; a top-level `let` its

@@ -7,10 +7,10 @@ the checks, hover and docs/builtins.md read too; this module only adds what each
 
 from __future__ import annotations
 
-import decimal
 import json
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from epic_lang.analysis.builtins import PURE_BUILTINS, BuiltinInfo
@@ -65,6 +65,8 @@ def _int(x: Any) -> int:
             return int(x.strip().replace("_", ""))
         except ValueError:
             if x.strip().isdigit():  # more digits than Python's `int()` accepts
+                import decimal
+
                 return int(decimal.Decimal(x.strip()))
             raise EpicError(f"cannot convert {x!r} to int", kind="value") from None
     raise EpicError(f"int expects a number or a str, got {type_name(x)}", kind="type")
@@ -292,14 +294,21 @@ def table_parameters(info: BuiltinInfo) -> tuple[tuple[str, ...], dict[str, Any]
 def _literal(name: str, text: str) -> Any:
     """The value of a default as EPIC's own parser reads it, so that a default in the table
     means what the same text means in a `def` (only literals are allowed there)."""
-    parsed = parse(f"let default = {text}\n")
-    decl = parsed.module.decls[0] if not parsed.diagnostics else None
-    value = decl.value if isinstance(decl, ast.LetDecl) else None
+    value = _parsed(text)
     if isinstance(value, ast.Literal):
         return from_python(value.value)
     if isinstance(value, ast.ListExpr) and all(isinstance(i, ast.Literal) for i in value.items):
         return [from_python(i.value) for i in value.items if isinstance(i, ast.Literal)]
     raise ValueError(f"the default {text!r} of built-in `{name}` is not a literal")
+
+
+@cache
+def _parsed(text: str) -> ast.Expr | None:
+    """The expression `text`, parsed once: the tables repeat a few defaults (`none` 23
+    times) and every start reads them all."""
+    parsed = parse(f"let default = {text}\n")
+    decl = parsed.module.decls[0] if not parsed.diagnostics else None
+    return decl.value if isinstance(decl, ast.LetDecl) else None
 
 
 # What each built-in of the table computes, and whether it needs its arguments resolved deeply

@@ -9,18 +9,17 @@ A result always prints: what stdout's encoding cannot take is escaped (`stream_t
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from epic_lang.cli_options import add_run_arguments
 from epic_lang.eval.runtime import default_progress_stream
 
 if TYPE_CHECKING:
-    from epic_lang.llm.interface import TokenUsage
+    from epic_lang.llm.interface import LLMBackend, TokenUsage
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +83,12 @@ def main(args: argparse.Namespace) -> int:
         print("epic: --max-concurrency must be at least 1", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_run(program, args, kwargs))
+        progress = default_progress_stream()
+        if program.uses_llm or progress is not None:
+            import asyncio
+
+            return asyncio.run(_run(program, args, kwargs, progress))
+        return _run_without_loop(program, args, kwargs)
     except KeyboardInterrupt:
         print("epic: interrupted", file=sys.stderr)
         if _busy_threads():
@@ -101,63 +105,115 @@ def _busy_threads() -> bool:
     return any(t is not main and not t.daemon and t.is_alive() for t in threading.enumerate())
 
 
-async def _run(program: Any, args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
+class _Backend:
+    """The run's LLM backend, made on first use (printing the `backend:` line)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.made: LLMBackend | None = None
+
+    def make(self) -> LLMBackend:
+        if self.made is None:
+            from epic_lang.llm.config import backend_from_options
+
+            self.made = backend_from_options(
+                llm_url=self.args.llm,
+                model=self.args.model,
+                cache=self.args.cache,
+                batch=self.args.batch,
+                program_path=self.args.file,
+            )
+            print(f"backend: {self.made.describe()}", file=sys.stderr)
+        return self.made
+
+
+async def _run(
+    program: Any, args: argparse.Namespace, kwargs: dict[str, Any], progress: TextIO | None
+) -> int:
+    """Runs a program that calls the LLM (its backend is made, and named, up front) or that
+    shows a progress line, on an event loop from the start."""
     from epic_lang.eval.errors import EpicRuntimeError
     from epic_lang.eval.program import EpicLoadError
     from epic_lang.eval.trace import Trace
-    from epic_lang.llm.interface import LLMBackend
 
-    backend: LLMBackend | None = None
-
-    def make_backend() -> LLMBackend:
-        nonlocal backend
-        if backend is None:
-            from epic_lang.llm.config import backend_from_options
-
-            backend = backend_from_options(
-                llm_url=args.llm,
-                model=args.model,
-                cache=args.cache,
-                batch=args.batch,
-                program_path=args.file,
-            )
-            print(f"backend: {backend.describe()}", file=sys.stderr)
-        return backend
-
-    status = 0
-    trace: Trace | None = Trace()
+    backend = _Backend(args)
+    trace = Trace()
     try:
         if program.uses_llm:
-            make_backend()
-        result = await program.arun(
-            args.entry,
-            mode=args.mode,
-            backend=backend,
-            max_concurrency=args.max_concurrency,
-            call_timeout=args.call_timeout,
-            progress=default_progress_stream(),
-            backend_factory=make_backend,
-            trace=trace,
-            **kwargs,
-        )
-        _print_result(result.epic_value, args.json)
-    except EpicRuntimeError as e:
-        print(e.render(), file=sys.stderr)
-        status = 1
-    except EpicLoadError as e:
-        for d in e.diagnostics:
-            print(d.render(), file=sys.stderr)
-        trace = None
-        status = 1
-    finally:
-        if backend is not None:
-            await backend.aclose()
-    if trace is not None:
+            backend.make()
         try:
-            _report(trace, args, backend.usage if backend is not None else None)
-        except OSError as e:
-            print(f"epic: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
-            status = status or 1
+            outcome = await program.arun(
+                args.entry, **_run_options(args, backend, trace, progress), **kwargs
+            )
+        except (EpicRuntimeError, EpicLoadError) as e:
+            outcome = e
+        status = _show(outcome, args)
+    finally:
+        if backend.made is not None:
+            await backend.made.aclose()
+    return _reported(status, outcome, trace, args, backend)
+
+
+def _run_without_loop(program: Any, args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
+    """Runs a program that names no LLM external, with no progress line: its run starts an
+    event loop only at its first external call (`Run.execute_sync`), so that a program that
+    makes none never loads asyncio. A backend the run makes on the way is the run's to close."""
+    from epic_lang.eval.errors import EpicRuntimeError
+    from epic_lang.eval.program import EpicLoadError
+    from epic_lang.eval.trace import Trace
+
+    backend = _Backend(args)
+    trace = Trace()
+    try:
+        outcome = program.run(args.entry, **_run_options(args, backend, trace, None), **kwargs)
+    except (EpicRuntimeError, EpicLoadError) as e:
+        outcome = e
+    return _reported(_show(outcome, args), outcome, trace, args, backend)
+
+
+def _run_options(
+    args: argparse.Namespace, backend: _Backend, trace: Any, progress: TextIO | None
+) -> dict[str, Any]:
+    return {
+        "mode": args.mode,
+        "backend": backend.made,
+        "max_concurrency": args.max_concurrency,
+        "call_timeout": args.call_timeout,
+        "progress": progress,
+        "backend_factory": backend.make,
+        "trace": trace,
+    }
+
+
+def _show(outcome: Any, args: argparse.Namespace) -> int:
+    """Prints the run's result (stdout) or its error (stderr); the exit status."""
+    from epic_lang.eval.program import EpicLoadError, RunResult
+
+    if isinstance(outcome, RunResult):
+        _print_result(outcome.epic_value, args.json)
+        return 0
+    if isinstance(outcome, EpicLoadError):
+        for d in outcome.diagnostics:
+            print(d.render(), file=sys.stderr)
+    else:
+        print(outcome.render(), file=sys.stderr)
+    return 1
+
+
+def _reported(
+    status: int, outcome: Any, trace: Any, args: argparse.Namespace, backend: _Backend
+) -> int:
+    """Writes the trace and the summary of the run (none after a load error, which an
+    imported file can raise when the run starts); the exit status."""
+    from epic_lang.eval.program import EpicLoadError
+
+    if isinstance(outcome, EpicLoadError):
+        return status
+    try:
+        _report(trace, args, backend.made.usage if backend.made is not None else None)
+    except OSError as e:
+        print(f"epic: cannot write {e.filename}: {e.strerror}", file=sys.stderr)
+        status = status or 1
     return status
 
 

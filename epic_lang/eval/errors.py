@@ -7,9 +7,8 @@ of the expression; the machine adds the file and the EPIC call stack and turns i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from epic_lang.eval.values import Pending
+from epic_lang.records import record
 from epic_lang.source import Span
 
 ERROR_KINDS: dict[str, str] = {
@@ -32,7 +31,7 @@ ERROR_KINDS: dict[str, str] = {
 list that handlers, the docs and the tests read."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Site:
     """Where a piece of code is: its span, file and enclosing function, for error
     positions, call stacks and the trace's call sites."""
@@ -56,7 +55,7 @@ class EpicError(Exception):
         self.trail: list[Site] = []
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class StackEntry:
     """One line of the EPIC call stack: a function waiting at a position."""
 

@@ -10,11 +10,9 @@ callables run on the run's thread pool (synchronous) or on the event loop (`asyn
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib
 import importlib.util
-import inspect
 import math
 import os
 import re
@@ -244,6 +242,8 @@ def llm_result(request: LLMRequest, result: Any) -> Any:
 
 def python_external(name: str, fn: Callable[..., Any], kind: str = "python") -> ExternalFn:
     """`fn` as an EPIC external: arguments converted to Python values, the result back."""
+    import inspect  # only here: loading it would cost every start a few milliseconds
+
     is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
 
     def invoke(args: list, kwargs: dict | None, runtime: CallRunner) -> Callable[[], Any]:
@@ -293,7 +293,8 @@ def _interruptible() -> Iterator[None]:
         return
     handler = signal.getsignal(signal.SIGINT)
     owner = getattr(getattr(handler, "func", None), "__self__", None)
-    if not isinstance(owner, asyncio.Runner):
+    asyncio = sys.modules.get("asyncio")  # a program with no external calls never imports it
+    if asyncio is None or not isinstance(owner, asyncio.Runner):
         yield
         return
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -8,11 +8,11 @@ every run (so their external calls are traced with it), in dependency order.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import reprlib
+import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
 from functools import cache
 from typing import Any, TextIO
 
@@ -40,6 +40,7 @@ from epic_lang.modules.files import DISK
 from epic_lang.modules.reader import read_source_file
 from epic_lang.modules.resolver import folder_of, imported_file
 from epic_lang.process_settings import recursion_limit_at_least
+from epic_lang.records import record
 from epic_lang.source import NO_SPAN, Span
 
 MODES = ("opportunistic", "sequential")
@@ -59,7 +60,7 @@ class EpicLoadError(Exception):
         super().__init__("\n".join(d.render(path) for d in self.diagnostics))
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@record(frozen=True, slots=True, repr=False)
 class RunResult:
     """What a run gives back: the result as a Python value (`epic_value` keeps EPIC's own
     representation, for printing) and the trace of its external calls."""
@@ -439,37 +440,39 @@ class Program:
         backend: LLMBackend | None = None,
         max_concurrency: int | None = None,
         progress: TextIO | None = None,
+        backend_factory: BackendFactory | None = None,
         trace: Trace | None = None,
         call_timeout: float | None = None,
         output: Callable[[str], None] | None = None,
         on_stream: Callable[[CallRecord, str], None] | None = None,
         **kwargs: Any,
     ) -> RunResult:
-        """Runs `name` to completion; from inside an event loop use `arun`/`acall`."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            pass
-        else:
+        """Runs `name` to completion (see `arun`); from inside an event loop use
+        `arun`/`acall`. An event loop is started only when the program makes its first
+        external call (or to show `progress`)."""
+        loaded = sys.modules.get("asyncio")  # not loaded: no loop can be running
+        if loaded is not None and loaded._get_running_loop() is not None:
             raise RuntimeError(
                 f"Program.run({name!r}) was called inside a running event "
                 "loop; use `await program.arun(...)` or `acall` there"
             )
-        return asyncio.run(
-            self.arun(
-                name,
-                *args,
-                mode=mode,
-                backend=backend,
-                max_concurrency=max_concurrency,
-                progress=progress,
-                trace=trace,
-                call_timeout=call_timeout,
-                output=output,
-                on_stream=on_stream,
-                **kwargs,
-            )
-        )
+        options: dict[str, Any] = {
+            "backend": backend,
+            "max_concurrency": max_concurrency,
+            "backend_factory": backend_factory,
+            "trace": trace,
+            "call_timeout": call_timeout,
+            "output": output,
+            "on_stream": on_stream,
+        }
+        if progress is not None:  # its ticker is a task on the loop from the start
+            import asyncio
+
+            coroutine = self.arun(name, *args, mode=mode, progress=progress, **options, **kwargs)
+            return asyncio.run(coroutine)
+        with self._started(name, args, kwargs, mode, None, options) as (run, thread):
+            value = run.execute_sync(thread)
+            return RunResult(to_python(value), run.trace, value)
 
     async def arun(
         self,
@@ -495,6 +498,31 @@ class Program:
         prints (`print`, `log`) go to `output`, one call per line, or to stderr.
         `on_stream(record, piece)` is called with each piece of a streamed answer
         (`llm_stream`) as it arrives."""
+        options: dict[str, Any] = {
+            "backend": backend,
+            "max_concurrency": max_concurrency,
+            "backend_factory": backend_factory,
+            "trace": trace,
+            "call_timeout": call_timeout,
+            "output": output,
+            "on_stream": on_stream,
+        }
+        with self._started(name, args, kwargs, mode, progress, options) as (run, thread):
+            value = await run.execute(thread)
+            return RunResult(to_python(value), run.trace, value)
+
+    @contextmanager
+    def _started(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        mode: str,
+        progress: TextIO | None,
+        options: dict[str, Any],
+    ) -> Iterator[tuple[Run, Thread]]:
+        """A run of `name` with the thread that starts it, on a compiled unit of the
+        program that is free again when the run is over."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         opportunistic = mode == "opportunistic"
@@ -505,14 +533,14 @@ class Program:
                 raise EpicRuntimeError(f"the program has no definition `{name}`", None, self.path)
             run = Run(
                 not opportunistic,
-                backend,
-                backend_factory or self._default_backend_factory(),
-                max_concurrency,
+                options["backend"],
+                options["backend_factory"] or self._default_backend_factory(),
+                options["max_concurrency"],
                 progress,
-                trace,
-                call_timeout,
-                output,
-                on_stream,
+                options["trace"],
+                options["call_timeout"],
+                options["output"],
+                options["on_stream"],
             )
             target = unit.gvals[unit.gnames[name]]
             site = Site(self._span_of(name), self.path, None)
@@ -527,9 +555,7 @@ class Program:
             else:
                 frames.append((apply_resume, site, target, py_args, py_kwargs or None))
             frames.extend(reversed(unit.init_frames(opportunistic)))
-            thread = Thread(frames, PUSHED, None, run.machine)
-            value = await run.execute(thread)
-            return RunResult(to_python(value), run.trace, value)
+            yield run, Thread(frames, PUSHED, None, run.machine)
         finally:
             self._idle[opportunistic].append(unit)
 

@@ -12,16 +12,13 @@ cancelled and awaited and the thread pool is shut down, so nothing outlives the 
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import functools
 import signal
 import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from epic_lang.core.prelude import prelude_path
 from epic_lang.eval.compiler import FORK_POINTS
@@ -43,6 +40,10 @@ from epic_lang.llm.interface import (
     TokenUsage,
 )
 from epic_lang.process_settings import runs_own_ctrl_c
+
+if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
 SHORT = 80
 T = TypeVar("T")
@@ -92,6 +93,7 @@ class Run:
         self.result: Any = None
         self.waker: asyncio.Future | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.runner: asyncio.Runner | None = None  # the loop `execute_sync` started, if any
         self.t0 = time.perf_counter()
         self.progress = progress
         self.finished_calls = 0
@@ -129,7 +131,7 @@ class Run:
         )
         self.trace.calls.append(record)
         p = Pending()
-        assert self.loop is not None
+        loop = self._event_loop()
         scope = th.scope
         writer = None
         if f.streams:
@@ -139,7 +141,7 @@ class Run:
             if not self.machine.sequential:
                 self.machine.resolve(p, writer.stream, None)
             start = functools.partial(start, functools.partial(self._piece, writer, record))
-        task = self.loop.create_task(self._call(record, start, p, f.pool, sites, scope, writer))
+        task = loop.create_task(self._call(record, start, p, f.pool, sites, scope, writer))
         self.inflight.add(task)
         scope.tasks.add(task)
         scope.live += 1
@@ -173,6 +175,8 @@ class Run:
         scope: Scope,
         writer: StreamWriter | None = None,
     ) -> None:
+        import asyncio
+
         sem = None if self.max_concurrency is None else self._semaphore(pool)
         usage = TokenUsage()
         CALL_USAGE.set(usage)  # this task's own context: the backend counts this call here
@@ -232,6 +236,8 @@ class Run:
         self.wake()
 
     def _semaphore(self, pool: str) -> asyncio.Semaphore | None:
+        import asyncio
+
         if self.max_concurrency is None:
             return None
         sem = self.semaphores.get(pool)
@@ -276,6 +282,8 @@ class Run:
 
     def _with_deadline(self, request: LLMRequest) -> LLMRequest:
         if request.timeout is None and self.call_timeout is not None:
+            import dataclasses
+
             return dataclasses.replace(request, timeout=self.call_timeout)
         return request
 
@@ -311,6 +319,8 @@ class Run:
 
     def run_sync(self, job: Callable[[], Any]) -> asyncio.Future[Any]:
         if self.pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self.pool = ThreadPoolExecutor(
                 max_workers=self.max_concurrency or 32, thread_name_prefix="epic-python"
             )
@@ -351,41 +361,110 @@ class Run:
         """Runs the machine from `thread` until the result is known and every call sent has
         finished (a call whose result is not needed still completes, as it would in the
         sequential run, and its failure is still an error); returns the result."""
+        import asyncio
+
         self.loop = asyncio.get_running_loop()
         self.t0 = time.perf_counter()
-        machine = self.machine
-        machine.ready.append(thread)
+        self.machine.ready.append(thread)
         ticker = None
         if self.progress is not None:
             ticker = self.loop.create_task(self._show_progress())
         restore_sigint = self._interruptible_machine()
         try:
-            while True:
-                self.in_machine = True
-                machine.run_ready()
-                self.in_machine = False
-                if self.error is not None:
-                    raise self.error
-                if self.done and not self.inflight:
-                    return self.result
-                if not self.inflight:
-                    raise EpicRuntimeError(
-                        "the program waits for a value that can never arrive (internal error)"
-                    )
-                self.waker = self.loop.create_future()
-                await self.waker
+            return await self._wait(self._step())
         finally:
-            # A failed or interrupted run must not wait for Python externals still running
-            # in threads (Python cannot stop them); they finish on their own.
-            finished = sys.exc_info()[0] is None
+            await self._close(sys.exc_info()[0] is None, restore_sigint, ticker)
+
+    def execute_sync(self, thread: Thread) -> Any:
+        """`execute` for a caller outside any event loop, with no progress line: the machine
+        runs at once and an event loop is started only by the first external call, so that
+        a program that makes none never loads asyncio (a fifth of `epic run`'s start-up)."""
+        assert self.progress is None
+        self.t0 = time.perf_counter()
+        self.machine.ready.append(thread)
+        restore_sigint = self._interruptible_machine()
+        failure: BaseException | None = None
+        over = False
+        try:
+            over = self._step()
+        except BaseException as e:
+            failure = e
+        finally:
             self.in_machine = False
+            # Put back before the loop starts, so that its runner installs its own Ctrl-C
+            # handler beneath the machine's, as under `asyncio.run`.
             restore_sigint()
+        if self.runner is None:  # no call was sent: nothing to cancel or wait for
             self.trace.wall = self.now()
-            if ticker is not None:
-                ticker.cancel()
-                await asyncio.gather(ticker, return_exceptions=True)
-                self._clear_progress()
-            await self.shutdown(wait=finished)
+            if failure is not None:
+                raise failure
+            return self.result
+        try:
+            return self.runner.run(self._resume(failure, over))
+        finally:
+            self.runner.close()
+
+    async def _resume(self, failure: BaseException | None, over: bool) -> Any:
+        """The rest of `execute_sync`, on the event loop its first external call started;
+        `failure` is the first step's, raised here so that the calls sent are cancelled."""
+        restore_sigint = self._interruptible_machine()
+        try:
+            if failure is not None:
+                raise failure
+            return await self._wait(over)
+        finally:
+            await self._close(sys.exc_info()[0] is None, restore_sigint, None)
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        """The run's event loop; in `execute_sync`, started here by the first external call."""
+        if self.loop is None:
+            import asyncio
+
+            self.runner = asyncio.Runner()
+            self.loop = self.runner.get_loop()
+        return self.loop
+
+    def _step(self) -> bool:
+        """Runs every ready thread; True when the run is over: its result is known and
+        every call sent has finished."""
+        self.in_machine = True
+        self.machine.run_ready()
+        self.in_machine = False
+        if self.error is not None:
+            raise self.error
+        if self.done and not self.inflight:
+            return True
+        if not self.inflight:
+            raise EpicRuntimeError(
+                "the program waits for a value that can never arrive (internal error)"
+            )
+        return False
+
+    async def _wait(self, over: bool) -> Any:
+        """Steps the machine each time a call finishes until the run is over."""
+        assert self.loop is not None
+        while not over:
+            self.waker = self.loop.create_future()
+            await self.waker
+            over = self._step()
+        return self.result
+
+    async def _close(
+        self, finished: bool, restore_sigint: Callable[[], object], ticker: Any
+    ) -> None:
+        """The end of a run on the loop. A failed or interrupted run (not `finished`) does not
+        wait for Python externals still running in threads (Python cannot stop them); they
+        finish on their own."""
+        import asyncio
+
+        self.in_machine = False
+        restore_sigint()
+        self.trace.wall = self.now()
+        if ticker is not None:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+            self._clear_progress()
+        await self.shutdown(wait=finished)
 
     def _interruptible_machine(self) -> Callable[[], object]:
         """Under `ctrl_c_stops_runs`, makes Ctrl-C stop a long pure computation at once:
@@ -411,6 +490,8 @@ class Run:
     async def shutdown(self, wait: bool = True) -> None:
         """Cancels and awaits every call in flight and stops the thread pool (waiting for its
         threads only if `wait`)."""
+        import asyncio
+
         tasks = list(self.inflight)
         for task in tasks:
             task.cancel()
@@ -427,6 +508,8 @@ class Run:
             await self.backend.aclose()
 
     async def _show_progress(self) -> None:
+        import asyncio
+
         assert self.progress is not None
         while True:
             await asyncio.sleep(0.1)
@@ -444,6 +527,8 @@ class Run:
 
 async def _within(request: LLMRequest, answer: Awaitable[T]) -> T:
     """`answer`, failing with kind "timeout" past the request's deadline (if it has one)."""
+    import asyncio
+
     if request.timeout is None:
         return await answer
     try:

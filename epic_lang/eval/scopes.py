@@ -18,11 +18,13 @@ or give up (`first`), or fail the run (the root).
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from epic_lang.eval.errors import EpicRuntimeError
 from epic_lang.eval.trace import CallRecord
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 class ScopeOwner(Protocol):

@@ -10,13 +10,13 @@ longest such chain, by summed durations, is a lower bound on the wall time of an
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from epic_lang.plurals import plural
+from epic_lang.records import field, record
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class CallRecord:
     """One external call; `start`/`end` are seconds from the start of the run."""
 
@@ -56,7 +56,7 @@ class CallRecord:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class OutputEvent:
     """A line the program printed (`print`, or `log` with its `label`), at `time` seconds
     from the start of the run, from the user's code at `path:line:col`."""
@@ -79,7 +79,7 @@ class OutputEvent:
         }
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Trace:
     """All external calls of one run, in the order they were sent, and the lines it printed."""
 

@@ -8,7 +8,6 @@ allocating and `print` and the Python boundary recognise them by identity.
 
 from __future__ import annotations
 
-import decimal
 import math
 from collections.abc import Callable
 from json.encoder import encode_basestring  # the C version, quicker than json.dumps
@@ -258,6 +257,8 @@ def int_text(v: int) -> str:
     try:
         return str(v)
     except ValueError:
+        import decimal  # only here: most programs never print such an int
+
         return str(decimal.Decimal(v))
 
 

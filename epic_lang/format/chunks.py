@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from epic_lang.format.comments import Merger
 from epic_lang.format.doc import render
 from epic_lang.format.printer import Printer
 from epic_lang.process_settings import recursion_limit_at_least
+from epic_lang.records import record
 from epic_lang.syntax import ast
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Mode:
     """Every formatting option, in one place (there are deliberately few)."""
 
@@ -32,7 +32,7 @@ class Mode:
 DEFAULT_MODE = Mode()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Chunk:
     """Formatted text, and what it was printed from: the declarations (none for a file of
     comments alone) and the texts of the comments placed in it (without trailing spaces).

@@ -7,7 +7,6 @@ safe) is reported as `file:line:col: error: ...` and left byte for byte as it wa
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from pathlib import Path
 
@@ -67,6 +66,8 @@ def main(args: argparse.Namespace) -> int:
             continue
         changed += 1
         if args.diff:
+            import difflib  # only for --diff: loading it costs every start a millisecond
+
             sys.stdout.writelines(
                 difflib.unified_diff(
                     text.splitlines(keepends=True),

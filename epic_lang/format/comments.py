@@ -13,13 +13,13 @@ lines of a block, none elsewhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from epic_lang.format.doc import OutLine
+from epic_lang.records import record
 from epic_lang.syntax.ast import Comment
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Placed:
     """A comment with what its placement needs to know about its source line."""
 

@@ -11,14 +11,15 @@ lines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Union
+
+from epic_lang.records import field, record
 
 # A document is a string, a list of documents, or one of the classes below.
 Doc = Union[str, list, "Group", "Body", "Flat", "Indent", "Break", "IfBreak", "Anchor"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Group:
     """Prints flat if the whole contents fit, else broken; `broken` forces the broken form
     (a comment inside, or an author's trailing comma)."""
@@ -27,7 +28,7 @@ class Group:
     broken: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Body:
     """`= value` of a definition or `=> body` of a function or case, in the first layout that
     works: all on this line; as an indented block of one flat line; with a bracket opening on
@@ -46,21 +47,21 @@ class Body:
     broken: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Flat:
     """Contents printed flat whatever the mode (the operators before a hugged bracket)."""
 
     contents: Doc
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Indent:
     """Lines broken inside `contents` start one indentation level deeper."""
 
     contents: Doc
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Break:
     """A line break; when its group is flat it prints `flat` instead (a space or nothing)."""
 
@@ -68,7 +69,7 @@ class Break:
     hard: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class IfBreak:
     """Text that depends on the enclosing group's mode (the trailing comma of exploded brackets)."""
 
@@ -76,7 +77,7 @@ class IfBreak:
     flat: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Anchor:
     """Marks the source offset of what follows. `kind` says how the line that this anchor
     starts may be separated from the line above: `node` (an ordinary line), `closer` (a closing
@@ -96,7 +97,7 @@ _FLAT = 0
 _BREAK = 1
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class OutLine:
     """One printed line. `verbatim` lines continue a multi-line string: they are printed as
     they are, never indented, trimmed or given an anchor (a comment must not land in a string)."""

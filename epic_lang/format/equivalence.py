@@ -8,8 +8,6 @@ with no `let` lines is the same as its result.
 
 from __future__ import annotations
 
-from dataclasses import fields, is_dataclass
-
 from epic_lang.syntax import ast
 
 _IGNORED = {"span", "raw", "key_span", "source_span", "quote", "quoted", "comments"}
@@ -19,19 +17,18 @@ _LITERALS = (ast.Literal, ast.PLiteral)
 _SEQUENCES = (tuple, list)
 
 
-# The compared fields of each class met so far, None for a class that is not a node: asked
-# once per class rather than per value (`is_dataclass` is the slow part of a large file).
-_FIELDS: dict[type, tuple[str, ...] | None] = {}
+# The compared fields of each kind of node, read from its `__slots__` (a slotted dataclass's
+# are its fields, in order) so that `epic fmt` need not import `dataclasses` and `inspect`.
+_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(name for name in vars(kind)["__slots__"] if name not in _IGNORED)
+    for kind in vars(ast).values()
+    if isinstance(kind, type) and kind.__module__ == ast.__name__
+}
 
 
 def _compared_fields(kind: type) -> tuple[str, ...] | None:
-    if kind in _FIELDS:
-        return _FIELDS[kind]
-    names = None
-    if is_dataclass(kind):
-        names = tuple(f.name for f in fields(kind) if f.name not in _IGNORED)
-    _FIELDS[kind] = names
-    return names
+    """The compared fields of a kind of node, None for anything else."""
+    return _FIELDS.get(kind)
 
 
 def equivalent(a: object, b: object) -> bool:

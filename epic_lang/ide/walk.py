@@ -1,28 +1,34 @@
 """Generic traversal of the syntax tree, so each editor feature does not re-list every node type.
 
 Every node in `epic_lang.syntax.ast` is a dataclass with a `span`; children are found in its
-fields (single nodes, tuples of nodes, or f-string parts mixing text and holes).
+fields (single nodes, tuples of nodes, or f-string parts mixing text and holes). The fields are
+read from each class's `__slots__` (a slotted dataclass's are its fields, in order), not with
+`dataclasses.fields()`: `epic check` would import `dataclasses` (and `inspect`) for it alone.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
 from epic_lang.syntax import ast
 
+_CHILD_FIELDS = {
+    kind: tuple(name for name in vars(kind)["__slots__"] if name != "span")
+    for kind in vars(ast).values()
+    if isinstance(kind, type) and kind.__module__ == ast.__name__
+}
+"""The fields of each kind of node that may hold nodes: all but the span."""
+
 
 def is_node(value: Any) -> bool:
-    return dataclasses.is_dataclass(value) and hasattr(value, "span")
+    return type(value) in _CHILD_FIELDS
 
 
 def children(node: Any) -> Iterator[Any]:
     """The direct child nodes of `node`, in source order."""
-    for field in dataclasses.fields(node):
-        if field.name == "span":
-            continue
-        value = getattr(node, field.name)
+    for name in _CHILD_FIELDS[type(node)]:
+        value = getattr(node, name)
         if isinstance(value, tuple):
             for item in value:
                 if is_node(item):

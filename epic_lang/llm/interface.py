@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Literal, Protocol
+
+from epic_lang.records import field, record
 
 RequestKind = Literal["llm", "llm_chat", "llm_sample", "llm_next", "llm_json", "llm_choice"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LLMRequest:
     """A normalised call of one LLM external.
 
@@ -65,7 +66,7 @@ class LLMRequest:
 LLMResult = str | list[str] | list[tuple[str, float]]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TokenUsage:
     """The tokens a backend's calls cost, as the server (or the local model) reported them.
 

@@ -17,17 +17,17 @@ import itertools
 import os
 import threading
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from epic_lang.diagnostics import Diagnostic
 from epic_lang.modules.reader import read_source_file
 from epic_lang.modules.resolver import file_key
+from epic_lang.records import record
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class SourceText:
     """One version of one file's text, with the problems met reading it (a file that cannot be
     read has empty text and an `io` problem; bad UTF-8 is replaced and reported)."""

@@ -10,8 +10,9 @@ normalised without following symbolic links, so the same file has the same key e
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from enum import Enum
+
+from epic_lang.records import record
 
 
 class ImportKind(Enum):
@@ -20,7 +21,7 @@ class ImportKind(Enum):
     PYTHON_MODULE = "Python module"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ImportTarget:
     """Where one import points. `path` is the file's absolute path (None for a Python module,
     or for a relative file imported from a text that has no file); `source` is as written (a

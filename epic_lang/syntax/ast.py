@@ -9,13 +9,13 @@ source order, and the formatter places them again by position.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal as TLiteral
 
+from epic_lang.records import record
 from epic_lang.source import Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Name:
     """An identifier where it is *bound* (def name, parameter, let name, import alias,
     pattern variable, keyword-argument name, field name)."""
@@ -24,7 +24,7 @@ class Name:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Comment:
     """A `#` comment; `text` includes the leading `#` (and the second `#` of a doc line)."""
 
@@ -36,7 +36,7 @@ class Comment:
 # Expressions
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Var:
     """A use of a name."""
 
@@ -44,7 +44,7 @@ class Var:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Literal:
     """`none`, `true`, `false`, an int, a float or a plain string.
 
@@ -56,7 +56,7 @@ class Literal:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FHole:
     """One `{expr}` or `{expr:spec}` hole of an f-string; `expr` has spans in the file."""
 
@@ -65,7 +65,7 @@ class FHole:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FString:
     """`f"text {hole} text"`: `parts` alternate literal text (escapes already decoded) and
     holes, in order; empty text parts are omitted. `quote` is the opening delimiter as
@@ -76,7 +76,7 @@ class FString:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Param:
     """A parameter of a `def` or `fn`, with an optional default."""
 
@@ -85,7 +85,7 @@ class Param:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Lambda:
     """`fn(x, y) => body`."""
 
@@ -94,7 +94,7 @@ class Lambda:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class If:
     cond: Expr
     then: Expr
@@ -102,7 +102,7 @@ class If:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LetIn:
     """`let name = value in body` inside one expression."""
 
@@ -112,7 +112,7 @@ class LetIn:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LetInUnpack:
     """`let (a, b) = value in body`: `let ... in` that destructures `value` with a tuple,
     list or record pattern (docs/language.md §3)."""
@@ -123,7 +123,7 @@ class LetInUnpack:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BlockLet:
     """One `let name = value` line of a block."""
 
@@ -132,7 +132,7 @@ class BlockLet:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BlockUnpack:
     """One `let (a, b) = value` line of a block: destructures with a tuple, list or record
     pattern; its names are visible from the next line to the end of the block."""
@@ -142,7 +142,7 @@ class BlockUnpack:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Block:
     """An indented body: `let` lines, then the final expression."""
 
@@ -151,7 +151,7 @@ class Block:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Case:
     """`case pattern => body`."""
 
@@ -160,14 +160,14 @@ class Case:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Match:
     subject: Expr
     cases: tuple[Case, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Try:
     """`try body catch name => handler`: the value of `body`, or, if evaluating it fails,
     `handler` with `name` bound to the error record (docs/language.md §5)."""
@@ -178,7 +178,7 @@ class Try:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Pipe:
     """`left |> right`, which means `right(left)`; when `right` is a call with a `_`
     argument (a `Placeholder`), `left` goes there instead: `xs |> map(f, _)`."""
@@ -188,7 +188,7 @@ class Pipe:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BoolOp:
     op: TLiteral["and", "or"]
     left: Expr
@@ -196,7 +196,7 @@ class BoolOp:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Not:
     operand: Expr
     span: Span
@@ -205,7 +205,7 @@ class Not:
 CompareOp = TLiteral["==", "!=", "<", "<=", ">", ">=", "in", "not in"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Compare:
     op: CompareOp
     left: Expr
@@ -216,7 +216,7 @@ class Compare:
 BinaryOp = TLiteral["+", "-", "*", "/", "//", "%", "**"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class BinOp:
     op: BinaryOp
     left: Expr
@@ -224,7 +224,7 @@ class BinOp:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Neg:
     """`-operand`."""
 
@@ -232,7 +232,7 @@ class Neg:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Arg:
     """A call argument; `name` is set for a keyword argument `k=v`."""
 
@@ -241,14 +241,14 @@ class Arg:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Call:
     func: Expr
     args: tuple[Arg, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Index:
     """`obj[index]`."""
 
@@ -257,7 +257,7 @@ class Index:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Slice:
     """`obj[start:stop]`; either bound may be missing."""
 
@@ -267,7 +267,7 @@ class Slice:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Field:
     """`obj.name`: a record field or a member of an imported module."""
 
@@ -276,7 +276,7 @@ class Field:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class TupleExpr:
     """`(a, b)`, `(a,)`, and the unit value `()` (no items)."""
 
@@ -284,13 +284,13 @@ class TupleExpr:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ListExpr:
     items: tuple[Expr, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RecordField:
     """`key: value` in a record literal; `quoted` when the key was written as a string."""
 
@@ -301,13 +301,13 @@ class RecordField:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RecordExpr:
     fields: tuple[RecordField, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class RecordUpdate:
     """`{...base, k: v}`: the record `base` with the fields `k` added or replaced."""
 
@@ -316,7 +316,7 @@ class RecordUpdate:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Placeholder:
     """`_` as an argument of the call right of `|>`: where the piped value goes."""
 
@@ -356,12 +356,12 @@ Expr = (
 # Patterns
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PWildcard:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PName:
     """Binds the matched value to `name`."""
 
@@ -369,7 +369,7 @@ class PName:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PLiteral:
     """Matches an equal constant (`none`, booleans, numbers, strings; `-1` included)."""
 
@@ -378,13 +378,13 @@ class PLiteral:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PTuple:
     items: tuple[Pattern, ...]
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PList:
     """`[]`, `[x, y]` or `[head, ...rest]`; `rest` is the name after `...` (`_` allowed)."""
 
@@ -393,7 +393,7 @@ class PList:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PRecordField:
     """`key: pattern`; the shorthand `{key}` is `key: key` (the pattern's span is the key's)."""
 
@@ -403,7 +403,7 @@ class PRecordField:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class PRecord:
     """`{name: n, age: a}`: matches a record that has at least these keys."""
 
@@ -418,7 +418,7 @@ Pattern = PWildcard | PName | PLiteral | PTuple | PList | PRecord
 # Declarations
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Import:
     """`import python "math" as math` (`python=True`) or `import "./x.epic" as x`."""
 
@@ -429,7 +429,7 @@ class Import:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Def:
     """`def name(params) = body`; `doc` is the text of the `##` lines directly above it,
     with the `## ` prefixes removed and lines joined by newlines."""
@@ -441,7 +441,7 @@ class Def:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class LetDecl:
     """A top-level `let name = value`."""
 
@@ -454,7 +454,7 @@ class LetDecl:
 Decl = Import | Def | LetDecl
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Module:
     """A parsed file. After syntax errors it holds the declarations that did parse."""
 

@@ -18,15 +18,15 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from epic_lang.diagnostics import Diagnostic, Fix, Severity
+from epic_lang.records import field, record
 from epic_lang.source import Span, join, make_span
 from epic_lang.syntax import ast
 from epic_lang.syntax.lexer import FStringRaw, HoleRaw, Tok
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Context:
     """Per-parse state the builder needs: where to report, and how to parse an f-string hole."""
 
@@ -51,7 +51,7 @@ def _ctx() -> Context:
     return _local.ctx
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class _Paren:
     """A parenthesised expression while its parent is being built: `span` covers the brackets."""
 

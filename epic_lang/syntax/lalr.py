@@ -18,13 +18,12 @@ builder's rule names; a new process rebuilds the same callbacks from that descri
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from epic_lang import user_cache
+from epic_lang.records import record
 from epic_lang.syntax.builder import Builder
 from epic_lang.syntax.lexer import Tok
 
@@ -37,7 +36,7 @@ _DESCRIPTION_VERSION = "1"
 Reduce = tuple[int, Callable[[list], object] | None, str]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class Tables:
     """The automaton for one start symbol."""
 
@@ -57,9 +56,7 @@ def tables() -> dict[str, Tables]:
     user's cache when it has them."""
     grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
     methods = _rule_methods()
-    key = hashlib.sha256(
-        "\n".join([_DESCRIPTION_VERSION, grammar, *sorted(methods)]).encode()
-    ).hexdigest()
+    key = "\n".join([_DESCRIPTION_VERSION, grammar, *sorted(methods)])
     cached = user_cache.load("lalr-tables", key)
     if cached is not None:
         try:

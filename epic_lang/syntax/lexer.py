@@ -19,10 +19,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from epic_lang.diagnostics import Diagnostic, Fix, Severity, replace_fix
+from epic_lang.records import field, record
 from epic_lang.source import Span, with_lf_breaks
 from epic_lang.syntax.ast import Comment
 from epic_lang.syntax.keywords import KEYWORDS
@@ -101,7 +101,7 @@ def _rebuilt(type_: str, value: str, *fields: object) -> Tok:
     return tok
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class HoleRaw:
     """An f-string hole as the lexer found it: its tokens, ready for the parser."""
 
@@ -111,13 +111,13 @@ class HoleRaw:
     expr_span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class FStringRaw:
     parts: tuple[str | HoleRaw, ...]
     quote: str
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class LexResult:
     tokens: list[Tok]
     boundaries: list[int]
@@ -126,7 +126,7 @@ class LexResult:
     damage: list[int]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class Lexing:
     """A file being lexed: `declarations` yields the tokens of each top-level declaration
     (the first may hold no real token) as soon as they are lexed. The other lists grow as it
@@ -229,7 +229,7 @@ _OPERATOR_WORDS = {"&&", "&", "||", "|", "!"}
 _DECL_AT_LINE_START = re.compile(r"(?:def|let|import)(?!\w)")
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Frame:
     """A block opened inside brackets (see FRAME_OPENERS): the bracket depth it lives at and
     the indentation stack outside it, given back when it closes."""
@@ -238,7 +238,7 @@ class _Frame:
     outer: list[int]
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Positions:
     """Offset -> (line, col) for one text; forward scans are O(1), others use bisect."""
 
@@ -264,7 +264,7 @@ class _Positions:
         return Span(start, end, line, col, end_line, end_col)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Shared:
     """What every (sub-)lexer of one file shares."""
 

@@ -20,11 +20,11 @@ import contextlib
 import re
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from typing import Any
 
 from epic_lang.diagnostics import Diagnostic, Fix, Severity
 from epic_lang.process_settings import collector_paused
+from epic_lang.records import record
 from epic_lang.source import Span, with_lf_breaks
 from epic_lang.syntax import ast, lalr
 from epic_lang.syntax.builder import Context, set_context, tok_span
@@ -36,7 +36,7 @@ from epic_lang.syntax.recovery import resume_point, without_line
 _REPAIR_ATTEMPTS = 4
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, slots=True)
 class ParseResult:
     """The module (the declarations that parsed) and every syntax error, in source order."""
 
@@ -229,7 +229,10 @@ class _Docs:
             line -= 1
         if not lines:
             return decl
-        return replace(decl, doc="\n".join(reversed(lines)))
+        doc = "\n".join(reversed(lines))
+        if isinstance(decl, ast.Def):
+            return ast.Def(decl.name, decl.params, decl.body, doc, decl.span)
+        return ast.LetDecl(decl.name, decl.value, doc, decl.span)
 
 
 def dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -64,7 +64,7 @@ def test_a_damaged_entry_is_rebuilt(tmp_path: Path, entry: str, broken: object) 
     """An entry whose key matches but whose data has the wrong shape (a key only guards
     against stale and foreign entries)."""
     expected = probe(tmp_path)[0]
-    path = tmp_path / "epic" / f"{entry}.json"
+    (path,) = (tmp_path / "epic").glob(f"{entry}-*.json")
     stored = json.loads(path.read_text(encoding="utf-8"))
     stored["data"] = broken
     path.write_text(json.dumps(stored), encoding="utf-8")

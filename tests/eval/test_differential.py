@@ -189,6 +189,11 @@ def outcome(program, mode: str, p: int, q: int) -> tuple:
     return ("ok", result.value, calls)
 
 
+def _timed(message: str) -> bool:
+    """Whether an error is an external's failure, whose moment depends on its latency."""
+    return "external call" in message
+
+
 @settings(
     max_examples=int(os.environ.get("EPIC_DIFF_EXAMPLES", "400")),
     deadline=None,
@@ -206,6 +211,10 @@ def test_generated_programs_agree(body: str, p: int, q: int) -> None:
         return  # the generator may build a program the front end rejects; nothing to compare
     opp = outcome(program, "opportunistic", p, q)
     seq = outcome(program, "sequential", p, q)
+    if opp[0] == seq[0] == "error" and _timed(opp[1]) != _timed(seq[1]):
+        # Two parts failed, one of them an external: sequential mode reports the first in
+        # program order, opportunistic mode the first in time (docs/language.md §13).
+        return
     assert opp[:2] == seq[:2]
     if opp[0] == "ok":
         assert opp[2] == seq[2]

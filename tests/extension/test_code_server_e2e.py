@@ -73,4 +73,7 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
         "prelude opens read-only",
         "test connection",
         "python.path button opens the setting",
+        "quick fix",
+        "rename across files",
+        "llm.baseUrl from User settings",
     }

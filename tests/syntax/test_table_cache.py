@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,8 @@ def probe(cache_home: Path) -> list[str]:
 
 
 def entry(cache_home: Path) -> Path:
-    return cache_home / "epic" / "lalr-tables.json"
+    (found,) = (cache_home / "epic").glob("lalr-tables-*.json")
+    return found
 
 
 def test_a_warm_cache_parses_without_lark(tmp_path: Path) -> None:
@@ -72,7 +74,22 @@ def test_store_and_load_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert user_cache.load("thing", "k1") == {"a": [1, 2]}
     assert user_cache.load("thing", "k2") is None
     assert user_cache.load("other", "k1") is None
-    assert [p.name for p in (tmp_path / "epic").iterdir()] == ["thing.json"]  # no temp left
+    assert [p.name for p in (tmp_path / "epic").iterdir()] == [  # no temporary file left
+        f"thing-{zlib.crc32(b'k1'):08x}.json"
+    ]
+
+
+def test_versions_keep_their_own_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two versions of EPIC on one machine, alternating, each find their own entry; only
+    the `KEEP` newest entries of a name are kept besides the one just stored."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    user_cache.store("thing", "old", 1)
+    user_cache.store("thing", "new", 2)
+    assert (user_cache.load("thing", "old"), user_cache.load("thing", "new")) == (1, 2)
+    for i in range(user_cache.KEEP + 2):
+        user_cache.store("thing", f"key {i}", i)
+    assert user_cache.load("thing", f"key {user_cache.KEEP + 1}") == user_cache.KEEP + 1
+    assert len(list((tmp_path / "epic").glob("thing-*.json"))) == user_cache.KEEP + 1
 
 
 def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:

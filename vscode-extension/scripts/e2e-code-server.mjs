@@ -2,11 +2,12 @@
 // playwright-core): installs the .vsix, opens examples, and checks highlighting, diagnostics,
 // the Run lenses, a run's output (with arguments too), the backend status item and its
 // connection test, the timeline webview, and that `epic.python.path` from User settings is the
-// interpreter used (and, when it is wrong, that the button leads to the setting). Prints one
-// JSON report; exits 1 when a check fails.
+// interpreter used (and, when it is wrong, that the button leads to the setting), that
+// `epic.llm.baseUrl` is taken from User settings and never from the workspace's, a quick fix
+// and a rename across two files. Prints one JSON report; exits 1 when a check fails.
 //
 //   node scripts/e2e-code-server.mjs --code-server DIR/node_modules/.bin/code-server \
-//        --vsix epic-lang.vsix --examples ../examples --python python3 --out /tmp/e2e
+//        --vsix epic-lang.vsix --examples ../examples --python python3 --out /tmp/e2e [--cpu-slowdown 6]
 //
 // code-server is not a dependency (about 500 MB); /work/shared/tools/code-server-setup.sh or
 // `npm install code-server` (with its ripgrep replaced by Debian's) installs it.
@@ -15,8 +16,9 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, wr
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { isDeepStrictEqual, parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import { Workbench } from "./e2e-workbench.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -26,6 +28,8 @@ const { values: opts } = parseArgs({
     python: { type: "string", default: "python3" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
     out: { type: "string" },
+    // Chromium's CPU throttling (e.g. 6 for six times slower), to rehearse a loaded machine.
+    "cpu-slowdown": { type: "string", default: "1" },
   },
 });
 if (!opts["code-server"]) {
@@ -40,6 +44,9 @@ const userData = join(work, "data");
 const extensions = join(work, "ext");
 cpSync(resolve(opts.examples), workspace, { recursive: true });
 writeFileSync(join(workspace, "broken.epic"), "def main() =\n    let x = 1 +\n    undefined_name(x\n");
+writeFileSync(join(workspace, "misspelt.epic"), "def twice(x) = 2 * x\n\ndef main() = twcie(3)\n");
+writeFileSync(join(workspace, "shout_lib.epic"), "def shout(s) = upper(s)\n");
+writeFileSync(join(workspace, "shout_app.epic"), 'import "./shout_lib.epic" as lib\n\ndef main() = lib.shout("hi")\n');
 writeFileSync(join(workspace, "slow.epic"), 'import python "time" as time\n\ndef main() = time.sleep(60)\n');
 mkdirSync(join(userData, "User"), { recursive: true });
 // The interpreter is a script that notes each start, so that the check below sees that the
@@ -58,6 +65,9 @@ const userSettings = {
     "security.workspace.trust.enabled": false,
 };
 writeFileSync(join(userData, "User", "settings.json"), JSON.stringify(userSettings));
+// The project's choice of the API's URL, which must never be taken (see the check).
+mkdirSync(join(workspace, ".vscode"));
+writeFileSync(join(workspace, ".vscode", "settings.json"), JSON.stringify({ "epic.llm.baseUrl": "http://workspace.invalid/v1" }));
 
 const codeServer = resolve(opts["code-server"]);
 const base = ["--user-data-dir", userData, "--extensions-dir", extensions];
@@ -87,6 +97,10 @@ const check = (name, ok, detail) => {
 };
 const browser = await chromium.launch({ executablePath: opts.chromium, args: ["--no-sandbox", "--disable-gpu"] });
 const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+if (Number(opts["cpu-slowdown"]) > 1) {
+  const devtools = await page.context().newCDPSession(page);
+  await devtools.send("Emulation.setCPUThrottlingRate", { rate: Number(opts["cpu-slowdown"]) });
+}
 try {
   for (let i = 0; ; i++) {
     try {
@@ -98,23 +112,19 @@ try {
     }
   }
   await page.waitForSelector(".monaco-workbench", { timeout: 90_000 });
-  // Quick Open, waiting for the file to be listed and then to be the active tab (on a busy
-  // machine either can take seconds).
-  const open = async (name) => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await page.keyboard.press("Escape");
-        await page.keyboard.press("Control+P");
-        await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
-        await page.keyboard.type(name);
-        await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 30_000 });
-        await page.keyboard.press("Enter");
-        await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 30_000 });
-        return;
-      } catch (error) {
-        if (attempt >= 2) throw error;
-      }
+  const wb = new Workbench(page);
+  const open = (name) => wb.open(name);
+  // One check that does not end the script when it throws: its report says what was on
+  // screen, and no widget it left behind takes the next check's keys.
+  const step = async (name, body) => {
+    try {
+      const { ok, detail } = await body();
+      check(name, ok, detail);
+    } catch (error) {
+      check(name, false, { error: String(error).split("\n")[0], scene: await wb.scene().catch(String) });
     }
+    await page.screenshot({ path: join(out, `${name.replace(/\W+/g, "-")}.png`) });
+    await wb.dismiss();
   };
   const lenses = async () => {
     await page.waitForSelector(".codelens-decoration a", { timeout: 180_000 });
@@ -154,6 +164,71 @@ try {
   await backendItem.first().waitFor({ timeout: 60_000 }).catch(() => {});
   const statusTexts = await page.$$eval(".statusbar-item", (els) => els.map((e) => e.textContent.trim()));
   check("backend status item", statusTexts.some((t) => t.includes("EPIC: local SmolLM2")), statusTexts.filter((t) => /EPIC/.test(t)));
+
+  // Quick fix: the misspelt call is flagged, Ctrl+. offers the near name, and choosing it
+  // fixes the text, then the problem, then (saved) the file.
+  await step("quick fix", async () => {
+    const file = join(workspace, "misspelt.epic");
+    await open("misspelt.epic");
+    const flagged = await wb.until(async () => (await wb.squiggles()) > 0);
+    const placed = await wb.goTo(3, "def main() = twcie".length - 2);
+    await page.keyboard.press("Control+.");
+    const rows = page.locator(".action-widget .monaco-list-row.action");
+    const wanted = "Change to `twice`";
+    await wb.until(async () => (await rows.allTextContents()).some((t) => t.includes(wanted)), 60);
+    const offered = await rows.allTextContents();
+    // Enter applies the focused fix (a click is intercepted by the widget's own overlay).
+    const focused = () => page.locator(".action-widget .monaco-list-row.action.focused").allTextContents();
+    for (let i = 0; i < offered.length && !(await focused()).some((t) => t.includes(wanted)); i++) await page.keyboard.press("ArrowDown");
+    const chosen = (await focused()).some((t) => t.includes(wanted));
+    if (chosen) await page.keyboard.press("Enter");
+    const textFixed = chosen && (await wb.until(async () => /def main\(\) = twice\(3\)/.test(await wb.editorText())));
+    const problemGone = textFixed && (await wb.steady(async () => (await wb.squiggles()) === 0));
+    if (textFixed) await page.keyboard.press("Control+S");
+    const saved = textFixed && (await wb.until(() => /twice\(3\)/.test(readFileSync(file, "utf8")), 30));
+    const ok = flagged && placed && chosen && textFixed && problemGone && saved;
+    return { ok, detail: { flagged, placed, offered, chosen, textFixed, problemGone, saved, ...(ok ? {} : { scene: await wb.scene({ file }) }) } };
+  });
+
+  // Rename across files: `shout` renamed where it is defined is renamed where another file
+  // imports it too: in the editors, on disk after Save All, and the importer has no problem.
+  await step("rename across files", async () => {
+    const app = join(workspace, "shout_app.epic");
+    const lib = join(workspace, "shout_lib.epic");
+    await open("shout_app.epic");
+    // The lenses come from the server's analysis of the file, so its problems are known by then.
+    const appLenses = (await wb.lenses()).length > 0;
+    const cleanBefore = appLenses && (await wb.steady(async () => (await wb.squiggles()) === 0));
+    await open("shout_lib.epic");
+    await wb.lenses();
+    // F2 on `shout`: the box comes once the server has said what may be renamed. Should it not
+    // come, what was seen is kept and the user's second try is made.
+    const box = page.locator(".rename-box input.rename-input");
+    const misses = [];
+    let proposed = null;
+    for (let attempt = 0; attempt < 2 && proposed === null; attempt++) {
+      const placed = await wb.goTo(1, 6);
+      await page.keyboard.press("F2");
+      // A refusal is shown as a message at the cursor, and then no box comes.
+      await wb.until(async () => (await box.isVisible()) || (await wb.shown(".monaco-editor-overlaymessage")), 30);
+      if (await box.isVisible()) proposed = await box.inputValue();
+      else misses.push({ placed, scene: await wb.scene() });
+    }
+    if (proposed === null) return { ok: false, detail: { cleanBefore, misses } };
+    await box.fill("yell");
+    await box.press("Enter");
+    const inEditor = await wb.until(async () => /def yell\(s\)/.test(await wb.editorText()));
+    const boxGone = await wb.until(async () => !(await box.isVisible()), 30);
+    const savedAll = await wb.command("File: Save All Files");
+    const appOnDisk = await wb.until(() => /lib\.yell\("hi"\)/.test(readFileSync(app, "utf8")));
+    const libOnDisk = await wb.until(() => /def yell\(s\)/.test(readFileSync(lib, "utf8")), 10);
+    await open("shout_app.epic");
+    const appShown = await wb.until(async () => /lib\.yell\("hi"\)/.test(await wb.editorText()));
+    const cleanAfter = appShown && (await wb.steady(async () => (await wb.squiggles()) === 0));
+    const ok = cleanBefore && proposed === "shout" && inEditor && boxGone && savedAll.ran && appOnDisk && libOnDisk && appShown && cleanAfter;
+    const seen = { cleanBefore, misses, proposed, inEditor, boxGone, savedAll, appOnDisk, libOnDisk, appShown, cleanAfter };
+    return { ok, detail: ok ? seen : { ...seen, scene: await wb.scene({ app, lib }) } };
+  });
 
   // The ▶ Run lenses from top to bottom (the DOM does not keep the lines in order), once all
   // `count` of them are laid out.
@@ -271,19 +346,39 @@ try {
   const slow = await waitForOutput(/main\(\) in slow\.epic[\s\S]*■ cancelled\n/);
   check("cancel from the status bar", /slow\.epic[\s\S]*■ cancelled/.test(slow), [runningText, ...slow.split("\n").slice(-3)]);
 
-  // A wrong interpreter set in User settings as a user does (the JSON editor, saved): the
-  // server restarts with it, and the error's button opens the setting itself.
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("Control+Shift+P");
-  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
-  await page.keyboard.type("Preferences: Open User Settings (JSON)");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Open User Settings (JSON)" }).first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press("Enter");
-  await page.locator(".tab.active", { hasText: "settings.json" }).waitFor({ timeout: 30_000 });
-  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
-  await page.keyboard.press("Control+A");
-  await page.keyboard.insertText(JSON.stringify({ ...userSettings, "epic.python.path": "/nonexistent/epic-python" }, null, 2));
-  await page.keyboard.press("Control+S");
+  // User settings written as a user does: the JSON editor, saved.
+  const writeUserSettings = async (settings) => {
+    await wb.command("Preferences: Open User Settings (JSON)");
+    await page.locator(".tab.active", { hasText: "settings.json" }).waitFor({ timeout: 30_000 });
+    await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+A");
+    await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+    await page.keyboard.press("Control+S");
+    const saved = () => {
+      try {
+        return JSON.parse(readFileSync(join(userData, "User", "settings.json"), "utf8"));
+      } catch {
+        return null; // being written
+      }
+    };
+    await wb.until(() => isDeepStrictEqual(saved(), settings), 30);
+  };
+
+  // The API's URL from User settings is the one a run uses (the status item shows the backend
+  // of a run), also in a remote window such as this one; the workspace's never is, though
+  // trusted (it would receive the user's key).
+  await step("llm.baseUrl from User settings", async () => {
+    await writeUserSettings({ ...userSettings, "epic.llm.baseUrl": "http://127.0.0.1:9/v1", "epic.llm.model": "e2e-model" });
+    await open("hello.epic");
+    const item = page.locator(".statusbar-item", { hasText: "EPIC:" });
+    const shown = await wb.until(async () => (await item.allTextContents()).some((t) => t.includes("EPIC: e2e-model @ 127.0.0.1:9")), 60);
+    const texts = (await item.allTextContents()).map((t) => t.trim());
+    return { ok: shown && !texts.some((t) => t.includes("workspace.invalid")), detail: texts };
+  });
+
+  // A wrong interpreter set in User settings: the server restarts with it, and the error's
+  // button opens the setting itself.
+  await writeUserSettings({ ...userSettings, "epic.python.path": "/nonexistent/epic-python" });
   // The error comes as a toast, or only in the notification centre when toasts are held back.
   const setPath = page.locator(".notifications-toasts .monaco-button, .notifications-center .monaco-button", { hasText: "Set epic.python.path" });
   await setPath.first().waitFor({ timeout: 30_000 }).catch(() => {});

@@ -32,8 +32,9 @@ export function resolveApiKey(secret: string | undefined, env: Record<string, st
 /**
  * The key is sent only from a trusted workspace: an untrusted one may have chosen where runs
  * go (epic.toml), and the server refuses keys there too (epic_lang/llm/credentials.py).
- * `baseUrl` is a machine-scoped setting (package.json), so a workspace's
- * `.vscode/settings.json` cannot redirect the user's key either.
+ * `baseUrl` is an application-scoped setting (package.json), read from User settings only, so a
+ * workspace's `.vscode/settings.json` cannot redirect the user's key either; unlike a
+ * machine-scoped one, a remote window (code-server) reads it from User settings too.
  */
 export function serverConfiguration(
   settings: LlmSettings,

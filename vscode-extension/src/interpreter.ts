@@ -60,6 +60,22 @@ export function settingFromScopes(inspected: InspectedSetting | undefined): { va
   return {};
 }
 
+/** The settings a new `epic.python.path` is written to (`ConfigurationTarget`, by name). */
+export type SettingTarget = "global" | "workspace";
+
+/**
+ * Where to write a new `epic.python.path` (the virtual environment's interpreter) so that it
+ * takes effect: into the settings that gave the value in use. Written to User settings under a
+ * Workspace value, it would be overridden (settingFromScopes), the server would restart with the
+ * same interpreter, and the error would come back. A Folder value (how VS Code reports a
+ * single-folder workspace's .vscode/settings.json) is replaced through the Workspace too: the
+ * setting is window-scoped, and VS Code refuses to write it to a folder. Without a setting (the
+ * Python extension's interpreter, or the default), User settings.
+ */
+export function settingTarget(scope: string | undefined): SettingTarget {
+  return scope === "Folder settings" || scope === "Workspace settings" ? "workspace" : "global";
+}
+
 /** Expands `~` and `${workspaceFolder}` the way users write them in settings. */
 export function expandPath(path: string, workspaceFolder?: string, home?: string): string {
   let out = path.trim();

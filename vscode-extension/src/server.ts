@@ -24,6 +24,7 @@ import {
   pythonLaunch,
   serverLaunch,
   settingFromScopes,
+  settingTarget,
   venvPython,
 } from "./interpreter";
 import {
@@ -231,7 +232,7 @@ export class EpicServer implements vscode.Disposable {
       );
       if (retry) await this.restart();
     } else if (choice === venv) {
-      await this.createVirtualEnvironment(interpreter.command);
+      await this.createVirtualEnvironment(interpreter);
     } else if (choice === setPath) {
       await openPythonPathSetting();
     }
@@ -239,9 +240,13 @@ export class EpicServer implements vscode.Disposable {
 
   /**
    * `python -m venv` in the extension's global storage, `pip install epic-lang` into it, and
-   * `epic.python.path` (User settings) set to its interpreter, which restarts the server.
+   * `epic.python.path` set to its interpreter, which restarts the server. The setting is written
+   * where the interpreter's own setting came from (settingTarget), else in User settings. pip
+   * takes its sources from its own configuration and environment (PIP_INDEX_URL,
+   * PIP_FIND_LINKS, ...), which the editor's environment passes on.
    */
-  private async createVirtualEnvironment(base: string): Promise<void> {
+  private async createVirtualEnvironment(interpreter: Interpreter): Promise<void> {
+    const base = interpreter.command;
     const folder = vscode.Uri.joinPath(this.context.globalStorageUri, "venv").fsPath;
     const python = venvPython(folder, process.platform);
     const safeDirectory = this.context.extensionUri.fsPath;
@@ -265,8 +270,22 @@ export class EpicServer implements vscode.Disposable {
       void vscode.window.showErrorMessage(`EPIC: ${failed} (see the "EPIC Language Server" output).`);
       return;
     }
-    await vscode.workspace.getConfiguration("epic").update("python.path", python, vscode.ConfigurationTarget.Global);
-    void vscode.window.showInformationMessage(`EPIC: epic.python.path is now ${python}.`);
+    const target = {
+      global: vscode.ConfigurationTarget.Global,
+      workspace: vscode.ConfigurationTarget.Workspace,
+    }[settingTarget(interpreter.settingScope)];
+    try {
+      await vscode.workspace.getConfiguration("epic").update("python.path", python, target);
+    } catch (error) {
+      // Not left as an unhandled rejection: the user would see nothing after the progress.
+      this.serverLog.appendLine(`Setting epic.python.path: ${String(error)}`);
+      void vscode.window.showErrorMessage(
+        `EPIC: the virtual environment is ready, but epic.python.path could not be set to ${python} (${String(error)}).`,
+      );
+      return;
+    }
+    const where = target === vscode.ConfigurationTarget.Workspace ? "Workspace settings" : "User settings";
+    void vscode.window.showInformationMessage(`EPIC: epic.python.path is now ${python} (in ${where}).`);
   }
 
   dispose(): void {

@@ -9,6 +9,7 @@ import {
   serverArgs,
   serverLaunch,
   settingFromScopes,
+  settingTarget,
   venvPython,
 } from "../../src/interpreter";
 
@@ -127,6 +128,18 @@ describe("missing package advice", () => {
     assert.deepEqual(got, { command: "/u/py", source: "setting", settingScope: "User settings" });
     const advice = missingPackageAdvice(got, { code: "ENOENT", stderr: "" });
     assert.match(advice.message, /from the setting epic.python.path in User settings/);
+  });
+
+  it("writes the venv's interpreter where the setting in use came from", () => {
+    // A User value under a Workspace one would be overridden, and the error would come back.
+    const fromWorkspace = settingFromScopes({ globalValue: "/u/py", workspaceValue: "/usr/bin/python3" });
+    assert.equal(settingTarget(fromWorkspace.scope), "workspace");
+    // A single-folder workspace's .vscode/settings.json shows as Folder settings; VS Code
+    // refuses to write the window-scoped setting to a folder, so it goes through the Workspace.
+    assert.equal(settingTarget(settingFromScopes({ workspaceFolderValue: "/f/py" }).scope), "workspace");
+    assert.equal(settingTarget(settingFromScopes({ globalValue: "/u/py" }).scope), "global");
+    // No setting: the Python extension's interpreter or the default python3.
+    assert.equal(settingTarget(chooseInterpreter({ trusted: true }).settingScope), "global");
   });
 
   it("offers a virtual environment when the interpreter refuses pip", () => {

@@ -49,8 +49,9 @@ describe("package.json", () => {
     // "window", not "machine-overridable": a remote window (code-server) ignores User values of
     // machine scopes; restrictedConfigurations keeps untrusted workspaces from setting it.
     assert.equal(manifest.contributes.configuration.properties["epic.python.path"].scope, "window");
-    // "machine": user (or remote) settings only; a workspace's .vscode/settings.json cannot set it.
-    assert.equal(manifest.contributes.configuration.properties["epic.llm.baseUrl"].scope, "machine");
+    // "application": User settings only, so a workspace's .vscode/settings.json cannot set it;
+    // "machine" could not be set there either, but a remote window ignored its User value.
+    assert.equal(manifest.contributes.configuration.properties["epic.llm.baseUrl"].scope, "application");
   });
 });
 
