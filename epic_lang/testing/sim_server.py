@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -51,6 +52,7 @@ from epic_lang.testing.sim_schema import response_schema, schema_answer
 
 JITTERS = ("none", "uniform", "exponential", "normal")
 OUTAGE_MODES = ("refuse", "503")
+HOLD_LIMIT_S = 60.0  # the longest `hold_until` keeps a completion waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,10 @@ class SimConfig:
     rules: tuple[SimRule, ...] = ()
     model: str = "sim"
     api_key: str | None = field(default=None, repr=False)
+    # Completions are held until this many have arrived (0: never held): a test that wants N
+    # requests in flight at once then gets them however slowly a busy machine sends them,
+    # instead of hoping a latency outlasts the sending.
+    hold_until: int = 0
 
 
 @dataclass(slots=True)
@@ -132,6 +138,8 @@ class SimApp:
         self.listener: HTTPServer | None = None  # set once listening, for refused connections
         self._outage_until = 0.0  # an outage answering 503 lasts until this loop time
         self._outages: set[asyncio.Task[None]] = set()
+        self._arrived = 0  # completions since the start, for `hold_until`
+        self._all_arrived: asyncio.Event | None = None
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         path = request.path.rstrip("/")
@@ -188,11 +196,27 @@ class SimApp:
         stats.in_flight += 1
         stats.peak_in_flight = max(stats.peak_in_flight, stats.in_flight)
         try:
+            await self._hold()
             response = await self._answer(route, request)
             stats.by_status[str(response.status)] += 1
             return response
         finally:
             self.stats.in_flight -= 1  # a streamed answer has been sent whole by now
+
+    async def _hold(self) -> None:
+        """Waits until `hold_until` completions have arrived (at most `HOLD_LIMIT_S`), then
+        lets all of them go."""
+        if not self.config.hold_until:
+            return
+        if self._all_arrived is None:
+            self._all_arrived = asyncio.Event()
+        self._arrived += 1
+        if self._arrived >= self.config.hold_until:
+            self._all_arrived.set()
+        # Not forever: a client that never sends them all gets its answers after a minute, and
+        # the test sees fewer in flight than it wanted rather than hanging.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._all_arrived.wait(), HOLD_LIMIT_S)
 
     async def _answer(self, route: str, request: web.BaseRequest) -> web.StreamResponse:
         if asyncio.get_running_loop().time() < self._outage_until:

@@ -140,7 +140,7 @@ async def test_the_concurrency_limit_is_respected(start_sim):
 
 
 async def test_many_calls_are_all_in_flight_at_once(start_sim):
-    sim = start_sim(latency_ms=300)
+    sim = start_sim(hold_until=300)  # answered once all 300 are in flight
     client = backend(sim.base_url)
     answers = await asyncio.gather(
         *(client.complete(LLMRequest("llm", prompt=f"p{i}")) for i in range(300))

@@ -137,9 +137,8 @@ def test_the_command_serves_until_stopped(tmp_path):
 
 
 async def test_two_thousand_requests_in_flight_at_once(start_sim):
-    # 3 s: long enough for the last request to arrive before the first is answered, even on
-    # a busy machine (client and server share this process).
-    sim = start_sim(latency_ms=3000)
+    # Held until the last arrives, so all 2,000 are in flight at once however busy the machine.
+    sim = start_sim(hold_until=2000)
     client = OpenAIBackend(sim.base_url, "sim", options=ClientOptions(max_concurrency=2000))
     answers = await asyncio.gather(
         *(client.complete(LLMRequest("llm", prompt=f"p{i}")) for i in range(2000))
