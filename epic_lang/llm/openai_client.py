@@ -202,7 +202,7 @@ class OpenAIBackend:
             started = False
             state = self._state()
             try:
-                async with state.limit, state.http.open(url, body, streaming=True) as answer:
+                async with state.limit, state.http.open(url, body) as answer:
                     status = answer.status
                     if status < 400:
                         events = sse_data(answer.chunks(), self.options.max_response_bytes)
@@ -260,7 +260,7 @@ class OpenAIBackend:
             if deadline is None and circuit.is_open:
                 deadline = loop.time() + self.options.retry.budget
             try:
-                permit = await circuit.admit(deadline)
+                permit = circuit.admit_now() or await circuit.admit(deadline)
             except TimeoutError:
                 cause = failure or circuit.cause
                 assert cause is not None
@@ -321,20 +321,19 @@ class OpenAIBackend:
         self, http: HTTPSession, url: str, body: dict[str, Any]
     ) -> _Answer | _Failure:
         try:
-            async with http.open(url, body) as answer:
-                content = await answer.read()
+            answer = await http.exchange(url, body)
         except TransportError as exc:
             return _Failure(None, str(exc), not exc.lasting, exc.sent)
         status = answer.status
         if status >= 400:
             return _Failure(
                 status,
-                _server_message(content, answer.reason),
+                _server_message(answer.content, answer.reason),
                 status in RETRYABLE_STATUS,
                 retry_after=parse_retry_after(answer.headers),
             )
         try:
-            return _Answer(json.loads(content))
+            return _Answer(json.loads(answer.content))
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _Failure(status, "the answer is not JSON", False)
 
@@ -388,15 +387,14 @@ class OpenAIBackend:
         connection test, `probe.py`); failures raise `LLMHTTPError` as a call's would."""
         url = self.base_url + MODELS_PATH
         try:
-            async with self._state().http.open(url) as answer:
-                content = await answer.read()
+            answer = await self._state().http.exchange(url)
         except TransportError as exc:
             raise self._error(url, _Failure(None, str(exc), False), 1, None) from None
         if answer.status >= 400:
-            message = _server_message(content, answer.reason)
+            message = _server_message(answer.content, answer.reason)
             raise self._error(url, _Failure(answer.status, message, False), 1, None)
         try:
-            listed = json.loads(content).get("data")
+            listed = json.loads(answer.content).get("data")
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             raise LLMHTTPError(f"{safe_url(url)}: the model list is not JSON", 200) from None
         if not isinstance(listed, list):
