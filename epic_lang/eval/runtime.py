@@ -97,6 +97,7 @@ class Run:
         self.in_machine = False
         self.write_output = output or self._to_stderr
         self.on_stream = on_stream  # shown each piece of a streamed answer (the editor)
+        self._on_call_done = self._call_done  # bound once, not once per call
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
@@ -143,7 +144,7 @@ class Run:
         scope.tasks.add(task)
         scope.live += 1
         scope.records.append(record)
-        task.add_done_callback(self._call_done)
+        task.add_done_callback(self._on_call_done)
         return p
 
     def _call_done(self, task: asyncio.Task) -> None:
