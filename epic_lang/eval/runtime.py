@@ -110,9 +110,10 @@ class Run:
         args = deep_all(args)
         kwargs = deep_all(kwargs) if kwargs else None
         start = f.invoke(args, kwargs, self)
-        shown = ", ".join(
-            [*(_brief(a) for a in args), *(f"{k}={_brief(v)}" for k, v in (kwargs or {}).items())]
-        )
+        parts = [_brief(a) for a in args]
+        if kwargs:
+            parts.extend([f"{k}={_brief(v)}" for k, v in kwargs.items()])
+        shown = ", ".join(parts)
         # The stack is taken now: by the time the call fails, this thread has moved on.
         sites = user_sites(site, (), frame_sites(th.stack, len(th.stack) - 1, th.context))
         where = sites[0] if sites else site
