@@ -158,8 +158,11 @@ class _Connector(aiohttp.TCPConnector):
     async def connect(
         self, req: aiohttp.ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
     ) -> Connection:
-        async with self._opening:
+        await self._opening.acquire()
+        try:
             connection = await super().connect(req, traces, timeout)
+        finally:
+            self._opening.release()
         protocol = connection.protocol
         if protocol is not None:
             reused = protocol in self._handed_out

@@ -265,7 +265,9 @@ class OpenAIBackend:
                 cause = failure or circuit.cause
                 assert cause is not None
                 raise self._error(url, cause, attempts, self._out_of_time(attempts)) from None
-            async with state.limit:
+            # `acquire` and `release` rather than `async with`: two coroutines fewer per call.
+            await state.limit.acquire()
+            try:
                 if circuit.is_open and not permit.probe:
                     continue  # the server went down while this call waited for a connection
                 try:
@@ -273,6 +275,8 @@ class OpenAIBackend:
                 except BaseException:
                     circuit.undecided(permit)
                     raise
+            finally:
+                state.limit.release()
             if isinstance(outcome, _Answer):
                 circuit.succeeded(permit)
                 counts = reported_usage(outcome.value)
