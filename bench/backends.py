@@ -16,7 +16,8 @@ its defaults (EPIC and openai retry failed requests, aiohttp does not).
 Printed per contender: the best wall time of the rounds and its ratio to aiohttp's best, the
 median, and the median CPU time per call of the client process and of the server process
 (which, unlike wall time, does not depend on how busy the machine is). Rounds alternate the
-contenders, so a busy moment of the machine does not fall on one of them only.
+contenders, so a busy moment of the machine does not fall on one of them only, and each
+starts from a collected heap, so that none pays for the garbage of the one before.
 
 Faults (issue 10): the client rides out a 3 s outage of the server (connections refused, or
 503 for every request) with 2,000 calls in flight; a silent server fails a call after the
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import json
 import os
 import resource
@@ -184,6 +186,12 @@ class Timings:
 def one_round(sim: SimServerHandle, run: Run, calls: int, into: Timings) -> None:
     sim.reset_stats()
     assert sim.pid is not None
+    # Every round starts from a collected heap, untimed. Otherwise the objects the previous
+    # contenders left in the oldest generation (the openai client's rounds leave the most)
+    # trigger a full collection of this process's whole heap (over 100,000 objects: tens of
+    # milliseconds) in whichever contender happens to run next, and at 500 calls that decided
+    # the ratios more than the contenders did.
+    gc.collect()
 
     async def timed() -> tuple[float, float, float]:
         server, cpu, wall = process_cpu(sim.pid or 0), time.process_time(), time.perf_counter()

@@ -219,8 +219,10 @@ def _llm_external(name: str) -> ExternalFn:
         return ExternalFn(name, "llm", invoke_stream, "llm", streams=True)
 
     def invoke(args: list, kwargs: dict | None, runtime: CallRunner) -> Callable[[], Any]:
-        request = llm_request(name, args, kwargs)
-        return lambda: runtime.complete(request)
+        # A partial rather than a closure: each call in flight holds it, and a closure's
+        # cells are two more objects for the garbage collector to traverse, thousands of
+        # times in a large fan-out.
+        return functools.partial(runtime.complete, llm_request(name, args, kwargs))
 
     return ExternalFn(name, "llm", invoke, "llm")
 

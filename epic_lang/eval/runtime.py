@@ -100,6 +100,7 @@ class Run:
         self.in_machine = False
         self.write_output = output or self._to_stderr
         self.on_stream = on_stream  # shown each piece of a streamed answer (the editor)
+        self._on_call_done = self._call_done  # bound once, not once per call
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
@@ -112,9 +113,10 @@ class Run:
         args = deep_all(args)
         kwargs = deep_all(kwargs) if kwargs else None
         start = f.invoke(args, kwargs, self)
-        shown = ", ".join(
-            [*(_brief(a) for a in args), *(f"{k}={_brief(v)}" for k, v in (kwargs or {}).items())]
-        )
+        parts = [_brief(a) for a in args]
+        if kwargs:
+            parts.extend([f"{k}={_brief(v)}" for k, v in kwargs.items()])
+        shown = ", ".join(parts)
         # The stack is taken now: by the time the call fails, this thread has moved on.
         sites = user_sites(site, (), frame_sites(th.stack, len(th.stack) - 1, th.context))
         where = sites[0] if sites else site
@@ -146,7 +148,7 @@ class Run:
         scope.tasks.add(task)
         scope.live += 1
         scope.records.append(record)
-        task.add_done_callback(self._call_done)
+        task.add_done_callback(self._on_call_done)
         return p
 
     def _call_done(self, task: asyncio.Task) -> None:
@@ -262,6 +264,8 @@ class Run:
         cancelled and the call fails with kind "timeout", never sent again."""
         backend = self._backend()
         request = self._with_deadline(request)
+        if request.timeout is None:  # one coroutine fewer per call (`_within`)
+            return llm_result(request, await backend.complete(request))
         return llm_result(request, await _within(request, backend.complete(request)))
 
     async def stream(self, request: LLMRequest, on_piece: Callable[[str], None]) -> str:

@@ -50,16 +50,22 @@ class Circuit(Generic[Cause]):
         self._failed_probes = 0
         self._waiters: deque[asyncio.Future[bool]] = deque()
         self._timer: asyncio.TimerHandle | None = None
+        self._closed_permit = Permit(False, 0)  # the one every call gets while it is closed
 
     @property
     def is_open(self) -> bool:
         return self._open_until is not None
 
+    def admit_now(self) -> Permit | None:
+        """Leave to send at once while the circuit is closed, else None (then `admit`). The
+        common case without a coroutine: a fan-out of thousands of calls pays for each."""
+        return self._closed_permit if self._open_until is None else None
+
     async def admit(self, deadline: float | None) -> Permit:
         """Wait until a request may be sent. Raises `TimeoutError` when the loop's clock
         passes `deadline` first."""
         if self._open_until is None:
-            return Permit(False, self._openings)
+            return self._closed_permit
         loop = asyncio.get_running_loop()
         if not self._probing and loop.time() >= self._open_until and not self._waiters:
             self._probing = True
@@ -104,6 +110,7 @@ class Circuit(Generic[Cause]):
             return
         else:
             self._openings += 1
+            self._closed_permit = Permit(False, self._openings)
         delay = retry_after
         if delay is None:
             delay = min(self._policy.max_delay, self._policy.base_delay * 2**self._failed_probes)

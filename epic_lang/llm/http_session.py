@@ -20,8 +20,9 @@ What this module adds:
   than with aiohttp's `trust_env`, which looks both up again in a worker thread for every
   request (and sends `~/.netrc` passwords as Basic auth, clashing with the API key).
 
-`HTTPSession.open` is the one place a request is sent: it gives the answer's status and
-headers, then its body in `HTTPAnswer.read` (whole) or `HTTPAnswer.chunks` (as it arrives).
+Requests are sent in one place, `HTTPSession._send`: `HTTPSession.exchange` reads the whole
+answer (every call that does not stream), `HTTPSession.open` gives the answer's status and
+headers, then its body as it arrives (`HTTPAnswer.chunks`, for streamed answers).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ import os
 import ssl
 import urllib.request
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,9 +71,19 @@ class TransportError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class HTTPReply:
+    """A whole answer, its body decoded and within the size limit."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class HTTPAnswer:
-    """An answer whose status and headers have arrived; its body is read once, by `read`
-    or by `chunks`."""
+    """A streamed answer whose status and headers have arrived; its body is read once, by
+    `chunks` (or whole, by `read`, when it turns out to be an error)."""
 
     status: int
     reason: str
@@ -81,12 +92,8 @@ class HTTPAnswer:
     _options: ClientOptions = field(repr=False)
 
     async def read(self) -> bytes:
-        """The whole (decoded) body; a body over the size limit is refused, unread when its
-        `Content-Length` says so, else as soon as it grows past the limit."""
-        parts: list[bytes] = []
-        async for part in self.chunks():
-            parts.append(part)
-        return b"".join(parts)
+        """The whole (decoded) body, refused past the size limit."""
+        return await _body(self._response, self._options)
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The (decoded) body as it arrives, refused past the size limit."""
@@ -95,12 +102,37 @@ class HTTPAnswer:
         if length is not None and length > limit:
             raise _too_large(limit)
         size = 0
-        with _translated(self._options, answered=True):
+        try:
             async for part in self._response.content.iter_any():
                 size += len(part)
                 if size > limit:
                     raise _too_large(limit)
                 yield part
+        except _FAILURES as exc:
+            raise _transport_error(exc, self._options, answered=True) from exc
+
+
+async def _body(response: aiohttp.ClientResponse, options: ClientOptions) -> bytes:
+    """The whole (decoded) body; a body over the size limit is refused, unread when its
+    `Content-Length` says so, else as soon as it grows past the limit. A loop of `readany`
+    rather than an async iterator: a fan-out of thousands of calls pays for every object
+    made per call, once in CPU and again when the garbage collector traverses it."""
+    limit = options.max_response_bytes
+    length = response.content_length
+    if length is not None and length > limit:
+        raise _too_large(limit)
+    stream = response.content
+    parts: list[bytes] = []
+    size = 0
+    try:
+        while part := await stream.readany():
+            size += len(part)
+            if size > limit:
+                raise _too_large(limit)
+            parts.append(part)
+    except _FAILURES as exc:
+        raise _transport_error(exc, options, answered=True) from exc
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 class _Connector(aiohttp.TCPConnector):
@@ -126,11 +158,16 @@ class _Connector(aiohttp.TCPConnector):
     async def connect(
         self, req: aiohttp.ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
     ) -> Connection:
-        async with self._opening:
+        await self._opening.acquire()
+        try:
             connection = await super().connect(req, traces, timeout)
+        finally:
+            self._opening.release()
         protocol = connection.protocol
         if protocol is not None:
-            _reused.set(protocol in self._handed_out)
+            reused = protocol in self._handed_out
+            if reused is not _reused.get():  # setting a context variable copies the context
+                _reused.set(reused)
             self._handed_out.add(protocol)
         return connection
 
@@ -174,15 +211,22 @@ class HTTPSession:
             cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
         )
 
+    async def exchange(self, url: str, body: Any = None) -> HTTPReply:
+        """POST `body` as JSON to `url` (GET without a body); the whole answer, the exchange
+        bounded by `connect_timeout + read_timeout` and each silence by `read_timeout`."""
+        response = await self._send(url, body, self._timeout)
+        try:
+            content = await _body(response, self._options)
+        finally:
+            response.release()
+        return HTTPReply(response.status, response.reason or "", response.headers, content)
+
     @asynccontextmanager
-    async def open(
-        self, url: str, body: Any = None, streaming: bool = False
-    ) -> AsyncIterator[HTTPAnswer]:
-        """POST `body` as JSON to `url` (GET without a body); the answer once its head has
-        arrived. A `streaming` answer (server-sent events) may take as long as the model
-        generates: only each silence is bounded (`read_timeout`), not the whole exchange."""
-        timeout = self._streaming_timeout if streaming else self._timeout
-        response = await self._send(url, body, timeout)
+    async def open(self, url: str, body: Any) -> AsyncIterator[HTTPAnswer]:
+        """POST `body` as JSON to `url`; the answer (server-sent events) once its head has
+        arrived. It may take as long as the model generates: only each silence is bounded
+        (`read_timeout`), not the whole exchange."""
+        response = await self._send(url, body, self._streaming_timeout)
         try:
             yield HTTPAnswer(
                 response.status, response.reason or "", response.headers, response, self._options
@@ -198,22 +242,22 @@ class HTTPSession:
         connection, so this ends: at the latest on a new connection."""
         proxy = self.proxy.url if self.proxy is not None else None
         while True:
-            _reused.set(False)
+            if _reused.get():  # left by an earlier attempt of this task
+                _reused.set(False)
             try:
-                with _translated(self._options, answered=False):
-                    return await self._session.request(
-                        "GET" if body is None else "POST",
-                        url,
-                        json=body,
-                        headers=self._headers,
-                        allow_redirects=False,
-                        proxy=proxy,
-                        proxy_headers=self._proxy_headers,
-                        timeout=timeout,
-                    )
-            except TransportError as error:
-                if not (_reused.get() and _server_closed(error.__cause__)):
-                    raise
+                return await self._session.request(
+                    "GET" if body is None else "POST",
+                    url,
+                    json=body,
+                    headers=self._headers,
+                    allow_redirects=False,
+                    proxy=proxy,
+                    proxy_headers=self._proxy_headers,
+                    timeout=timeout,
+                )
+            except _FAILURES as exc:
+                if not (_reused.get() and _server_closed(exc)):
+                    raise _transport_error(exc, self._options, answered=False) from exc
 
     async def aclose(self) -> None:
         await self._session.close()
@@ -226,56 +270,54 @@ def _server_closed(exc: BaseException | None) -> bool:
     )
 
 
-@contextmanager
-def _translated(options: ClientOptions, answered: bool) -> Iterator[None]:
-    """aiohttp's errors as `TransportError`s that say what happened, whether the request may
-    have been received, and which setting was involved. `answered`: the answer had begun."""
-    try:
-        yield
-    except aiohttp.ConnectionTimeoutError as exc:
-        raise TransportError(
+# What aiohttp raises when an exchange fails (its timeouts are `TimeoutError`s).
+_FAILURES = (aiohttp.ClientError, OSError, TimeoutError)
+
+
+def _transport_error(exc: BaseException, options: ClientOptions, answered: bool) -> TransportError:
+    """One of aiohttp's errors (`_FAILURES`) as a `TransportError` that says what happened,
+    whether the request may have been received, and which setting was involved.
+    `answered`: the answer had begun."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return TransportError(
             f"cannot reach the server (no connection within {options.connect_timeout:g} s, "
             "connect_timeout)",
             sent=False,
-        ) from exc
-    except aiohttp.ClientConnectorCertificateError as exc:
-        raise TransportError(
+        )
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return TransportError(
             f"the server's TLS certificate is not trusted ({_reason(exc.certificate_error)}); "
             "SSL_CERT_FILE or SSL_CERT_DIR name the certificates to trust",
             sent=False,
             lasting=True,
-        ) from exc
-    except aiohttp.ClientConnectorSSLError as exc:
-        raise TransportError(
+        )
+    if isinstance(exc, aiohttp.ClientConnectorSSLError):
+        return TransportError(
             f"the TLS handshake with the server failed ({_reason(exc.os_error)})",
             sent=False,
             lasting=True,
-        ) from exc
-    except aiohttp.ClientProxyConnectionError as exc:
-        raise TransportError(
-            f"cannot reach the proxy ({_reason(exc.os_error)})", sent=False
-        ) from exc
-    except aiohttp.ClientConnectorError as exc:
-        message = f"cannot reach the server ({_reason(exc.os_error)})"
-        raise TransportError(message, sent=False) from exc
-    except aiohttp.ClientHttpProxyError as exc:
-        raise TransportError(
+        )
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        return TransportError(f"cannot reach the proxy ({_reason(exc.os_error)})", sent=False)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return TransportError(f"cannot reach the server ({_reason(exc.os_error)})", sent=False)
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        return TransportError(
             f"the proxy refused to connect to the server (HTTP {exc.status}: {exc.message})",
             sent=False,
             lasting=exc.status not in RETRYABLE_STATUS,
-        ) from exc
-    except TimeoutError as exc:  # aiohttp's sock_read and total timeouts
-        raise TransportError(
+        )
+    if isinstance(exc, TimeoutError):  # aiohttp's sock_read and total timeouts
+        return TransportError(
             f"no answer within {options.read_timeout:g} s (read_timeout)", sent=True
-        ) from exc
-    except (aiohttp.ClientError, OSError) as exc:
-        if _unsent(exc, answered):
-            raise TransportError(
-                f"the server closed the connection before the request was sent ({_reason(exc)})",
-                sent=False,
-            ) from exc
-        when = "mid-answer" if answered else "after the request was sent"
-        raise TransportError(f"the connection failed {when} ({_reason(exc)})", sent=True) from exc
+        )
+    if _unsent(exc, answered):
+        return TransportError(
+            f"the server closed the connection before the request was sent ({_reason(exc)})",
+            sent=False,
+        )
+    when = "mid-answer" if answered else "after the request was sent"
+    return TransportError(f"the connection failed {when} ({_reason(exc)})", sent=True)
 
 
 def _unsent(exc: BaseException, answered: bool) -> bool:

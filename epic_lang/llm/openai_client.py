@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from epic_lang.llm.batching import Batcher
@@ -29,6 +29,7 @@ from epic_lang.llm.client_settings import ClientOptions
 from epic_lang.llm.file_limit import connection_budget
 from epic_lang.llm.http_session import (
     HTTPAnswer,
+    HTTPReply,
     HTTPSession,
     TransportError,
     environment_proxy,
@@ -52,8 +53,6 @@ from epic_lang.llm.wire import (
 )
 
 MAX_MESSAGE_CHARS = 500
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,14 +196,43 @@ class OpenAIBackend:
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[str]:
         """The answer of an `llm` request as the server generates it (chat completions with
-        `"stream": true`), sent and retried as every call is (`_exchange`)."""
+        `"stream": true`), sent and retried as every call is (`_Attempts`). Once a piece has
+        been handed on, a failure is final: the program has used what came, and a second
+        answer would not continue it."""
         body = chat_body(request, self.model, self.options.schema_format)
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
-        pieces = self._exchange(self.base_url + CHAT_PATH, body, self._pieces, streaming=True)
-        async with aclosing(pieces):
-            async for piece in pieces:
-                yield piece
+        call = _Attempts(self, self.base_url + CHAT_PATH)
+        state, circuit = call.state, call.circuit
+        while True:
+            permit = circuit.admit_now() or await call.admit()
+            answered = False  # the circuit was told: the server is up
+            used = 0
+            async with state.limit:
+                if circuit.is_open and not permit.probe:
+                    continue  # the server went down while this call waited for a connection
+                try:
+                    async with state.http.open(call.url, body) as answer:
+                        if answer.status >= 400:
+                            failure = _refusal(answer, await answer.read())
+                        else:
+                            circuit.succeeded(permit)  # the server is up, whatever comes next
+                            answered = True
+                            try:
+                                async with aclosing(self._pieces(answer)) as pieces:
+                                    async for piece in pieces:
+                                        used += 1
+                                        yield piece
+                                return
+                            except LLMError as exc:
+                                failure = _Failure(answer.status, str(exc), False)
+                except TransportError as exc:
+                    failure = _Failure(None, str(exc), not exc.lasting, exc.sent)
+                except BaseException:
+                    if not answered:
+                        circuit.undecided(permit)
+                    raise
+            call.failed(permit, failure, told=answered, used=used)
 
     async def _pieces(self, answer: HTTPAnswer) -> AsyncGenerator[str]:
         """The stream's pieces as they arrive; its usage counts once the stream is whole."""
@@ -230,91 +258,45 @@ class OpenAIBackend:
         return samples
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
-        """POST `body` to the endpoint's `path` with retries; the decoded JSON answer."""
-        answers = self._exchange(self.base_url + path, body, self._decoded)
-        async with aclosing(answers):
-            return await anext(answers)
-
-    async def _decoded(self, answer: HTTPAnswer) -> AsyncGenerator[Any]:
-        """The whole answer as one item, its usage counted: a request that failed and was
-        sent again counts only for the answer that came."""
-        content = await answer.read()
-        try:
-            value = json.loads(content)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise LLMError("the answer is not JSON") from None
-        counts = reported_usage(value)
-        if counts is not None:
-            self.usage.add(*counts)
-        yield value
-
-    async def _exchange(
-        self,
-        url: str,
-        body: dict[str, Any],
-        read: Callable[[HTTPAnswer], AsyncGenerator[_T]],
-        streaming: bool = False,
-    ) -> AsyncGenerator[_T]:
-        """What `read` makes of the answer to `body`: the one attempt loop of every call, a
-        completion or a stream, so that both wait for the endpoint's circuit and spend the
-        same attempts and retry budget. `read` raises `LLMError` for an answer it cannot use,
-        which is final. Once an item has been yielded, a failure is final too: the caller
-        has used what came, and a second answer would not continue it."""
-        state = self._state()
-        circuit = state.circuit
-        loop = asyncio.get_running_loop()
-        attempts = 0
-        # The retry budget runs from the call's first failure, or from when it first finds the
-        # server down: waiting calls do not hold connections, and each fails on its own time.
-        deadline: float | None = None
-        failure: _Failure | None = None
+        """POST `body` to the endpoint's `path` with retries (`_Attempts`); the decoded JSON
+        answer. Written apart from `stream`'s loop, without generators or context managers:
+        this is the path of every call of a fan-out, and each of those costs CPU per call."""
+        call = _Attempts(self, self.base_url + path)
+        state, circuit = call.state, call.circuit
         while True:
-            if deadline is None and circuit.is_open:
-                deadline = loop.time() + self.options.retry.budget
+            permit = circuit.admit_now() or await call.admit()
+            await state.limit.acquire()
             try:
-                permit = await circuit.admit(deadline)
-            except TimeoutError:
-                cause = failure or circuit.cause
-                assert cause is not None
-                raise self._error(url, cause, attempts, self._out_of_time(attempts)) from None
-            answered = False  # the circuit was told: the server is up
-            used = 0
-            async with state.limit:
                 if circuit.is_open and not permit.probe:
                     continue  # the server went down while this call waited for a connection
                 try:
-                    async with state.http.open(url, body, streaming) as answer:
-                        if answer.status >= 400:
-                            failure = _refusal(answer, await answer.read())
-                        else:
-                            circuit.succeeded(permit)  # the server is up, whatever comes next
-                            answered = True
-                            try:
-                                async with aclosing(read(answer)) as items:
-                                    async for item in items:
-                                        used += 1
-                                        yield item
-                                return
-                            except LLMError as exc:
-                                failure = _Failure(answer.status, str(exc), False)
-                except TransportError as exc:
-                    failure = _Failure(None, str(exc), not exc.lasting, exc.sent)
+                    outcome = await self._attempt(state.http, call.url, body)
                 except BaseException:
-                    if not answered:
-                        circuit.undecided(permit)
+                    circuit.undecided(permit)
                     raise
-            attempts += 1
-            if not answered:
-                _tell(circuit, permit, failure)
-            if used:
-                raise self._error(url, failure, attempts, _already_used(used))
-            if deadline is None:
-                deadline = loop.time() + self.options.retry.budget
-            why = self._why_not_again(failure, attempts)
-            if why is None and loop.time() >= deadline:
-                why = self._out_of_time(attempts)
-            if why is not None:
-                raise self._error(url, failure, attempts, why or None)
+            finally:
+                state.limit.release()
+            if isinstance(outcome, _Answer):
+                circuit.succeeded(permit)
+                counts = reported_usage(outcome.value)
+                if counts is not None:
+                    self.usage.add(*counts)
+                return outcome.value
+            call.failed(permit, outcome, told=False, used=0)
+
+    async def _attempt(
+        self, http: HTTPSession, url: str, body: dict[str, Any]
+    ) -> _Answer | _Failure:
+        try:
+            answer = await http.exchange(url, body)
+        except TransportError as exc:
+            return _Failure(None, str(exc), not exc.lasting, exc.sent)
+        if answer.status >= 400:
+            return _refusal(answer, answer.content)
+        try:
+            return _Answer(json.loads(answer.content))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _Failure(answer.status, "the answer is not JSON", False)
 
     def _why_not_again(self, failure: _Failure, attempts: int) -> str | None:
         """Why a failed call ends here ("" when nothing needs saying); None to try again."""
@@ -388,15 +370,14 @@ class OpenAIBackend:
         connection test, `probe.py`); failures raise `LLMHTTPError` as a call's would."""
         url = self.base_url + MODELS_PATH
         try:
-            async with self._state().http.open(url) as answer:
-                content = await answer.read()
+            answer = await self._state().http.exchange(url)
         except TransportError as exc:
             raise self._error(url, _Failure(None, str(exc), False), 1, None) from None
         if answer.status >= 400:
-            message = _server_message(content, answer.reason)
+            message = _server_message(answer.content, answer.reason)
             raise self._error(url, _Failure(answer.status, message, False), 1, None)
         try:
-            listed = json.loads(content).get("data")
+            listed = json.loads(answer.content).get("data")
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             raise LLMHTTPError(f"{safe_url(url)}: the model list is not JSON", 200) from None
         if not isinstance(listed, list):
@@ -409,6 +390,62 @@ class OpenAIBackend:
             await state.http.aclose()
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    value: Any
+
+
+class _Attempts:
+    """One call's attempts, under the rule that `post` and `stream` both follow: the call
+    waits for the endpoint's circuit; its retry budget runs from its first failure, or from
+    when it first finds the server down (waiting calls hold no connection, and each fails on
+    its own time); each failed attempt tells the circuit what it learnt, and the call ends
+    where `_why_not_again` or the budget says so."""
+
+    __slots__ = ("backend", "url", "state", "circuit", "attempts", "deadline", "failure")
+
+    def __init__(self, backend: OpenAIBackend, url: str) -> None:
+        self.backend = backend
+        self.url = url
+        self.state = backend._state()
+        self.circuit = self.state.circuit
+        self.attempts = 0
+        self.deadline: float | None = None
+        self.failure: _Failure | None = None
+
+    async def admit(self) -> Permit:
+        """The circuit's permit to try, once it gives one; the call's error when its budget
+        runs out first."""
+        if self.deadline is None and self.circuit.is_open:
+            self.deadline = asyncio.get_running_loop().time() + self.backend.options.retry.budget
+        try:
+            return await self.circuit.admit(self.deadline)
+        except TimeoutError:
+            cause = self.failure or self.circuit.cause
+            assert cause is not None
+            why = self.backend._out_of_time(self.attempts)
+            raise self.backend._error(self.url, cause, self.attempts, why) from None
+
+    def failed(self, permit: Permit, failure: _Failure, told: bool, used: int) -> None:
+        """Counts a failed attempt; raises the call's error when it ends the call. `told`: the
+        circuit already knows the server is up; `used`: pieces of the answer handed on."""
+        backend = self.backend
+        self.failure = failure
+        self.attempts += 1
+        if not told:
+            _tell(self.circuit, permit, failure)
+        if used:
+            raise backend._error(self.url, failure, self.attempts, _already_used(used))
+        now = asyncio.get_running_loop().time()
+        if self.deadline is None:
+            self.deadline = now + backend.options.retry.budget
+        why = backend._why_not_again(failure, self.attempts)
+        if why is None and now >= self.deadline:
+            why = backend._out_of_time(self.attempts)
+        if why is not None:
+            raise backend._error(self.url, failure, self.attempts, why or None)
+
+
 def _tell(circuit: Circuit[_Failure], permit: Permit, failure: _Failure) -> None:
     """What a failed attempt says about the endpoint's health."""
     if failure.endpoint_down:
@@ -419,7 +456,7 @@ def _tell(circuit: Circuit[_Failure], permit: Permit, failure: _Failure) -> None
         circuit.undecided(permit)
 
 
-def _refusal(answer: HTTPAnswer, content: bytes) -> _Failure:
+def _refusal(answer: HTTPAnswer | HTTPReply, content: bytes) -> _Failure:
     """An answer with an error status, retryable when it says the server is busy or down."""
     return _Failure(
         answer.status,

@@ -57,9 +57,9 @@ def session(url: str, **options: object) -> HTTPSession:
 
 
 async def fetch(http: HTTPSession, url: str) -> bytes:
-    async with http.open(url, {"q": 1}) as answer:
-        assert answer.status == 200
-        return await answer.read()
+    answer = await http.exchange(url, {"q": 1})
+    assert answer.status == 200
+    return answer.content
 
 
 @pytest.fixture
