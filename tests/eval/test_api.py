@@ -178,20 +178,24 @@ def test_python_objects_stay_opaque_and_their_methods_are_externals(tmp_path: Pa
 
 def test_only_the_epic_command_takes_over_ctrl_c_during_a_run() -> None:
     """A program embedding EPIC keeps its SIGINT handling (under `asyncio.run`, asyncio's);
-    the `epic` command (`ctrl_c_stops_runs`) gives it to the run, to stop pure loops."""
+    the `epic` command (`ctrl_c_stops_runs`) gives it to the run, to stop pure loops. The
+    handler is looked at by a second call, made while the run steps its machine on the event
+    loop (the first starts that loop)."""
     seen: list[Any] = []
 
     @epic_lang.external
-    async def sigint_handler() -> str:
+    async def sigint_handler(_after: str) -> str:
         seen.append(signal.getsignal(signal.SIGINT))
         return "seen"
 
-    program = epic_lang.load_source("def main() = sigint_handler()", externals=[sigint_handler])
+    program = epic_lang.load_source(
+        'def main() = sigint_handler(sigint_handler(""))', externals=[sigint_handler]
+    )
     before = signal.getsignal(signal.SIGINT)
     program.run("main")
     with ctrl_c_stops_runs():
         program.run("main")
-    library, command = seen
+    _, library, _, command = seen
     assert isinstance(library.func.__self__, asyncio.Runner)  # asyncio.run's own
     assert command.__qualname__.endswith("_interruptible_machine.<locals>.on_sigint")
     assert signal.getsignal(signal.SIGINT) is before
