@@ -6,9 +6,8 @@
 // global storage, installs epic-lang into it, points `epic.python.path` at the venv's python,
 // and the language server starts from it and reports the file's syntax error. With
 // `--scope workspace` the interpreter is named in the workspace's .vscode/settings.json instead,
-// and the venv's python must be
-// written there (in User settings it would be overridden). Prints one JSON report; exits 1 when
-// a check fails.
+// and the venv's python must be written there (in User settings it would be overridden). Prints
+// one JSON report; exits 1 when a check fails.
 //
 //   PIP_FIND_LINKS=WHEELS node scripts/e2e-venv.mjs --code-server DIR/node_modules/.bin/code-server \
 //        --vsix epic-lang.vsix --python /usr/bin/python3 [--scope user|workspace] --out /tmp/e2e-venv
