@@ -122,7 +122,10 @@ export class Workbench {
   /** Puts the cursor at LINE:COLUMN with Go to Line; true once the status bar shows it there. */
   async goTo(line, column) {
     await this.dismiss();
-    await this.page.locator(`${ACTIVE} .view-line`).first().click();
+    // The keys go to the editor once it has focus. The middle of its text area is clicked,
+    // not its first line: in a scrolled editor that line is under the sticky-scroll header,
+    // which takes the click.
+    await this.page.locator(`${ACTIVE} .monaco-editor .view-lines`).first().click();
     await this.page.keyboard.press("Control+G");
     await this.page.locator(`${QUICK_INPUT} input`).waitFor({ timeout: 20_000 });
     await this.page.keyboard.type(`${line}:${column}`);
