@@ -1,8 +1,8 @@
 // A real VS Code for end-to-end scripts: code-server with a profile of its own (User settings,
 // the .vsix installed), a workspace folder, and headless Chromium (playwright-core) on its
-// workbench; plus the few ways of driving the workbench that every script needs. Shared so that
-// each script (e2e-code-server.mjs, e2e-venv.mjs) does not carry its own copy of the launching
-// and of the waits that a busy machine made necessary.
+// workbench; the report every script prints; and the machine's processes. This module owns the
+// processes and their teardown; driving the workbench once it is up is e2e-workbench.mjs's job.
+// Both scripts (e2e-code-server.mjs, e2e-venv.mjs) use it, so neither carries its own launching.
 //
 // code-server is not a dependency (about 500 MB); /work/shared/tools/code-server-setup.sh or
 // `npm install code-server` (with its ripgrep replaced by Debian's) installs it.
@@ -36,10 +36,12 @@ export const QUIET_SETTINGS = {
  * Starts code-server on `workspace` with a new profile under `work` (User settings
  * `userSettings`, the extension `vsix` installed) and opens its workbench in headless Chromium.
  * `env` is code-server's environment, and so the extension host's and the language server's.
+ * `cpuSlowdown` above 1 throttles Chromium's CPU from the start (e.g. 6 for six times slower),
+ * to rehearse a loaded machine.
  * Returns the page and the profile's folders; `close()` ends the browser and code-server's whole
  * process group (extension host and language server included).
  */
-export async function startSession({ codeServer, vsix, workspace, work, userSettings, env = process.env, chromiumPath = "/usr/bin/chromium" }) {
+export async function startSession({ codeServer, vsix, workspace, work, userSettings, env = process.env, chromiumPath = "/usr/bin/chromium", cpuSlowdown = 1 }) {
   const userData = join(work, "data");
   const extensions = join(work, "ext");
   mkdirSync(join(userData, "User"), { recursive: true });
@@ -67,6 +69,10 @@ export async function startSession({ codeServer, vsix, workspace, work, userSett
   };
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
+    if (cpuSlowdown > 1) {
+      const devtools = await page.context().newCDPSession(page);
+      await devtools.send("Emulation.setCPUThrottlingRate", { rate: cpuSlowdown });
+    }
     for (let i = 0; ; i++) {
       try {
         await page.goto(`http://127.0.0.1:${port}/?folder=${workspace}`);
@@ -84,68 +90,6 @@ export async function startSession({ codeServer, vsix, workspace, work, userSett
   }
 }
 
-/**
- * Quick Open, waiting for the file to be listed and then to be the active tab (on a busy
- * machine either can take seconds).
- */
-export async function openFile(page, name) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await page.keyboard.press("Escape");
-      await page.keyboard.press("Control+P");
-      await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
-      await page.keyboard.type(name);
-      await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 30_000 });
-      await page.keyboard.press("Enter");
-      await page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 30_000 });
-      return;
-    } catch (error) {
-      if (attempt >= 2) throw error;
-    }
-  }
-}
-
-/** Runs a command from the Command Palette by its title. */
-export async function runCommand(page, title) {
-  await page.keyboard.press("Escape");
-  await page.keyboard.press("Control+Shift+P");
-  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
-  await page.keyboard.type(title);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press("Enter");
-}
-
-/**
- * The button `label` of a notification, or undefined when none shows within `timeout` ms. A
- * notification comes as a toast, or only in the notification centre when toasts are held back
- * (another notification was showing, or the toast timed out), so both are looked at.
- */
-export async function notificationButton(page, label, timeout = 30_000) {
-  const button = page.locator(".notifications-toasts .monaco-button, .notifications-center .monaco-button", { hasText: label });
-  await button.first().waitFor({ timeout }).catch(() => {});
-  if ((await button.count()) === 0) {
-    await page.locator("#status\\.notifications").click().catch(() => {});
-    await button.first().waitFor({ timeout: 5_000 }).catch(() => {});
-  }
-  return (await button.count()) > 0 ? button.first() : undefined;
-}
-
-/** The text of every notification in view (toasts and the notification centre). */
-export function notificationTexts(page) {
-  return page.$$eval(".notification-list-item-message", (els) => els.map((e) => e.textContent.trim()));
-}
-
-/** The rows of the Problems panel, which is opened when it is not in view. */
-export async function problems(page) {
-  if (!(await page.locator(".markers-panel").first().isVisible())) {
-    await page.keyboard.press("Escape");
-    await page.keyboard.press("Control+Shift+M");
-    await page.locator(".markers-panel").first().waitFor({ timeout: 20_000 }).catch(() => {});
-    await page.waitForTimeout(1500);
-  }
-  return page.$$eval(".markers-panel .monaco-list-row", (els) => els.map((e) => e.textContent));
-}
-
 /** The command lines (arguments joined by spaces) of this machine's processes, from /proc. */
 export function commandLines() {
   const lines = [];
@@ -157,4 +101,26 @@ export function commandLines() {
     }
   }
   return lines;
+}
+
+/**
+ * The one JSON report a script prints: a pass or fail per named check, with what was seen.
+ * `finish()` prints it and exits 1 when a check failed, so that the caller's test can fail.
+ */
+export class Report {
+  constructor() {
+    this.checks = {};
+    this.details = {};
+  }
+
+  check(name, ok, detail) {
+    this.checks[name] = Boolean(ok);
+    if (detail !== undefined) this.details[name] = detail;
+  }
+
+  finish(extra = {}) {
+    const ok = Object.values(this.checks).every(Boolean);
+    console.log(JSON.stringify({ checks: this.checks, details: this.details, ...extra, ok }, null, 2));
+    process.exit(ok ? 0 : 1);
+  }
 }

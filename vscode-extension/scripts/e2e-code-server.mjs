@@ -11,13 +11,11 @@
 //
 // code-server is not a dependency (about 500 MB); /work/shared/tools/code-server-setup.sh or
 // `npm install code-server` (with its ripgrep replaced by Debian's) installs it.
-import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual, parseArgs } from "node:util";
-import { chromium } from "playwright-core";
+import { QUIET_SETTINGS, Report, startSession } from "./code-server-session.mjs";
 import { Workbench } from "./e2e-workbench.mjs";
 
 const { values: opts } = parseArgs({
@@ -40,78 +38,43 @@ const work = mkdtempSync(join(tmpdir(), "epic-e2e-"));
 const out = resolve(opts.out ?? work);
 mkdirSync(out, { recursive: true });
 const workspace = join(work, "ws");
-const userData = join(work, "data");
-const extensions = join(work, "ext");
 cpSync(resolve(opts.examples), workspace, { recursive: true });
 writeFileSync(join(workspace, "broken.epic"), "def main() =\n    let x = 1 +\n    undefined_name(x\n");
 writeFileSync(join(workspace, "misspelt.epic"), "def twice(x) = 2 * x\n\ndef main() = twcie(3)\n");
 writeFileSync(join(workspace, "shout_lib.epic"), "def shout(s) = upper(s)\n");
 writeFileSync(join(workspace, "shout_app.epic"), 'import "./shout_lib.epic" as lib\n\ndef main() = lib.shout("hi")\n');
 writeFileSync(join(workspace, "slow.epic"), 'import python "time" as time\n\ndef main() = time.sleep(60)\n');
-mkdirSync(join(userData, "User"), { recursive: true });
 // The interpreter is a script that notes each start, so that the check below sees that the
 // extension ran the one named in User settings.
 const pythonLog = join(work, "python-starts.log");
 const python = join(work, "epic-python");
 writeFileSync(python, `#!/bin/sh\necho "$@" >> '${pythonLog}'\nexec '${resolve(opts.python)}' "$@"\n`);
 chmodSync(python, 0o755);
-const userSettings = {
-    "epic.python.path": python,
-    "workbench.startupEditor": "none",
-    "telemetry.telemetryLevel": "off",
-    "editor.minimap.enabled": false,
-    // Trust is granted up front (the trust dialog comes at unpredictable times on a busy
-    // machine); untrusted behaviour is the language server's to test.
-    "security.workspace.trust.enabled": false,
-};
-writeFileSync(join(userData, "User", "settings.json"), JSON.stringify(userSettings));
+const userSettings = { ...QUIET_SETTINGS, "epic.python.path": python };
 // The project's choice of the API's URL, which must never be taken (see the check).
 mkdirSync(join(workspace, ".vscode"));
 writeFileSync(join(workspace, ".vscode", "settings.json"), JSON.stringify({ "epic.llm.baseUrl": "http://workspace.invalid/v1" }));
 
-const codeServer = resolve(opts["code-server"]);
-const base = ["--user-data-dir", userData, "--extensions-dir", extensions];
-const install = spawnSync(codeServer, [...base, "--install-extension", resolve(opts.vsix), "--force"], { encoding: "utf8" });
-if (install.status !== 0) {
-  console.error(install.stdout, install.stderr);
-  process.exit(1);
-}
-
-const port = await new Promise((res) => {
-  const s = createServer().listen(0, "127.0.0.1", () => {
-    const p = s.address().port;
-    s.close(() => res(p));
-  });
-});
-const server = spawn(
-  codeServer,
-  [...base, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", workspace],
-  // Its own process group, so that the extension host and language server go with it.
-  { stdio: "ignore", detached: true },
-);
-
-const report = { checks: {}, details: {} };
-const check = (name, ok, detail) => {
-  report.checks[name] = Boolean(ok);
-  if (detail !== undefined) report.details[name] = detail;
-};
-const browser = await chromium.launch({ executablePath: opts.chromium, args: ["--no-sandbox", "--disable-gpu"] });
-const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-if (Number(opts["cpu-slowdown"]) > 1) {
-  const devtools = await page.context().newCDPSession(page);
-  await devtools.send("Emulation.setCPUThrottlingRate", { rate: Number(opts["cpu-slowdown"]) });
-}
+const report = new Report();
+const check = (name, ok, detail) => report.check(name, ok, detail);
+let session;
 try {
-  for (let i = 0; ; i++) {
-    try {
-      await page.goto(`http://127.0.0.1:${port}/?folder=${workspace}`);
-      break;
-    } catch (error) {
-      if (i > 60) throw error;
-      await page.waitForTimeout(500);
-    }
-  }
-  await page.waitForSelector(".monaco-workbench", { timeout: 90_000 });
+  session = await startSession({
+    codeServer: opts["code-server"],
+    vsix: opts.vsix,
+    workspace,
+    work,
+    userSettings,
+    chromiumPath: opts.chromium,
+    cpuSlowdown: Number(opts["cpu-slowdown"]),
+  });
+} catch (error) {
+  // No workbench (the install failed, or it never loaded): the report says why.
+  check("no exception", false, String(error).split("\n")[0]);
+  report.finish({ screenshots: out });
+}
+const { page, userData } = session;
+try {
   const wb = new Workbench(page);
   const open = (name) => wb.open(name);
   // One check that does not end the script when it throws: its report says what was on
@@ -126,10 +89,7 @@ try {
     await page.screenshot({ path: join(out, `${name.replace(/\W+/g, "-")}.png`) });
     await wb.dismiss();
   };
-  const lenses = async () => {
-    await page.waitForSelector(".codelens-decoration a", { timeout: 180_000 });
-    return page.$$eval(".codelens-decoration a", (els) => els.map((e) => e.textContent.trim()));
-  };
+  const lenses = () => wb.lenses();
   // Monaco renders spaces as no-break spaces.
   const output = () =>
     page.$$eval(".output-view .view-line", (els) => els.map((e) => e.textContent.replace(/\u00a0/g, " ")).join("\n"));
@@ -153,9 +113,7 @@ try {
 
   await open("broken.epic");
   await page.waitForTimeout(3000);
-  await page.keyboard.press("Control+Shift+M");
-  await page.waitForTimeout(1500);
-  const problems = await page.$$eval(".markers-panel .monaco-list-row", (els) => els.map((e) => e.textContent));
+  const problems = await wb.problems();
   check("diagnostics", problems.some((p) => /syntax/.test(p)), problems);
 
   const started = existsSync(pythonLog) ? readFileSync(pythonLog, "utf8") : "";
@@ -268,11 +226,7 @@ try {
   await page.keyboard.insertText("filter(fn(n) => n % 2 == 0, range(10))");
   await page.keyboard.press("Enter");
   await page.keyboard.press("Escape");
-  await page.keyboard.press("Control+Shift+P");
-  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
-  await page.keyboard.type("EPIC: Evaluate Selection");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Evaluate Selection" }).first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press("Enter");
+  await wb.command("EPIC: Evaluate Selection");
   const evaluated = await waitForOutput(/evaluate filter\(fn[^\n]*\n[\s\S]*\n(\[0, 2, 4, 6, 8\]|✖[^\n]*)\n/);
   check("evaluate selection", /evaluate filter\(fn\(n\)[^\n]*in shapes\.epic[\s\S]*\n\[0, 2, 4, 6, 8\]\n/.test(evaluated), evaluated.split("\n").slice(-4));
 
@@ -281,26 +235,16 @@ try {
   const shapesLines = readFileSync(join(workspace, "shapes.epic"), "utf8").split("\n");
   const mapLine = shapesLines.findIndex((l) => l.includes("map(area"));
   const mapColumn = shapesLines[mapLine].indexOf("map(area") + 2;
-  await page.keyboard.press("Escape");
-  await page.locator(".editor-group-container.active .monaco-editor .view-lines").first().click();
-  await page.keyboard.press("Control+G");
-  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
-  await page.keyboard.type(`${mapLine + 1}:${mapColumn}`);
-  await page.keyboard.press("Enter");
-  await page.keyboard.press("Control+Shift+P");
-  await page.locator(".quick-input-widget input").waitFor({ timeout: 20_000 });
-  await page.keyboard.type("Go to Definition");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: /^Go to Definition/ }).first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press("Enter");
+  await wb.goTo(mapLine + 1, mapColumn);
+  await wb.command("Go to Definition");
   const preludeTab = page.locator(".tab.active", { hasText: "prelude.epic" });
   await preludeTab.waitFor({ timeout: 30_000 }).catch(() => {});
   await page.screenshot({ path: join(out, "prelude.png") });
   await page.locator(".editor-group-container.active .view-line", { hasText: /def\s+map/ }).first().waitFor({ timeout: 20_000 }).catch(() => {});
-  const lines = () => page.$$eval(".editor-group-container.active .view-line", (els) => els.map((e) => e.textContent).join("\n"));
-  const before = await lines();
+  const before = await wb.editorText();
   await page.keyboard.type("zzq");
   await page.waitForTimeout(1000);
-  const after = await lines();
+  const after = await wb.editorText();
   const dirty = await page.locator(".tab.active.dirty").count();
   // Rendering may move lines meanwhile; what matters is that the typing went nowhere.
   const typed = after.includes("zzq");
@@ -379,19 +323,12 @@ try {
   // A wrong interpreter set in User settings: the server restarts with it, and the error's
   // button opens the setting itself.
   await writeUserSettings({ ...userSettings, "epic.python.path": "/nonexistent/epic-python" });
-  // The error comes as a toast, or only in the notification centre when toasts are held back.
-  const setPath = page.locator(".notifications-toasts .monaco-button, .notifications-center .monaco-button", { hasText: "Set epic.python.path" });
-  await setPath.first().waitFor({ timeout: 30_000 }).catch(() => {});
-  if ((await setPath.count()) === 0) {
-    await page.locator("#status\\.notifications").click().catch(() => {});
-    await setPath.first().waitFor({ timeout: 30_000 }).catch(() => {});
-  }
-  if ((await setPath.count()) === 0) {
-    const shown = await page.$$eval(".notification-list-item-message", (els) => els.map((e) => e.textContent.trim()));
-    check("python.path button opens the setting", false, { toasts: shown });
+  const setPath = await wb.notificationButton("Set epic.python.path");
+  if (!setPath) {
+    check("python.path button opens the setting", false, { toasts: await wb.notificationTexts() });
     await page.screenshot({ path: join(out, "no-button.png") });
   } else {
-    await setPath.first().click();
+    await setPath.click();
     const settingRow = page.locator(".settings-editor .setting-item-title", { hasText: "Python: Path" });
     await settingRow.first().waitFor({ timeout: 30_000 }).catch(() => {});
     const rows = await page.$$eval(".settings-editor .setting-item-title", (els) => els.map((e) => e.textContent.trim()));
@@ -402,10 +339,6 @@ try {
   check("no exception", false, String(error).split("\n")[0]);
   await page.screenshot({ path: join(out, "failure.png") });
 } finally {
-  await browser.close();
-  process.kill(-server.pid, "SIGTERM");
+  await session.close();
 }
-report.ok = Object.values(report.checks).every(Boolean);
-report.screenshots = out;
-console.log(JSON.stringify(report, null, 2));
-process.exit(report.ok ? 0 : 1);
+report.finish({ screenshots: out });

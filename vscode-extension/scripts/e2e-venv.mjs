@@ -1,13 +1,13 @@
 // End-to-end check of the virtual-environment offer in a real VS Code (code-server and headless
-// Chromium, through code-server-session.mjs): with `epic.python.path` in User settings naming an
-// externally managed Python without epic-lang (PEP 668: pip refuses to install into it), opening
-// an .epic file shows the error with "Create a virtual environment" and without a pip command;
-// clicking it makes a venv from that interpreter in the extension's global storage, installs
-// epic-lang into it, points `epic.python.path` at the venv's python, and the language server
-// starts from it and reports the file's syntax error. With `--scope workspace` the interpreter
-// is named in the workspace's .vscode/settings.json instead, and the venv's python must be
-// written there (in User settings it would be overridden). Prints one JSON report; exits 1 when
-// a check fails.
+// Chromium, through code-server-session.mjs and e2e-workbench.mjs): with `epic.python.path` in
+// User settings naming an externally managed Python without epic-lang (PEP 668: pip refuses to
+// install into it), opening an .epic file shows the error with "Create a virtual environment"
+// and without a pip command; clicking it makes a venv from that interpreter in the extension's
+// global storage, installs epic-lang into it, points `epic.python.path` at the venv's python,
+// and the language server starts from it and reports the file's syntax error. With
+// `--scope workspace` the interpreter is named in the workspace's .vscode/settings.json instead,
+// and the venv's python must be written there (in User settings it would be overridden). Prints
+// one JSON report; exits 1 when a check fails.
 //
 //   PIP_FIND_LINKS=WHEELS node scripts/e2e-venv.mjs --code-server DIR/node_modules/.bin/code-server \
 //        --vsix epic-lang.vsix --python /usr/bin/python3 [--scope user|workspace] --out /tmp/e2e-venv
@@ -21,7 +21,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { commandLines, notificationButton, notificationTexts, openFile, problems, QUIET_SETTINGS, startSession } from "./code-server-session.mjs";
+import { commandLines, QUIET_SETTINGS, Report, startSession } from "./code-server-session.mjs";
+import { Workbench } from "./e2e-workbench.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -51,21 +52,10 @@ if (inWorkspace) {
 const env = { ...process.env };
 for (const name of ["PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"]) delete env[name];
 
-const report = { checks: {}, details: {} };
-const check = (name, ok, detail) => {
-  report.checks[name] = Boolean(ok);
-  if (detail !== undefined) report.details[name] = detail;
-};
+const report = new Report();
+const check = (name, ok, detail) => report.check(name, ok, detail);
 const started = Date.now();
 const seconds = () => Math.round((Date.now() - started) / 1000);
-// Polls `probe` every `every` ms until it gives something truthy or `limit` ms have passed.
-const poll = async (page, probe, limit, every = 1000) => {
-  for (const end = Date.now() + limit; ; ) {
-    const value = await probe();
-    if (value || Date.now() > end) return value;
-    await page.waitForTimeout(every);
-  }
-};
 
 const session = await startSession({
   codeServer: opts["code-server"],
@@ -77,19 +67,20 @@ const session = await startSession({
   chromiumPath: opts.chromium,
 });
 const { page, userData } = session;
+const wb = new Workbench(page);
 const settingsFile = inWorkspace ? join(workspace, ".vscode", "settings.json") : join(userData, "User", "settings.json");
 const pythonPath = () => JSON.parse(readFileSync(settingsFile, "utf8"))["epic.python.path"];
 try {
-  await openFile(page, "broken.epic");
-  const venvButton = await notificationButton(page, "Create a virtual environment", 120_000);
-  const offered = await notificationTexts(page);
+  await wb.open("broken.epic");
+  const venvButton = await wb.notificationButton("Create a virtual environment", 120_000);
+  const offered = await wb.notificationTexts();
   check(
     "error offers a virtual environment",
     venvButton !== undefined && offered.some((t) => new RegExp(`not installed in "${opts.python}" \\(from the setting epic.python.path in ${inWorkspace ? "(Workspace|Folder)" : "User"} settings\\).*managed by the system`).test(t)),
     offered,
   );
   // pip would refuse, so offering its command would be the wrong button.
-  const pipButtons = await page.locator(".notifications-toasts .monaco-button, .notifications-center .monaco-button", { hasText: "Install epic-lang" }).count();
+  const pipButtons = await wb.notificationButtons("Install epic-lang").count();
   check("no pip install button", venvButton !== undefined && pipButtons === 0, `${pipButtons} "Install epic-lang" buttons`);
   await page.screenshot({ path: join(out, "offer.png") });
   if (!venvButton) throw new Error("no \"Create a virtual environment\" button");
@@ -98,16 +89,16 @@ try {
 
   // The venv and pip take a while; a failure shows as an error notification, which ends the wait.
   // (No wall-clock bound on the extension: the limit is only how long to watch.)
-  const outcome = await poll(
-    page,
+  const outcome = await wb.until(
     async () => {
       if (pythonPath() !== opts.python) return "setting changed";
-      const texts = await notificationTexts(page);
+      const texts = await wb.notificationTexts();
       // The extension says so after writing the setting; were it written elsewhere, this ends the wait.
       if (texts.some((t) => /^EPIC: epic\.python\.path is now/.test(t))) return `told: ${texts.join(" | ")}`;
       return texts.some((t) => /^EPIC: (creating|installing) .* failed|could not be set/.test(t)) ? `failed: ${texts.join(" | ")}` : undefined;
     },
-    600_000,
+    600,
+    1000,
   );
   report.details.installed = `${seconds()} s: ${outcome ?? "nothing within 600 s"}`;
   const venvPython = pythonPath();
@@ -125,20 +116,19 @@ try {
   check("epic-lang installed in the venv", imported.status === 0 && imported.stdout.trim().startsWith(venv), (imported.stdout + imported.stderr).trim());
 
   const serverLine = `${venvPython} -P -m lsp_server`;
-  const running = await poll(page, () => commandLines().some((line) => line === serverLine), 120_000);
+  const running = await wb.until(() => commandLines().some((line) => line === serverLine), 120, 1000);
   check("server runs from the venv", running, commandLines().filter((l) => l.includes("lsp_server")));
   report.details["server running"] = `${seconds()} s`;
 
-  const rows = await poll(
-    page,
+  const rows = await wb.until(
     async () => {
-      const found = await problems(page);
+      const found = await wb.problems();
       return found.some((p) => /syntax/.test(p)) ? found : undefined;
     },
-    90_000,
+    90,
     2000,
   );
-  check("diagnostics from the venv's server", rows !== undefined, rows ?? (await notificationTexts(page)));
+  check("diagnostics from the venv's server", rows !== undefined, rows ?? (await wb.notificationTexts()));
   await page.screenshot({ path: join(out, "diagnostics.png") });
 } catch (error) {
   check("no exception", false, String(error).split("\n")[0]);
@@ -154,8 +144,4 @@ if (opts.out) {
     report.details.cleanup = String(error);
   }
 }
-report.seconds = seconds();
-report.ok = Object.values(report.checks).every(Boolean);
-report.screenshots = out;
-console.log(JSON.stringify(report, null, 2));
-process.exit(report.ok ? 0 : 1);
+report.finish({ seconds: seconds(), screenshots: out });

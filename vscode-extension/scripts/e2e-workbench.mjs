@@ -1,4 +1,5 @@
-// The VS Code workbench driven as a keyboard user drives it, for e2e-code-server.mjs.
+// The VS Code workbench driven as a keyboard user drives it, for the end-to-end scripts
+// (e2e-code-server.mjs, e2e-venv.mjs); code-server-session.mjs starts and ends what it drives.
 //
 // On a loaded machine any step of the workbench may take seconds: a list filled after the
 // typing, a widget shown after the server answers. So every step here waits for something it
@@ -27,13 +28,15 @@ export class Workbench {
     this.page = page;
   }
 
-  /** Polls `condition` every half second for up to `seconds`; its last answer. */
-  async until(condition, seconds = 60) {
-    for (let i = 0; i < seconds * 2; i++) {
-      if (await condition()) return true;
-      await this.page.waitForTimeout(500);
+  /** Polls `condition` every `every` ms until it answers something truthy or `seconds` have
+   * passed (by the clock: a slow condition, such as one that opens a panel, eats the time too);
+   * its last answer. */
+  async until(condition, seconds = 60, every = 500) {
+    for (const end = Date.now() + seconds * 1000; ; ) {
+      const answer = await condition();
+      if (answer || Date.now() > end) return answer;
+      await this.page.waitForTimeout(every);
     }
-    return Boolean(await condition());
   }
 
   /** `condition` held for `checks` polls in a row (within `seconds`): for an absence, such as
@@ -95,7 +98,7 @@ export class Workbench {
   async lenses(seconds = 180) {
     const found = this.page.locator(`${ACTIVE} .codelens-decoration a`);
     await this.until(async () => (await found.count()) > 0, seconds);
-    return found.allTextContents();
+    return (await found.allTextContents()).map((t) => t.trim());
   }
 
   /** Quick Open, waiting for the file to be listed and then to be the active tab. */
@@ -119,7 +122,10 @@ export class Workbench {
   /** Puts the cursor at LINE:COLUMN with Go to Line; true once the status bar shows it there. */
   async goTo(line, column) {
     await this.dismiss();
-    await this.page.locator(`${ACTIVE} .view-line`).first().click();
+    // The keys go to the editor once it has focus. The middle of its text area is clicked,
+    // not its first line: in a scrolled editor that line is under the sticky-scroll header,
+    // which takes the click.
+    await this.page.locator(`${ACTIVE} .monaco-editor .view-lines`).first().click();
     await this.page.keyboard.press("Control+G");
     await this.page.locator(`${QUICK_INPUT} input`).waitFor({ timeout: 20_000 });
     await this.page.keyboard.type(`${line}:${column}`);
@@ -146,6 +152,44 @@ export class Workbench {
     await this.page.keyboard.press("Enter");
     const closed = await this.until(async () => !(await this.shown(QUICK_INPUT)), 30);
     return closed ? { ran: true } : { ran: true, closed, widgets: await this.widgetsShown() };
+  }
+
+  /** The buttons `label` of the notifications, toasts and notification centre both. */
+  notificationButtons(label) {
+    return this.page.locator(".notifications-toasts .monaco-button, .notifications-center .monaco-button", { hasText: label });
+  }
+
+  /**
+   * The button `label` of a notification, or undefined when none shows within `timeout` ms. A
+   * notification comes as a toast, or only in the notification centre when toasts are held back
+   * (another notification was showing, or the toast timed out), so the centre is opened and
+   * given its own while too.
+   */
+  async notificationButton(label, timeout = 30_000) {
+    const button = this.notificationButtons(label);
+    await button.first().waitFor({ timeout }).catch(() => {});
+    if ((await button.count()) === 0) {
+      await this.page.locator("#status\\.notifications").click().catch(() => {});
+      await button.first().waitFor({ timeout: 30_000 }).catch(() => {});
+    }
+    return (await button.count()) > 0 ? button.first() : undefined;
+  }
+
+  /** The text of every notification in view (toasts and the notification centre). */
+  notificationTexts() {
+    return this.page.$$eval(".notification-list-item-message", (els) => els.map((e) => e.textContent.trim()));
+  }
+
+  /** The rows of the Problems panel, which is opened when it is not in view (its key toggles,
+   * so it is not pressed when the panel shows already). */
+  async problems() {
+    if (!(await this.page.locator(".markers-panel").first().isVisible())) {
+      await this.dismiss();
+      await this.page.keyboard.press("Control+Shift+M");
+      await this.page.locator(".markers-panel").first().waitFor({ timeout: 20_000 }).catch(() => {});
+      await this.page.waitForTimeout(1500);
+    }
+    return this.page.$$eval(".markers-panel .monaco-list-row", (els) => els.map((e) => e.textContent));
   }
 
   /** What is on screen, for a failed check's report. */
