@@ -106,6 +106,15 @@ export class Workbench {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.dismiss();
+        // A file already open is shown by its tab, as a user would: Quick Open on an open
+        // file has been seen not to come up after a rename across files on a loaded machine.
+        const exactly = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+        const tab = this.page.locator(".tab", { has: this.page.locator(".label-name", { hasText: exactly }) });
+        if ((await tab.count()) === 1) {
+          await tab.click();
+          await this.page.locator(".tab.active", { hasText: name }).waitFor({ timeout: 30_000 });
+          return;
+        }
         await this.page.keyboard.press("Control+P");
         await this.page.locator(`${QUICK_INPUT} input`).waitFor({ timeout: 20_000 });
         await this.page.keyboard.type(name);
