@@ -59,7 +59,7 @@ def print_chunks(
     `streamed`: `decls` are parsed as they are consumed, at the caller's recursion limit, so
     the printer's is raised around each declaration's printing; otherwise the caller holds
     `deep_recursion` over the whole call (raising and restoring the limit per declaration
-    was about 2% of formatting a large file)."""
+    was about 1% of formatting a large file)."""
     limit = deep_recursion if streamed else nullcontext
     comments = comments if source is not None else ()
     printer = Printer(source, comments)
