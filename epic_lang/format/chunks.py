@@ -11,7 +11,7 @@ neither the file's tree nor its document is ever held whole.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from epic_lang.format.comments import Merger
 from epic_lang.format.doc import render
@@ -50,11 +50,17 @@ def print_chunks(
     comments: Sequence[ast.Comment],
     source: str | None,
     mode: Mode = DEFAULT_MODE,
+    streamed: bool = True,
 ) -> Iterator[Chunk]:
     """The chunks of a module's text, as its declarations arrive. `source` is the text they
     were parsed from, or None for a tree built by hand (then literals without `raw` and
     string keys are spelled afresh, and there are no comments to place); `comments` may
-    grow while `decls` is consumed, as a `ParseStream` lexes on."""
+    grow while `decls` is consumed, as a `ParseStream` lexes on.
+    `streamed`: `decls` are parsed as they are consumed, at the caller's recursion limit, so
+    the printer's is raised around each declaration's printing; otherwise the caller holds
+    `deep_recursion` over the whole call (raising and restoring the limit per declaration
+    was about 1% of formatting a large file)."""
+    limit = deep_recursion if streamed else nullcontext
     comments = comments if source is not None else ()
     printer = Printer(source, comments)
     merger = Merger(comments, source or "", mode.indent)
@@ -62,7 +68,7 @@ def print_chunks(
     gap = ""
     pending: list[ast.Decl] = []
     for decl in decls:  # parsed (when a stream) at the caller's recursion limit
-        with deep_recursion():
+        with limit():
             lines = render(printer.declaration(decl), mode.width, mode.indent)
         # The chunk that the declaration's first line completes is the one before it.
         done = merger.add(lines)
@@ -106,5 +112,6 @@ def _uses_crlf(source: str) -> bool:
 
 def format_module(module: ast.Module, source: str | None, mode: Mode = DEFAULT_MODE) -> str:
     """Print a module without the safety check (`format_source` is the checked entry point)."""
-    chunks = print_chunks(module.decls, module.comments, source, mode)
-    return "".join(chunk.gap + chunk.text for chunk in chunks)
+    with deep_recursion():
+        chunks = print_chunks(module.decls, module.comments, source, mode, streamed=False)
+        return "".join(chunk.gap + chunk.text for chunk in chunks)

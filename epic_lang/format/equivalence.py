@@ -26,17 +26,13 @@ _FIELDS: dict[type, tuple[str, ...]] = {
 }
 
 
-def _compared_fields(kind: type) -> tuple[str, ...] | None:
-    """The compared fields of a kind of node, None for anything else."""
-    return _FIELDS.get(kind)
-
-
 def equivalent(a: object, b: object) -> bool:
     """Whether two trees (or sequences of them) are the same program. Both are walked at once
     and the walk stops at the first difference; iterative, because a long operator chain is
     a tree thousands of levels deep."""
     stack: list[tuple[object, object]] = [(a, b)]
     pop, push = stack.pop, stack.append
+    fields_of = _FIELDS.get  # a node's compared fields, None for anything else
     while stack:
         x, y = pop()
         while type(x) is ast.Block and not x.lets:
@@ -48,7 +44,7 @@ def equivalent(a: object, b: object) -> bool:
             if type(y) not in _SEQUENCES or len(x) != len(y):  # type: ignore[arg-type]
                 return False
             stack.extend(zip(x, y, strict=True))  # type: ignore[call-overload]
-        elif (names := _compared_fields(kind)) is not None:
+        elif (names := fields_of(kind)) is not None:
             if type(y) is not kind:
                 return False
             literal = kind in _LITERALS
@@ -57,7 +53,7 @@ def equivalent(a: object, b: object) -> bool:
                 if literal and name == "value":
                     if type(vx) is not type(vy) or vx != vy:
                         return False
-                elif type(vx) in _SEQUENCES or _compared_fields(type(vx)) is not None:
+                elif type(vx) in _SEQUENCES or fields_of(type(vx)) is not None:
                     push((vx, vy))
                 elif vx != vy:
                     return False

@@ -270,21 +270,27 @@ def run(tables: Tables, tokens: Sequence[Tok]) -> object:
     actions = tables.actions
     gotos = tables.gotos
     end_state = tables.end_state
-    state_stack = [tables.start_state]
+    # The top state is kept in `state` as well as on the stack: this loop runs once per
+    # token of every parse, the formatter's proof included.
+    state = tables.start_state
+    state_stack = [state]
     value_stack: list = []
+    push_state = state_stack.append
+    push_value = value_stack.append
     for index, tok in enumerate(tokens):
         kind = tok.type
         while True:
-            step = actions[state_stack[-1]].get(kind)
+            step = actions[state].get(kind)
             if step is None:
                 raise Stuck(index)
             if step.__class__ is int:
-                state_stack.append(step)
-                value_stack.append(tok)
+                state = step
+                push_state(state)
+                push_value(tok)
                 break
             size, callback, origin = step  # type: ignore[misc]
             if callback is None:
-                state_stack[-1] = gotos[state_stack[-2]][origin]
+                state = state_stack[-1] = gotos[state_stack[-2]][origin]
             else:
                 if size:
                     children = value_stack[-size:]
@@ -292,9 +298,10 @@ def run(tables: Tables, tokens: Sequence[Tok]) -> object:
                     del value_stack[-size:]
                 else:
                     children = []
-                value_stack.append(callback(children))
-                state_stack.append(gotos[state_stack[-1]][origin])
-            if state_stack[-1] == end_state and kind == "$END":
+                push_value(callback(children))
+                state = gotos[state_stack[-1]][origin]
+                push_state(state)
+            if state == end_state and kind == "$END":
                 return value_stack[-1]
     raise AssertionError("the token list did not end with $END")
 
