@@ -178,6 +178,7 @@ class HTTPSession:
 
     def __init__(self, base_url: str, headers: Mapping[str, str], options: ClientOptions) -> None:
         self.proxy = environment_proxy(base_url)
+        self._proxy_url = self.proxy.url if self.proxy is not None else None  # once, not per call
         self._options = options
         secure = urlsplit(base_url).scheme == "https"
         # Sent with each request, not as the session's default headers: aiohttp copies those
@@ -240,7 +241,6 @@ class HTTPSession:
         """Send the request; again while it fails on kept-alive connections the server had
         closed before answering (it never ran there). Each such failure closes one pooled
         connection, so this ends: at the latest on a new connection."""
-        proxy = self.proxy.url if self.proxy is not None else None
         while True:
             if _reused.get():  # left by an earlier attempt of this task
                 _reused.set(False)
@@ -251,7 +251,7 @@ class HTTPSession:
                     json=body,
                     headers=self._headers,
                     allow_redirects=False,
-                    proxy=proxy,
+                    proxy=self._proxy_url,
                     proxy_headers=self._proxy_headers,
                     timeout=timeout,
                 )

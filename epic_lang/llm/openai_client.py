@@ -270,7 +270,9 @@ class OpenAIBackend:
                 if circuit.is_open and not permit.probe:
                     continue  # the server went down while this call waited for a connection
                 try:
-                    outcome = await self._attempt(state.http, call.url, body)
+                    outcome = _outcome(await state.http.exchange(call.url, body))
+                except TransportError as exc:
+                    outcome = _Failure(None, str(exc), not exc.lasting, exc.sent)
                 except BaseException:
                     circuit.undecided(permit)
                     raise
@@ -283,20 +285,6 @@ class OpenAIBackend:
                     self.usage.add(*counts)
                 return outcome.value
             call.failed(permit, outcome, told=False, used=0)
-
-    async def _attempt(
-        self, http: HTTPSession, url: str, body: dict[str, Any]
-    ) -> _Answer | _Failure:
-        try:
-            answer = await http.exchange(url, body)
-        except TransportError as exc:
-            return _Failure(None, str(exc), not exc.lasting, exc.sent)
-        if answer.status >= 400:
-            return _refusal(answer, answer.content)
-        try:
-            return _Answer(json.loads(answer.content))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _Failure(answer.status, "the answer is not JSON", False)
 
     def _why_not_again(self, failure: _Failure, attempts: int) -> str | None:
         """Why a failed call ends here ("" when nothing needs saying); None to try again."""
@@ -454,6 +442,18 @@ def _tell(circuit: Circuit[_Failure], permit: Permit, failure: _Failure) -> None
         circuit.succeeded(permit)  # the server is up: it answered this request
     else:
         circuit.undecided(permit)
+
+
+def _outcome(answer: HTTPReply) -> _Answer | _Failure:
+    """What one exchange's whole answer means for `post`: the decoded JSON, or a failure.
+    Not a coroutine of its own: each layer of coroutines costs every call of a fan-out CPU
+    when it starts and again each time the call resumes."""
+    if answer.status >= 400:
+        return _refusal(answer, answer.content)
+    try:
+        return _Answer(json.loads(answer.content))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _Failure(answer.status, "the answer is not JSON", False)
 
 
 def _refusal(answer: HTTPAnswer | HTTPReply, content: bytes) -> _Failure:

@@ -53,7 +53,8 @@ def _common(
     wanted = response_format(request, schema_format)
     if wanted is not None:
         body["response_format"] = wanted
-    body.update(dict(request.extra))
+    if request.extra:
+        body.update(request.extra)
     return body
 
 
