@@ -26,15 +26,7 @@ pytestmark = [
 ]
 
 
-def test_extension_in_code_server(tmp_path: Path) -> None:
-    vsix = tmp_path / "epic-lang.vsix"
-    subprocess.run(
-        ["npx", "vsce", "package", "--no-dependencies", "-o", str(vsix)],
-        cwd=EXTENSION,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+def test_extension_in_code_server(packaged_vsix: Path, tmp_path: Path) -> None:
     done = subprocess.run(
         [
             "node",
@@ -42,7 +34,7 @@ def test_extension_in_code_server(tmp_path: Path) -> None:
             "--code-server",
             str(CODE_SERVER),
             "--vsix",
-            str(vsix),
+            str(packaged_vsix),
             "--examples",
             str(ROOT / "examples"),
             "--python",

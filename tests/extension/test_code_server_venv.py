@@ -84,24 +84,11 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wheels
 
 
-@pytest.fixture(scope="module")
-def vsix(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    vsix = tmp_path_factory.mktemp("vsix") / "epic-lang.vsix"
-    subprocess.run(
-        ["npx", "vsce", "package", "--no-dependencies", "-o", str(vsix)],
-        cwd=EXTENSION,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return vsix
-
-
 # "workspace": the interpreter is named in the workspace's .vscode/settings.json, where the
 # venv's python must go too (a User value would be overridden, and the error come back).
 @pytest.mark.parametrize("scope", ["user", "workspace"])
 def test_virtual_environment_offer_in_code_server(
-    wheels: Path, vsix: Path, scope: str, tmp_path: Path
+    wheels: Path, packaged_vsix: Path, scope: str, tmp_path: Path
 ) -> None:
     # PIP_FIND_LINKS takes several locations separated by spaces; the ones already configured
     # (a local wheel cache, say) are kept after the checkout's wheel.
@@ -113,7 +100,7 @@ def test_virtual_environment_offer_in_code_server(
             "--code-server",
             str(CODE_SERVER),
             "--vsix",
-            str(vsix),
+            str(packaged_vsix),
             "--python",
             SYSTEM_PYTHON,
             "--scope",

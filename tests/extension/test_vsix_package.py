@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -21,16 +20,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def vsix(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
-    out = tmp_path_factory.mktemp("vsix") / "epic-lang.vsix"
-    subprocess.run(
-        ["npx", "vsce", "package", "--no-dependencies", "-o", str(out)],
-        cwd=EXTENSION,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return zipfile.ZipFile(out)
+def vsix(packaged_vsix: Path) -> zipfile.ZipFile:
+    return zipfile.ZipFile(packaged_vsix)
 
 
 def test_vsix_contents(vsix: zipfile.ZipFile) -> None:
