@@ -137,8 +137,66 @@ def _regex(name: str, value: Any) -> str | None:
     return pattern
 
 
+# The options of the common `llm(prompt, ...)` call that `plain_llm` checks by itself.
+_PLAIN_OPTIONS = frozenset(("system", "model", "temperature", "max_tokens", "timeout"))
+_LLM_DEFAULTS = _LLM_PARAMETERS["llm"][1]
+_LLM_STOP = tuple(_LLM_DEFAULTS["stop"])
+
+
+def plain_llm(args: list | tuple, kwargs: dict | None) -> LLMRequest | None:
+    """The request of an `llm` call with its prompt by position and only simple options, all
+    valid, as `llm_request` makes it; None for anything else, which `llm_request` binds and
+    checks in full (so that its errors stay the same). Most calls of a large fan-out look
+    like this, and binding them in full is a good part of sending them."""
+    if len(args) != 1 or type(args[0]) is not str:
+        return None
+    system = model = timeout = None
+    temperature: Any = _LLM_DEFAULTS["temperature"]
+    max_tokens: Any = _LLM_DEFAULTS["max_tokens"]
+    if kwargs:
+        if not _PLAIN_OPTIONS.issuperset(kwargs):
+            return None
+        system = kwargs.get("system", _LLM_DEFAULTS["system"])
+        model = kwargs.get("model", _LLM_DEFAULTS["model"])
+        temperature = kwargs.get("temperature", temperature)
+        max_tokens = kwargs.get("max_tokens", max_tokens)
+        timeout = kwargs.get("timeout", _LLM_DEFAULTS["timeout"])
+        if (
+            (system is not None and type(system) is not str)
+            or (model is not None and type(model) is not str)
+            or (type(temperature) is not float and type(temperature) is not int)
+            or type(max_tokens) is not int
+        ):
+            return None
+        if timeout is not None:
+            if type(timeout) is not float and type(timeout) is not int:
+                return None
+            if not 0 < timeout < math.inf:
+                return None
+            timeout = float(timeout)
+    return LLMRequest(
+        "llm",
+        prompt=args[0],
+        system=system,
+        model=model,
+        temperature=float(temperature),
+        max_tokens=max_tokens,
+        stop=_LLM_STOP,
+        timeout=timeout,
+    )
+
+
 def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMRequest:
     """The normalised request of one LLM external call (raises `EpicError` on bad input)."""
+    if name == "llm":
+        request = plain_llm(args, kwargs)
+        if request is not None:
+            return request
+    return bound_request(name, args, kwargs)
+
+
+def bound_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMRequest:
+    """`llm_request` by binding and checking every parameter."""
     params, defaults = _LLM_PARAMETERS[name]
     b = bind_arguments(name, params, defaults, args, kwargs, _LLM_POSITIONAL[name])
     timeout = _timeout(name, b["timeout"])
