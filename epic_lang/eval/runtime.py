@@ -142,10 +142,12 @@ class Run:
         args = deep_all(args)
         kwargs = deep_all(kwargs) if kwargs else None
         start = f.invoke(args, kwargs, self)
-        shown = ", ".join([_brief(a) for a in args])
+        parts = []
+        for a in args:
+            parts.append(_brief(a))
         if kwargs:
-            named = ", ".join([f"{k}={_brief(v)}" for k, v in kwargs.items()])
-            shown = f"{shown}, {named}" if shown else named
+            for k, v in kwargs.items():
+                parts.append(f"{k}={_brief(v)}")
         # The stack is taken now (by the time the call fails, this thread has moved on), but
         # only as a copy of its frames: most calls never fail, and their sites are worked
         # out only for an error (`_CallStack`). A call written in the user's code is traced
@@ -160,7 +162,7 @@ class Run:
             where.span.line,
             where.span.col,
             self.now(),
-            args=short(shown),
+            args=short(", ".join(parts)),
             after=th.cause,
         )
         self.trace.calls.append(record)
@@ -295,10 +297,11 @@ class Run:
         The call's deadline (its `timeout=`, else the run's `call_timeout`) bounds the whole
         call, waiting for a connection and retries included: past it the backend's work is
         cancelled and the call fails with kind "timeout", never sent again."""
-        backend = self._backend()
-        request = self._with_deadline(request)
-        if request.timeout is None:  # one coroutine fewer per call (`_within`)
+        backend = self.backend if self.backend is not None else self._backend()
+        if request.timeout is None and self.call_timeout is None:
+            # No deadline: one coroutine fewer per call (`_within`).
             return llm_result(request, await backend.complete(request))
+        request = self._with_deadline(request)
         return llm_result(request, await _within(request, backend.complete(request)))
 
     async def stream(self, request: LLMRequest, on_piece: Callable[[str], None]) -> str:
