@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from epic_lang.core import terms as core
+from epic_lang.eval import map_loop
 from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
 from epic_lang.eval.machine import (
     FALSE,
@@ -747,8 +748,9 @@ def set_global_resume(frame: tuple, val: Any, th: Thread) -> Any:
     return None
 
 
-FORK_POINTS: frozenset[Callable[..., Any]] = frozenset(
-    (_args_resume, _store_resume, _binary_first, _binary_second, set_global_resume)
+FORK_POINTS: frozenset[Callable[..., Any]] = (
+    frozenset((_args_resume, _store_resume, _binary_first, _binary_second, set_global_resume))
+    | map_loop.FORK_POINTS
 )
 """Resume functions of frames that receive an argument or `let` value in opportunistic mode:
 where the machine may split a thread (see machine.py)."""
