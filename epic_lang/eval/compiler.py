@@ -460,6 +460,9 @@ _FAST_BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
 }
+# The types of values `deep` returns as they are.
+_PLAIN = frozenset((int, float, str, type(None)))
+
 _FAST_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
@@ -511,6 +514,21 @@ def _inline_prim(
                     raise
 
             return cmp
+
+        if deep_:  # `f"..{x}"`: most operands are plain values, with nothing to wait for
+
+            def binary_deep(env: list) -> Any:
+                try:
+                    a = ca(env)
+                    if type(a) not in _PLAIN:
+                        a = deep(a)
+                    b = cb(env)
+                    return impl(a, b if type(b) in _PLAIN else deep(b))
+                except EpicError as e:
+                    e.site = e.site or site
+                    raise
+
+            return binary_deep
 
         def binary(env: list) -> Any:
             try:

@@ -137,43 +137,39 @@ def _regex(name: str, value: Any) -> str | None:
     return pattern
 
 
-# The options of the common `llm(prompt, ...)` call that `plain_llm` checks by itself.
-_PLAIN_OPTIONS = frozenset(("system", "model", "temperature", "max_tokens", "timeout"))
+# The defaults of `llm`'s options, for `plain_llm`.
 _LLM_DEFAULTS = _LLM_PARAMETERS["llm"][1]
 _LLM_STOP = tuple(_LLM_DEFAULTS["stop"])
 
 
 def plain_llm(args: list | tuple, kwargs: dict | None) -> LLMRequest | None:
-    """The request of an `llm` call with its prompt by position and only simple options, all
-    valid, as `llm_request` makes it; None for anything else, which `llm_request` binds and
-    checks in full (so that its errors stay the same). Most calls of a large fan-out look
-    like this, and binding them in full is a good part of sending them."""
+    """The request of an `llm` call with its prompt by position and only simple options
+    (`system`, `model`, `temperature`, `max_tokens`, `timeout`), all valid, as `llm_request`
+    makes it; None for anything else, which `llm_request` binds and checks in full (so that
+    its errors stay the same). Most calls of a large fan-out look like this, and binding
+    them in full is a good part of sending them."""
     if len(args) != 1 or type(args[0]) is not str:
         return None
-    system = model = timeout = None
-    temperature: Any = _LLM_DEFAULTS["temperature"]
-    max_tokens: Any = _LLM_DEFAULTS["max_tokens"]
+    defaults = _LLM_DEFAULTS
+    system, model, timeout = defaults["system"], defaults["model"], defaults["timeout"]
+    temperature, max_tokens = defaults["temperature"], defaults["max_tokens"]
     if kwargs:
-        if not _PLAIN_OPTIONS.issuperset(kwargs):
-            return None
-        system = kwargs.get("system", _LLM_DEFAULTS["system"])
-        model = kwargs.get("model", _LLM_DEFAULTS["model"])
-        temperature = kwargs.get("temperature", temperature)
-        max_tokens = kwargs.get("max_tokens", max_tokens)
-        timeout = kwargs.get("timeout", _LLM_DEFAULTS["timeout"])
-        if (
-            (system is not None and type(system) is not str)
-            or (model is not None and type(model) is not str)
-            or (type(temperature) is not float and type(temperature) is not int)
-            or type(max_tokens) is not int
-        ):
-            return None
-        if timeout is not None:
-            if type(timeout) is not float and type(timeout) is not int:
+        for key, value in kwargs.items():
+            t = type(value)
+            if key == "max_tokens" and t is int:
+                max_tokens = value
+            elif key == "temperature" and (t is float or t is int):
+                temperature = value
+            elif key == "system" and (t is str or value is None):
+                system = value
+            elif key == "model" and (t is str or value is None):
+                model = value
+            elif key == "timeout" and (value is None or (t is float or t is int)):
+                if value is not None and not 0 < value < math.inf:
+                    return None
+                timeout = value
+            else:
                 return None
-            if not 0 < timeout < math.inf:
-                return None
-            timeout = float(timeout)
     return LLMRequest(
         "llm",
         prompt=args[0],
@@ -182,7 +178,7 @@ def plain_llm(args: list | tuple, kwargs: dict | None) -> LLMRequest | None:
         temperature=float(temperature),
         max_tokens=max_tokens,
         stop=_LLM_STOP,
-        timeout=timeout,
+        timeout=None if timeout is None else float(timeout),
     )
 
 
