@@ -70,7 +70,7 @@ PROGRAMS = [
     # Handlers, printing and a list of pending values.
     'def main() = map(fn(x) => try llm(x) catch e => "caught", ["a", "boom", "c"])',
     'def main() = map(fn(x) => print(llm(x)), ["a", "b", "c"])',
-    'def main() = try map(fn(x) => 10 // (x - 3), [1, 2, 3, 4]) catch e => e.message',
+    "def main() = try map(fn(x) => 10 // (x - 3), [1, 2, 3, 4]) catch e => e.message",
     'def main() = try map(fn(x) => llm(x), ["a", "boom", "c"]) catch e => e.kind',
     'def main() =\n    let xs = map(fn(x) => llm(x), ["a", "b", "c"])\n'
     "    map(fn(y) => llm(y), xs)",
