@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from epic_lang.core import terms as core
-from epic_lang.core.prelude import prelude_core
 from epic_lang.eval.errors import Blocked, NeedWait, Site
 from epic_lang.eval.machine import PUSHED, Thread, apply, eval_resume
 from epic_lang.eval.values import Closure, Pending
@@ -138,6 +137,8 @@ def _leaves(lo: int, hi: int) -> Iterator[tuple[int, int]]:
 def install(gnames: dict[str, int], gvals: list) -> None:
     """Gives the standard prelude's `_map_range` the loop, if its definition still has the
     shape the loop stands for (two leaf lists and the `+` of two recursive calls)."""
+    from epic_lang.core.prelude import prelude_core  # loaded by then; not for the compiler
+
     f = gvals[gnames["_map_range"]]
     assert type(f) is Closure
     lam = f.lam
