@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from epic_lang.core import terms as core
+from epic_lang.eval import map_loop
 from epic_lang.eval.errors import Blocked, EpicError, NeedWait, Site
 from epic_lang.eval.machine import (
     FALSE,
@@ -459,6 +460,9 @@ _FAST_BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
 }
+# The types of values `deep` returns as they are.
+_PLAIN = frozenset((int, float, str, type(None)))
+
 _FAST_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
@@ -510,6 +514,21 @@ def _inline_prim(
                     raise
 
             return cmp
+
+        if deep_:  # `f"..{x}"`: most operands are plain values, with nothing to wait for
+
+            def binary_deep(env: list) -> Any:
+                try:
+                    a = ca(env)
+                    if type(a) not in _PLAIN:
+                        a = deep(a)
+                    b = cb(env)
+                    return impl(a, b if type(b) in _PLAIN else deep(b))
+                except EpicError as e:
+                    e.site = e.site or site
+                    raise
+
+            return binary_deep
 
         def binary(env: list) -> Any:
             try:
@@ -747,8 +766,9 @@ def set_global_resume(frame: tuple, val: Any, th: Thread) -> Any:
     return None
 
 
-FORK_POINTS: frozenset[Callable[..., Any]] = frozenset(
-    (_args_resume, _store_resume, _binary_first, _binary_second, set_global_resume)
+FORK_POINTS: frozenset[Callable[..., Any]] = (
+    frozenset((_args_resume, _store_resume, _binary_first, _binary_second, set_global_resume))
+    | map_loop.FORK_POINTS
 )
 """Resume functions of frames that receive an argument or `let` value in opportunistic mode:
 where the machine may split a thread (see machine.py)."""

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from epic_lang.eval import map_loop
 from epic_lang.eval.native import DEOPT, call1, call2, ready, truth
 from epic_lang.eval.prims import PRIM_IMPLS, deep
 from epic_lang.eval.values import FALSE, TRUE, Closure, Pending
@@ -174,3 +175,4 @@ def install(gnames: dict[str, int], gvals: list) -> None:
         assert type(f) is Closure, name
         f.lam.native = native
         f.lam.max_misses = sys.maxsize
+    map_loop.install(gnames, gvals)  # for `map` when `native_map` gives up

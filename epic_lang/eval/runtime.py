@@ -29,7 +29,14 @@ from epic_lang.eval.prims import deep_all
 from epic_lang.eval.scopes import Scope
 from epic_lang.eval.streams import StreamWriter
 from epic_lang.eval.trace import CallRecord, OutputEvent, Trace
-from epic_lang.eval.values import ExternalFn, Pending, format_value, from_python, to_display
+from epic_lang.eval.values import (
+    ExternalFn,
+    Pending,
+    format_value,
+    from_python,
+    quote_text,
+    to_display,
+)
 from epic_lang.llm.interface import (
     CALL_USAGE,
     BackendFactory,
@@ -57,9 +64,31 @@ def short(text: str) -> str:
 
 def _brief(v: Any) -> str:
     """An argument for the trace summary; long strings are cut before quoting them."""
-    if type(v) is str and len(v) > SHORT:
-        v = v[:SHORT]
+    if type(v) is str:
+        return quote_text(v if len(v) <= SHORT else v[:SHORT])
     return format_value(v)
+
+
+class _CallStack:
+    """Where an external call was sent from: its site and a copy of its thread's frames and
+    origin, kept until the call ends so that a failure reports the stack of the moment it
+    was sent (`sites`) without working it out for the calls that succeed."""
+
+    __slots__ = ("site", "frames", "context")
+
+    def __init__(self, site: Site, frames: list, context: tuple) -> None:
+        self.site = site
+        self.frames = frames
+        self.context = context
+
+    def sites(self) -> tuple[Site, ...]:
+        frames = self.frames
+        return user_sites(self.site, (), frame_sites(frames, len(frames) - 1, self.context))
+
+    def where(self) -> Site:
+        """The call's place in the trace: the innermost site of its stack."""
+        sites = self.sites()
+        return sites[0] if sites else self.site
 
 
 class Run:
@@ -113,27 +142,32 @@ class Run:
         args = deep_all(args)
         kwargs = deep_all(kwargs) if kwargs else None
         start = f.invoke(args, kwargs, self)
-        parts = [_brief(a) for a in args]
+        parts = []
+        for a in args:
+            parts.append(_brief(a))
         if kwargs:
-            parts.extend([f"{k}={_brief(v)}" for k, v in kwargs.items()])
-        shown = ", ".join(parts)
-        # The stack is taken now: by the time the call fails, this thread has moved on.
-        sites = user_sites(site, (), frame_sites(th.stack, len(th.stack) - 1, th.context))
-        where = sites[0] if sites else site
+            for k, v in kwargs.items():
+                parts.append(f"{k}={_brief(v)}")
+        # The stack is taken now (by the time the call fails, this thread has moved on), but
+        # only as a copy of its frames: most calls never fail, and their sites are worked
+        # out only for an error (`_CallStack`). A call written in the user's code is traced
+        # at its own site, the first of its stack.
+        stack = _CallStack(site, th.stack[:], th.context)
+        where = site if site is not None and site.path != _PRELUDE else stack.where()
         record = CallRecord(
-            id=len(self.trace.calls),
-            name=f.name,
-            kind=f.kind,
-            path=where.path,
-            line=where.span.line,
-            col=where.span.col,
-            start=self.now(),
-            args=short(shown),
+            len(self.trace.calls),
+            f.name,
+            f.kind,
+            where.path,
+            where.span.line,
+            where.span.col,
+            self.now(),
+            args=short(", ".join(parts)),
             after=th.cause,
         )
         self.trace.calls.append(record)
         p = Pending()
-        loop = self._event_loop()
+        loop = self.loop or self._event_loop()
         scope = th.scope
         writer = None
         if f.streams:
@@ -143,7 +177,7 @@ class Run:
             if not self.machine.sequential:
                 self.machine.resolve(p, writer.stream, None)
             start = functools.partial(start, functools.partial(self._piece, writer, record))
-        task = loop.create_task(self._call(record, start, p, f.pool, sites, scope, writer))
+        task = loop.create_task(self._call(record, start, p, f.pool, stack, scope, writer))
         self.inflight.add(task)
         scope.tasks.add(task)
         scope.live += 1
@@ -173,7 +207,7 @@ class Run:
         start: Callable[[], Any],
         p: Pending,
         pool: str,
-        sites: tuple[Site, ...],
+        stack: _CallStack,
         scope: Scope,
         writer: StreamWriter | None = None,
     ) -> None:
@@ -204,6 +238,7 @@ class Run:
             message = str(e) or type(e).__name__
             if record.kind != "llm" and str(e):
                 message = f"{type(e).__name__}: {message}"
+            sites = stack.sites()
             scope.fail(
                 EpicRuntimeError(
                     f"external call `{record.name}` failed: {message}",
@@ -262,10 +297,11 @@ class Run:
         The call's deadline (its `timeout=`, else the run's `call_timeout`) bounds the whole
         call, waiting for a connection and retries included: past it the backend's work is
         cancelled and the call fails with kind "timeout", never sent again."""
-        backend = self._backend()
-        request = self._with_deadline(request)
-        if request.timeout is None:  # one coroutine fewer per call (`_within`)
+        backend = self.backend if self.backend is not None else self._backend()
+        if request.timeout is None and self.call_timeout is None:
+            # No deadline: one coroutine fewer per call (`_within`).
             return llm_result(request, await backend.complete(request))
+        request = self._with_deadline(request)
         return llm_result(request, await _within(request, backend.complete(request)))
 
     async def stream(self, request: LLMRequest, on_piece: Callable[[str], None]) -> str:

@@ -215,7 +215,7 @@ def format_value(v: Any) -> str:
         return "none"
     t = type(v)
     if t is str:
-        return _quote(v)
+        return quote_text(v)
     if t is ChurchBool:
         return "true" if v.truth else "false"
     if t is bool:
@@ -233,7 +233,7 @@ def format_value(v: Any) -> str:
     if t is dict:
         items = []
         for k, x in v.items():
-            key = k if isinstance(k, str) and is_bare_name(k) else _quote(str(k))
+            key = k if isinstance(k, str) and is_bare_name(k) else quote_text(str(k))
             items.append(f"{key}: {format_value(x)}")
         return "{" + ", ".join(items) + "}"
     if t is Pending:
@@ -267,8 +267,9 @@ def to_display(v: Any) -> str:
     return v if type(v) is str else format_value(v)
 
 
-def _quote(s: str) -> str:
-    return encode_basestring(s)
+# A string as an EPIC literal: EPIC's escapes are JSON's. The C function itself rather than a
+# wrapper, as the trace quotes every string argument of every external call with it.
+quote_text: Callable[[str], str] = encode_basestring
 
 
 def _float(x: float) -> str:
