@@ -51,6 +51,14 @@ def decode_module(data: Any, path: str | None) -> CoreModule:
     return CoreModule(path, globals_, imports)
 
 
+def encoded_globals(data: Any) -> dict[str, Any]:
+    """The encoded term of each global of an encoded module without imports, by name, left to
+    `decode` one by one; raises `ValueError` if the module's shape is wrong."""
+    if type(data) is not dict or _list(data["imports"]):
+        raise ValueError("expected a module without imports")
+    return {_str(name): term for name, term in _pairs(data["globals"])}
+
+
 def decode(data: Any) -> Term:
     tag = data[0]
     if tag == "v" and len(data) == 3:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from epic_lang import user_cache
 from epic_lang.core.desugar import desugar_module
-from epic_lang.core.prelude import prelude_path, prelude_syntax
-from epic_lang.core.term_json import decode_module, encode_module
+from epic_lang.core.prelude import PreludeGlobals, prelude_path, prelude_syntax
+from epic_lang.core.term_json import decode_module, encode_module, encoded_globals
 
 PROBE = """
 import hashlib, sys
@@ -70,3 +71,24 @@ def test_a_damaged_entry_is_rebuilt(tmp_path: Path, entry: str, broken: object) 
     path.write_text(json.dumps(stored), encoding="utf-8")
     assert probe(tmp_path)[0] == expected
     assert json.loads(path.read_text(encoding="utf-8"))["data"] != broken  # written again
+
+
+def test_terms_are_decoded_when_used_and_a_damaged_one_rebuilds_the_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evaluator decodes only the prelude functions a program uses (`PreludeGlobals`):
+    a damaged term is found when first used, and the prelude is then desugared again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    module = desugar_module(prelude_syntax(), prelude_path())
+    expected = dict(module.globals)
+    encoded = encode_module(module)
+    encoded["globals"] = [
+        [name, ["v", 3, 5] if name == "map" else term] for name, term in encoded["globals"]
+    ]
+    definitions = PreludeGlobals("the key", encoded_globals(encoded))
+    assert definitions["filter"] == expected["filter"]
+    assert user_cache.load("prelude-core", "the key") is None  # nothing rebuilt yet
+    assert definitions["map"] == expected["map"]
+    assert user_cache.load("prelude-core", "the key") == encode_module(module)
+    assert list(definitions) == list(expected)
+    assert definitions.module().globals == module.globals
