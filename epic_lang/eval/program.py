@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, TextIO
 
+from epic_lang.analysis.builtins import CONTROL_BUILTINS
 from epic_lang.core import terms as core
 from epic_lang.diagnostics import Diagnostic, Severity
-from epic_lang.eval import native_prelude
 from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
 from epic_lang.eval.compiler import Compiler, set_global_resume
-from epic_lang.eval.control import CONTROL_FUNCTIONS
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site
 from epic_lang.eval.externals import LLM_EXTERNALS, Externals, external_table, import_python
 from epic_lang.eval.machine import (
@@ -45,6 +44,8 @@ from epic_lang.records import record
 from epic_lang.source import NO_SPAN, Span
 
 MODES = ("opportunistic", "sequential")
+_CONTROL_NAMES = frozenset(info.name for info in CONTROL_BUILTINS)
+"""The built-ins of `eval.control`, imported by the first program that uses one."""
 DEEP_CODE = 20_000
 """The recursion limit while translating and compiling, which recurse once per nesting level
 (a sum of 400 terms is 400 levels): deep, typically generated, code is allowed instead of
@@ -210,7 +211,9 @@ def builtin_value(name: str, prelude: PreludeUnit | None, externals: dict[str, E
         return BUILTIN_FUNCTIONS[name]
     if name in LLM_EXTERNALS:
         return LLM_EXTERNALS[name]
-    if name in CONTROL_FUNCTIONS:
+    if name in _CONTROL_NAMES:
+        from epic_lang.eval.control import CONTROL_FUNCTIONS
+
         return CONTROL_FUNCTIONS[name]
     return UNSET
 
@@ -337,7 +340,7 @@ def _standard_prelude_unit(opportunistic: bool) -> PreludeUnit:
         prelude_text(),
         opportunistic,
         _outside_prelude,
-        native_prelude.install,
+        _native_loop,
     )
 
 
@@ -350,6 +353,14 @@ def prelude_unit(
     return PreludeUnit(
         dict(prelude.globals), prelude.path, prelude_source, opportunistic, _outside_prelude
     )
+
+
+def _native_loop(name: str, f: Any) -> None:
+    """Gives the standard prelude's `name` its hand-written loop, if it has one; imported
+    when the first program uses a prelude function."""
+    from epic_lang.eval import native_prelude
+
+    native_prelude.install(name, f)
 
 
 def _outside_prelude(name: str) -> Any:
