@@ -17,7 +17,6 @@ import threading
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.resources import files
-from typing import Any
 
 from epic_lang import user_cache
 from epic_lang.core import term_json
@@ -78,11 +77,11 @@ class PreludeGlobals(Mapping[str, Term]):
     (the evaluator compares them by identity). Decoding is under a lock: the language server
     loads programs on several threads."""
 
-    def __init__(self, key: str, encoded: dict[str, Any] | None) -> None:
+    def __init__(self, key: str, encoded: dict[str, str] | None) -> None:
         self._key = key
         self._lock = threading.Lock()
         self._terms: dict[str, Term] = {}
-        self._encoded: dict[str, Any] = {}
+        self._encoded: dict[str, str] = {}
         self._names: tuple[str, ...] = ()
         if encoded is None:
             self._rebuild()
@@ -121,7 +120,7 @@ class PreludeGlobals(Mapping[str, Term]):
         encoded = self._encoded.get(name)
         if encoded is not None and name not in self._terms:
             try:
-                self._terms[name] = term_json.decode(encoded)
+                self._terms[name] = term_json.decode_text(encoded)
             except (ValueError, TypeError, KeyError, IndexError, RecursionError):
                 self._rebuild()
 
@@ -129,7 +128,7 @@ class PreludeGlobals(Mapping[str, Term]):
         module = desugar_module(prelude_syntax(), prelude_path())
         if module.imports:
             raise PreludeError("the prelude imports a module, which the evaluator cannot link")
-        user_cache.store("prelude-core", self._key, term_json.encode_module(module))
+        user_cache.store("prelude-core", self._key, term_json.encode_globals(module))
         self._terms = {**dict(module.globals), **self._terms}
         self._encoded = {}
         self._names = tuple(name for name, _ in module.globals)
@@ -149,7 +148,7 @@ def _core_key() -> str:
                 for entry in entries
                 if entry.name.endswith(".py") and not entry.name.startswith(".")
             )
-    parts = ["prelude-core 2", prelude_text()]
+    parts = ["prelude-core 3", prelude_text()]
     for source in sources:
         status = os.stat(os.path.join(package, source))
         parts.append(f"{source} {status.st_size} {status.st_mtime_ns}")
