@@ -23,7 +23,7 @@ run time, and `compile()` of generated source is the standard way to get CPython
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from epic_lang.core import terms as core
@@ -428,7 +428,7 @@ class NativeLinker:
     values, and the compiled form of each `fn` term (for closures built by native code)."""
 
     def __init__(
-        self, gvals: list, global_slot: Callable[[str], int], defs: dict[str, core.Term]
+        self, gvals: list, global_slot: Callable[[str], int], defs: Mapping[str, core.Term]
     ) -> None:
         self.gvals = gvals
         self.global_slot = global_slot

@@ -165,13 +165,14 @@ LOOPS: dict[str, Callable[..., Any]] = {
 """The prelude `def`s with a hand-written native version, by name."""
 
 
-def install(gnames: dict[str, int], gvals: list) -> None:
-    """Gives the standard prelude's closures their hand-written native code. These never
-    lose it: they give up at once when the function they call has no native code, and none
-    of them is called again by its own prelude definition (a helper that recursed through
-    itself, such as `_fold_from`, would retry the same list once per element)."""
-    for name, native in LOOPS.items():
-        f = gvals[gnames[name]]
+def install(name: str, f: Any) -> None:
+    """Gives the standard prelude's closure `f` of the `def` `name` its hand-written native
+    code, if it has one. It never loses it: these give up at once when the function they call
+    has no native code, and none of them is called again by its own prelude definition (a
+    helper that recursed through itself, such as `_fold_from`, would retry the same list once
+    per element)."""
+    native = LOOPS.get(name)
+    if native is not None:
         assert type(f) is Closure, name
         f.lam.native = native
         f.lam.max_misses = sys.maxsize

@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any, TextIO
 
+from epic_lang.analysis.builtins import CONTROL_BUILTINS
 from epic_lang.core import terms as core
 from epic_lang.diagnostics import Diagnostic, Severity
-from epic_lang.eval import native_prelude
 from epic_lang.eval.builtins import BUILTIN_FUNCTIONS
 from epic_lang.eval.compiler import Compiler, set_global_resume
-from epic_lang.eval.control import CONTROL_FUNCTIONS
 from epic_lang.eval.errors import EpicError, EpicRuntimeError, Site
 from epic_lang.eval.externals import LLM_EXTERNALS, Externals, external_table, import_python
 from epic_lang.eval.machine import (
@@ -32,6 +31,7 @@ from epic_lang.eval.machine import (
     eval_resume,
 )
 from epic_lang.eval.native import NativeLinker
+from epic_lang.eval.prelude_unit import UNSET, PreludeUnit
 from epic_lang.eval.runtime import Run, done_resume
 from epic_lang.eval.trace import CallRecord, Trace
 from epic_lang.eval.values import FALSE, TRUE, ExternalFn, ModuleValue, from_python, to_python
@@ -44,6 +44,8 @@ from epic_lang.records import record
 from epic_lang.source import NO_SPAN, Span
 
 MODES = ("opportunistic", "sequential")
+_CONTROL_NAMES = frozenset(info.name for info in CONTROL_BUILTINS)
+"""The built-ins of `eval.control`, imported by the first program that uses one."""
 DEEP_CODE = 20_000
 """The recursion limit while translating and compiling, which recurse once per nesting level
 (a sum of 400 terms is 400 levels): deep, typically generated, code is allowed instead of
@@ -78,9 +80,6 @@ class RunResult:
         return f"RunResult(value={shown}, calls={len(self.trace.calls)})"
 
 
-UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
-
-
 class Unit:
     """One module compiled for one strategy: its global slots and the code of its
     top-level `let`s, ready to be linked into a run."""
@@ -90,7 +89,7 @@ class Unit:
         module: core.CoreModule,
         source: str | None,
         opportunistic: bool,
-        prelude: Unit | None,
+        prelude: PreludeUnit | None,
         importing: tuple[str, ...] = (),
         externals: dict[str, ExternalFn] | None = None,
     ) -> None:
@@ -138,7 +137,7 @@ class Unit:
         self,
         imp: core.CoreImport,
         opportunistic: bool,
-        prelude: Unit | None,
+        prelude: PreludeUnit | None,
         importing: tuple[str, ...],
     ) -> Any:
         site = Site(imp.span, self.path, None)
@@ -199,20 +198,22 @@ class Unit:
         return frames
 
 
-def builtin_value(name: str, prelude: Unit | None, externals: dict[str, ExternalFn]) -> Any:
+def builtin_value(name: str, prelude: PreludeUnit | None, externals: dict[str, ExternalFn]) -> Any:
     if name in ("true", "church_true"):
         return TRUE
     if name in ("false", "church_false"):
         return FALSE
     if name in externals:
         return externals[name]
-    if prelude is not None and name in prelude.gnames and name in prelude.defined:
-        return prelude.gvals[prelude.gnames[name]]
+    if prelude is not None and prelude.defines(name):
+        return prelude.value(name)
     if name in BUILTIN_FUNCTIONS:
         return BUILTIN_FUNCTIONS[name]
     if name in LLM_EXTERNALS:
         return LLM_EXTERNALS[name]
-    if name in CONTROL_FUNCTIONS:
+    if name in _CONTROL_NAMES:
+        from epic_lang.eval.control import CONTROL_FUNCTIONS
+
         return CONTROL_FUNCTIONS[name]
     return UNSET
 
@@ -328,26 +329,43 @@ def _too_deep(module: Any, path: str | None) -> Diagnostic:
 
 
 @cache
-def _prelude_module() -> tuple[core.CoreModule, str]:
-    from epic_lang.core.prelude import prelude_core, prelude_text
-
-    return prelude_core(), prelude_text()
-
-
-@cache
-def _standard_prelude_unit(opportunistic: bool) -> Unit:
+def _standard_prelude_unit(opportunistic: bool) -> PreludeUnit:
     """The standard prelude compiled for one strategy, shared by every program (it has no
     `let`s, so runs never write to it), with the native versions of its list loops."""
-    unit = prelude_unit(opportunistic, *_prelude_module())
-    native_prelude.install(unit.gnames, unit.gvals)
-    return unit
+    from epic_lang.core.prelude import prelude_globals, prelude_path, prelude_text
+
+    return PreludeUnit(
+        prelude_globals(),
+        prelude_path(),
+        prelude_text(),
+        opportunistic,
+        _outside_prelude,
+        _native_loop,
+    )
 
 
-def prelude_unit(opportunistic: bool, prelude: core.CoreModule, prelude_source: str | None) -> Unit:
+def prelude_unit(
+    opportunistic: bool, prelude: core.CoreModule, prelude_source: str | None
+) -> PreludeUnit:
     """A prelude compiled for one strategy."""
-    unit = Unit(prelude, prelude_source, opportunistic, None)
-    unit.check_linked()
-    return unit
+    if prelude.imports:
+        raise ValueError("a prelude cannot import modules")
+    return PreludeUnit(
+        dict(prelude.globals), prelude.path, prelude_source, opportunistic, _outside_prelude
+    )
+
+
+def _native_loop(name: str, f: Any) -> None:
+    """Gives the standard prelude's `name` its hand-written loop, if it has one; imported
+    when the first program uses a prelude function."""
+    from epic_lang.eval import native_prelude
+
+    native_prelude.install(name, f)
+
+
+def _outside_prelude(name: str) -> Any:
+    """What a name the prelude uses but does not define is: a built-in."""
+    return builtin_value(name, None, {})
 
 
 class Program:
@@ -369,7 +387,7 @@ class Program:
         self.externals = externals or {}
         self._prelude = prelude
         self._prelude_source = prelude_source
-        self._own_preludes: dict[bool, Unit] = {}
+        self._own_preludes: dict[bool, PreludeUnit] = {}
         self._idle: dict[bool, list[Unit]] = {True: [], False: []}
 
     @property
@@ -402,7 +420,7 @@ class Program:
                 "the program is nested too deeply to compile", None, self.path
             ) from None
 
-    def _prelude_unit(self, opportunistic: bool) -> Unit:
+    def _prelude_unit(self, opportunistic: bool) -> PreludeUnit:
         if self._prelude is None:
             return _standard_prelude_unit(opportunistic)
         unit = self._own_preludes.get(opportunistic)

@@ -30,7 +30,7 @@ from epic_lang.syntax.lexer import Tok
 GRAMMAR_PATH = Path(__file__).with_name("grammar.lark")
 STARTS = ("decl", "hole")
 # Bumped when the shape of the cached description changes.
-_DESCRIPTION_VERSION = "1"
+_DESCRIPTION_VERSION = "2"
 
 # A reduction: (number of symbols, callback or None for "keep the child", rule name).
 Reduce = tuple[int, Callable[[list], object] | None, str]
@@ -38,7 +38,8 @@ Reduce = tuple[int, Callable[[list], object] | None, str]
 
 @record(frozen=True, slots=True)
 class Tables:
-    """The automaton for one start symbol."""
+    """The automaton as entered from one start symbol; all start symbols share its `actions`
+    and `gotos` (lark builds one table with a start and an end state per start symbol)."""
 
     actions: dict[int, dict[str, int | Reduce]]
     gotos: dict[int, dict[str, int]]
@@ -92,49 +93,54 @@ def _describe(grammar: str) -> dict[str, Any]:
         transformer=Builder(),
         maybe_placeholders=True,
     )
-    out: dict[str, Any] = {}
-    for start in STARTS:
-        conf = parser.parse_interactive(start=start).parser_state.parse_conf
-        # A reduction is stored once and named in the actions by -1 - its index.
-        reductions: list[list[Any]] = []
-        reduction_index: dict[Rule, int] = {}
-        # lark annotates the callbacks as keyed by rule name; they are keyed by `Rule`.
-        callbacks: dict[Rule, Any] = conf.callbacks  # type: ignore[assignment]
-        for rule, callback in callbacks.items():
-            keep_child = (
-                len(rule.expansion) == 1
-                and rule.options.expand1
-                and not rule.expansion[0].name.startswith("_")
-            )
-            reduction_index[rule] = -1 - len(reductions)
-            reductions.append(
-                [
-                    len(rule.expansion),
-                    None if keep_child else _callback_description(callback),
-                    str(rule.origin.name),
-                ]
-            )
-        actions: dict[str, dict[str, int]] = {}
-        gotos: dict[str, dict[str, int]] = {}
-        for state, row in conf.states.items():
-            actions[str(state)] = {}
-            gotos[str(state)] = {}
-            for symbol, (action, arg) in row.items():
-                name = str(symbol)
-                if action is not Shift:
-                    actions[str(state)][name] = reduction_index[arg]
-                elif name.isupper() or name == "$END":
-                    actions[str(state)][name] = arg
-                else:
-                    gotos[str(state)][name] = arg
-        out[start] = {
-            "reductions": reductions,
-            "actions": actions,
-            "gotos": gotos,
-            "start": conf.start_state,
-            "end": conf.end_state,
-        }
-    return out
+    # One automaton serves every start symbol: lark builds a single table with a start and
+    # an end state per start symbol, so it is described (and loaded) once.
+    confs = {
+        start: parser.parse_interactive(start=start).parser_state.parse_conf for start in STARTS
+    }
+    conf = confs[STARTS[0]]
+    if any(
+        c.states is not conf.states or c.callbacks is not conf.callbacks for c in confs.values()
+    ):
+        raise TypeError("lalr.py expects lark to share one table between the start symbols")
+    # A reduction is stored once and named in the actions by -1 - its index.
+    reductions: list[list[Any]] = []
+    reduction_index: dict[Rule, int] = {}
+    # lark annotates the callbacks as keyed by rule name; they are keyed by `Rule`.
+    callbacks: dict[Rule, Any] = conf.callbacks  # type: ignore[assignment]
+    for rule, callback in callbacks.items():
+        keep_child = (
+            len(rule.expansion) == 1
+            and rule.options.expand1
+            and not rule.expansion[0].name.startswith("_")
+        )
+        reduction_index[rule] = -1 - len(reductions)
+        reductions.append(
+            [
+                len(rule.expansion),
+                None if keep_child else _callback_description(callback),
+                str(rule.origin.name),
+            ]
+        )
+    actions: dict[str, dict[str, int]] = {}
+    gotos: dict[str, dict[str, int]] = {}
+    for state, row in conf.states.items():
+        actions[str(state)] = {}
+        gotos[str(state)] = {}
+        for symbol, (action, arg) in row.items():
+            name = str(symbol)
+            if action is not Shift:
+                actions[str(state)][name] = reduction_index[arg]
+            elif name.isupper() or name == "$END":
+                actions[str(state)][name] = arg
+            else:
+                gotos[str(state)][name] = arg
+    return {
+        "reductions": reductions,
+        "actions": actions,
+        "gotos": gotos,
+        "starts": {start: [c.start_state, c.end_state] for start, c in confs.items()},
+    }
 
 
 def _callback_description(callback: Any) -> Any:
@@ -231,30 +237,29 @@ def _callback(description: Any, builder: Builder, methods: frozenset[str]) -> An
 def _from_description(description: Any, methods: frozenset[str]) -> dict[str, Tables]:
     builder = Builder()
     callbacks: dict[str, Any] = {}  # one function per distinct description, as lark shares them
-    out = {}
-    for start in STARTS:
-        d = description[start]
-        reductions: list[Reduce] = []
-        for size, callback, origin in d["reductions"]:
-            if callback is not None:
-                text = repr(callback)
-                if text not in callbacks:
-                    callbacks[text] = _callback(callback, builder, methods)
-                callback = callbacks[text]
-            reductions.append((int(size), callback, str(origin)))
-        actions: dict[int, dict[str, int | Reduce]] = {
-            int(state): {
-                name: int(step) if step >= 0 else reductions[-1 - step]
-                for name, step in row.items()
-            }
-            for state, row in d["actions"].items()
+    reductions: list[Reduce] = []
+    for size, callback, origin in description["reductions"]:
+        if callback is not None:
+            text = repr(callback)
+            if text not in callbacks:
+                callbacks[text] = _callback(callback, builder, methods)
+            callback = callbacks[text]
+        reductions.append((int(size), callback, str(origin)))
+    actions: dict[int, dict[str, int | Reduce]] = {
+        int(state): {
+            name: int(step) if step >= 0 else reductions[-1 - step] for name, step in row.items()
         }
-        gotos = {
-            int(state): {name: int(target) for name, target in row.items()}
-            for state, row in d["gotos"].items()
-        }
-        out[start] = Tables(actions, gotos, int(d["start"]), int(d["end"]))
-    return out
+        for state, row in description["actions"].items()
+    }
+    gotos = {
+        int(state): {name: int(target) for name, target in row.items()}
+        for state, row in description["gotos"].items()
+    }
+    starts = description["starts"]
+    return {
+        start: Tables(actions, gotos, int(starts[start][0]), int(starts[start][1]))
+        for start in STARTS
+    }
 
 
 class Stuck(Exception):

@@ -30,6 +30,15 @@ NOT_AT_START = {
     "concurrent.futures": "the thread pool of Python externals, with `logging`",
     "difflib": "only for suggestions and `epic fmt --diff`",
     "lark": "the parser's tables come from the user's cache",
+    "epic_lang.analysis.python_imports": "only a file with `import python` checks one",
+    "epic_lang.analysis.epic_imports": "only a file importing an EPIC file checks it",
+    "epic_lang.analysis.import_fixes": "only for an unknown name, to suggest an import",
+}
+
+RUN_NOT_AT_START = {
+    "epic_lang.analysis.check_stream": "`epic check` checks by declaration; a run holds its tree",
+    "epic_lang.eval.control": "`print`, `first`, `after` and `try`, for a program that uses one",
+    "epic_lang.eval.native_prelude": "the prelude's hand-written loops, once it compiles one",
 }
 
 
@@ -61,6 +70,22 @@ def test_a_command_on_a_small_file_loads_none_of_the_costly_modules(
 ) -> None:
     modules = loaded(tmp_path, *command)
     assert {name: why for name, why in NOT_AT_START.items() if name in modules} == {}
+
+
+def test_a_run_loads_neither_the_declaration_checker_nor_unused_built_ins(tmp_path: Path) -> None:
+    modules = loaded(tmp_path, "run", "FILE")
+    assert {name: why for name, why in RUN_NOT_AT_START.items() if name in modules} == {}
+
+
+def test_what_a_program_uses_is_loaded(tmp_path: Path) -> None:
+    """The checks above can fail: the same modules load once the file has what needs them."""
+    (tmp_path / "uses.epic").write_text(
+        'import python "math" as m\ndef main() = print(map(fn(x) => x, [m.floor(2.5)]))\n',
+        encoding="utf-8",
+    )
+    modules = loaded(tmp_path, "run", str(tmp_path / "uses.epic"))
+    assert {"epic_lang.analysis.python_imports", "epic_lang.eval.control"} <= modules
+    assert "epic_lang.eval.native_prelude" in modules
 
 
 def test_a_program_that_calls_python_starts_the_event_loop(tmp_path: Path) -> None:

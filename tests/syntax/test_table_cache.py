@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from epic_lang import user_cache
+from epic_lang.syntax.lalr import tables
 
 PROBE = """
 import sys
@@ -97,3 +98,10 @@ def test_a_relative_xdg_cache_home_is_ignored(monkeypatch: pytest.MonkeyPatch) -
     directory into a project."""
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")
     assert user_cache.cache_root() == Path.home() / ".cache" / "epic"
+
+
+def test_the_start_symbols_share_one_automaton() -> None:
+    """lark builds one table for both start symbols; it is stored and loaded once."""
+    decl, hole = tables()["decl"], tables()["hole"]
+    assert decl.actions is hole.actions and decl.gotos is hole.gotos
+    assert decl.start_state != hole.start_state
