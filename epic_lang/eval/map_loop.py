@@ -134,15 +134,14 @@ def _leaves(lo: int, hi: int) -> Iterator[tuple[int, int]]:
             todo.append((lo, mid))
 
 
-def install(gnames: dict[str, int], gvals: list) -> None:
-    """Gives the standard prelude's `_map_range` the loop, if its definition still has the
-    shape the loop stands for (two leaf lists and the `+` of two recursive calls)."""
-    from epic_lang.core.prelude import prelude_core  # loaded by then; not for the compiler
+def install(f: Any) -> None:
+    """Gives the standard prelude's `_map_range` closure `f` the loop, if its definition still
+    has the shape the loop stands for (two leaf lists and the `+` of two recursive calls)."""
+    from epic_lang.core.prelude import prelude_globals  # loaded by then; not for the compiler
 
-    f = gvals[gnames["_map_range"]]
     assert type(f) is Closure
     lam = f.lam
-    term = dict(prelude_core().globals)["_map_range"]
+    term = prelude_globals()["_map_range"]
     lists: dict[int, core.Prim] = {}
     plus: list[core.Prim] = []
     for t in _prims(term):

@@ -176,4 +176,5 @@ def install(name: str, f: Any) -> None:
         assert type(f) is Closure, name
         f.lam.native = native
         f.lam.max_misses = sys.maxsize
-    map_loop.install(gnames, gvals)  # for `map` when `native_map` gives up
+    if name == "_map_range":  # for `map` when `native_map` gives up
+        map_loop.install(f)
