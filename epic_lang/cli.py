@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from epic_lang.process_settings import ctrl_c_stops_runs
+from epic_lang.process_settings import collector_paused, ctrl_c_stops_runs
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("epic_lang.eval.command", "run a program and print its result"),
@@ -58,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(_module=module_name)
         if name == chosen:
-            importlib.import_module(module_name).add_arguments(sub)
+            # The command's modules make tens of thousands of objects that live as long as
+            # the process, and the collector would walk them again and again while they
+            # load: about 2 ms of every start-up.
+            with collector_paused():
+                command = importlib.import_module(module_name)
+            command.add_arguments(sub)
     args = parser.parse_args(argv)
     try:
         with ctrl_c_stops_runs():
