@@ -34,7 +34,6 @@ import os
 import ssl
 import time
 import urllib.request
-import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -44,7 +43,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import aiohttp
 import certifi
-from aiohttp.connector import Connection
+from aiohttp.client_proto import ResponseHandler
 from aiohttp.tracing import Trace
 
 from epic_lang.llm.client_settings import ClientOptions
@@ -53,9 +52,10 @@ from epic_lang.llm.retry import RETRYABLE_STATUS
 # Connections being opened at once, per pool (see `_Connector`).
 MAX_OPENING = 512
 
-# Whether the connection the current request was given had served a request before. Set by
-# `_Connector.connect` in the request's own task, read when the request fails.
-_reused: ContextVar[bool] = ContextVar("epic_http_connection_reused", default=False)
+# Whether the current request's connection was opened for it, rather than kept alive from an
+# earlier request. Set by `_Connector._create_connection` in the request's own task, read when
+# the request fails.
+_opened: ContextVar[bool] = ContextVar("epic_http_connection_opened", default=False)
 
 
 class TransportError(Exception):
@@ -150,32 +150,28 @@ class _Connector(aiohttp.TCPConnector):
     connection. Paced at 512, 5,000 calls at 200 ms (aiohttp by hand, against the sim-server)
     took 6.8 and 10.7 s instead of 13.8 and 20.8 s on a loaded two-core machine, with two
     thirds of the CPU per call; at 128, calls of a smaller fan-out (300) waited for
-    connections. A kept-alive connection passes at once unless that many are being opened.
+    connections. A kept-alive connection never waits.
 
-    It tells each request (through `_reused`) whether its connection is a kept-alive one.
-    aiohttp's own way to learn it, request tracing, costs about 35 us of CPU per request
-    (measured over 2,000 requests); this costs a set lookup."""
+    It tells each request (through `_opened`) whether its connection was opened for it, so
+    that a failure on a kept-alive one can be told apart. aiohttp's own way to learn it,
+    request tracing, costs about 35 us of CPU per request (measured over 2,000 requests).
+
+    Both hook `_create_connection`, which aiohttp's `connect` awaits in the request's task
+    only when no kept-alive connection is free. Hooking `connect` itself, as this class once
+    did, cost every request a semaphore, a coroutine and a weak set of the protocols handed
+    out (a weak reference, and a callback when each connection goes)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._handed_out: weakref.WeakSet[object] = weakref.WeakSet()
         self._opening = asyncio.Semaphore(MAX_OPENING)
 
-    async def connect(
+    async def _create_connection(
         self, req: aiohttp.ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
-    ) -> Connection:
-        await self._opening.acquire()
-        try:
-            connection = await super().connect(req, traces, timeout)
-        finally:
-            self._opening.release()
-        protocol = connection.protocol
-        if protocol is not None:
-            reused = protocol in self._handed_out
-            if reused is not _reused.get():  # setting a context variable copies the context
-                _reused.set(reused)
-            self._handed_out.add(protocol)
-        return connection
+    ) -> ResponseHandler:
+        if not _opened.get():  # each set makes a new mapping of the context's variables
+            _opened.set(True)
+        async with self._opening:
+            return await super()._create_connection(req, traces, timeout)
 
 
 class HTTPSession:
@@ -251,8 +247,8 @@ class HTTPSession:
         closed before answering (it never ran there). Each such failure closes one pooled
         connection, so this ends: at the latest on a new connection."""
         while True:
-            if _reused.get():  # left by an earlier attempt of this task
-                _reused.set(False)
+            if _opened.get():  # left by an earlier attempt of this task
+                _opened.set(False)
             try:
                 return await self._session.request(
                     "GET" if body is None else "POST",
@@ -265,7 +261,7 @@ class HTTPSession:
                     timeout=self._timeout,
                 )
             except _FAILURES as exc:
-                if not (_reused.get() and _server_closed(exc)):
+                if _opened.get() or not _server_closed(exc):
                     raise _transport_error(exc, self._options, answered=False) from exc
 
     async def aclose(self) -> None:

@@ -184,6 +184,32 @@ async def test_a_reused_connection_reset_before_any_answer_is_replaced(http_of):
     assert state["connections"] == 2
 
 
+async def test_a_new_connection_reset_before_any_answer_is_not_replaced(http_of):
+    """Only a kept-alive connection's reset says the request never ran: on a connection
+    opened for it, the server may have read (and run) the request, so it fails as sent."""
+    state = {"connections": 0}
+
+    async def reset_the_first(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        state["connections"] += 1
+        await reader.readuntil(b"\r\n\r\n")
+        if state["connections"] > 1:  # sent again: answered, and the test fails
+            await reader.readexactly(8)
+            writer.write(response(b"ok"))
+            await writer.drain()
+            writer.close()
+            return
+        linger_zero = struct.pack("ii", 1, 0)  # close with a reset, the body unread
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_zero)
+        writer.close()
+
+    server = await asyncio.start_server(reset_the_first, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        with pytest.raises(TransportError):
+            await fetch(http_of(url), url)
+    assert state["connections"] == 1
+
+
 async def test_errors_say_whether_the_request_was_sent(http_of):
     server, url, _ = await serve(
         [b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"], close_after_each=True
