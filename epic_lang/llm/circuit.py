@@ -84,7 +84,11 @@ class Circuit(Generic[Cause]):
 
     def succeeded(self, permit: Permit) -> None:
         """The server answered: close the circuit and let every waiting call go."""
-        if self._open_until is not None and not permit.probe and permit.opening < self._openings:
+        if self._open_until is None:
+            # Already closed, so nothing waits and no timer runs (closing cleared both, and
+            # only an open circuit adds them): every answer of a fan-out comes this way.
+            return
+        if not permit.probe and permit.opening < self._openings:
             return  # answered before the outage began, perhaps
         self._open_until = None
         self._probing = False

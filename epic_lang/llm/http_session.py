@@ -32,8 +32,8 @@ import base64
 import errno
 import os
 import ssl
+import time
 import urllib.request
-import weakref
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -43,7 +43,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import aiohttp
 import certifi
-from aiohttp.connector import Connection
+from aiohttp.client_proto import ResponseHandler
 from aiohttp.tracing import Trace
 
 from epic_lang.llm.client_settings import ClientOptions
@@ -52,9 +52,10 @@ from epic_lang.llm.retry import RETRYABLE_STATUS
 # Connections being opened at once, per pool (see `_Connector`).
 MAX_OPENING = 512
 
-# Whether the connection the current request was given had served a request before. Set by
-# `_Connector.connect` in the request's own task, read when the request fails.
-_reused: ContextVar[bool] = ContextVar("epic_http_connection_reused", default=False)
+# Whether the current request's connection was opened for it, rather than kept alive from an
+# earlier request. Set by `_Connector._create_connection` in the request's own task, read when
+# the request fails.
+_opened: ContextVar[bool] = ContextVar("epic_http_connection_opened", default=False)
 
 
 class TransportError(Exception):
@@ -112,11 +113,14 @@ class HTTPAnswer:
             raise _transport_error(exc, self._options, answered=True) from exc
 
 
-async def _body(response: aiohttp.ClientResponse, options: ClientOptions) -> bytes:
+async def _body(
+    response: aiohttp.ClientResponse, options: ClientOptions, deadline: float | None = None
+) -> bytes:
     """The whole (decoded) body; a body over the size limit is refused, unread when its
-    `Content-Length` says so, else as soon as it grows past the limit. A loop of `readany`
-    rather than an async iterator: a fan-out of thousands of calls pays for every object
-    made per call, once in CPU and again when the garbage collector traverses it."""
+    `Content-Length` says so, else as soon as it grows past the limit; one still arriving
+    after `deadline` (`time.monotonic()`), when there is one, is abandoned. A loop of
+    `readany` rather than an async iterator: a fan-out of thousands of calls pays for every
+    object made per call, once in CPU and again when the garbage collector traverses it."""
     limit = options.max_response_bytes
     length = response.content_length
     if length is not None and length > limit:
@@ -129,6 +133,8 @@ async def _body(response: aiohttp.ClientResponse, options: ClientOptions) -> byt
             size += len(part)
             if size > limit:
                 raise _too_large(limit)
+            if deadline is not None and time.monotonic() > deadline:
+                raise _late(options)
             parts.append(part)
     except _FAILURES as exc:
         raise _transport_error(exc, options, answered=True) from exc
@@ -144,32 +150,36 @@ class _Connector(aiohttp.TCPConnector):
     connection. Paced at 512, 5,000 calls at 200 ms (aiohttp by hand, against the sim-server)
     took 6.8 and 10.7 s instead of 13.8 and 20.8 s on a loaded two-core machine, with two
     thirds of the CPU per call; at 128, calls of a smaller fan-out (300) waited for
-    connections. A kept-alive connection passes at once unless that many are being opened.
+    connections. A kept-alive connection never waits.
 
-    It tells each request (through `_reused`) whether its connection is a kept-alive one.
-    aiohttp's own way to learn it, request tracing, costs about 35 us of CPU per request
-    (measured over 2,000 requests); this costs a set lookup."""
+    It tells each request (through `_opened`) whether its connection was opened for it, so
+    that a failure on a kept-alive one can be told apart. aiohttp's own way to learn it,
+    request tracing, costs about 35 us of CPU per request (measured over 2,000 requests).
 
-    def __init__(self, **options: Any) -> None:
+    Both hook `_create_connection`, which aiohttp's `connect` awaits in the request's task
+    only when no kept-alive connection is free. Hooking `connect` itself, as this class once
+    did, cost every request a semaphore, a coroutine and a weak set of the protocols handed
+    out (a weak reference, and a callback when each connection goes).
+
+    aiohttp bounds a connection's TCP and TLS by `sock_connect`, but not a proxy's answer to
+    `CONNECT`; that wait is bounded here, by `connect_timeout` as the opening of a connection
+    is (the whole exchange's bound used to cover it, with aiohttp's `total` timeout)."""
+
+    def __init__(self, connect_timeout: float, **options: Any) -> None:
         super().__init__(**options)
-        self._handed_out: weakref.WeakSet[object] = weakref.WeakSet()
         self._opening = asyncio.Semaphore(MAX_OPENING)
+        self._connect_timeout = connect_timeout
 
-    async def connect(
+    async def _create_connection(
         self, req: aiohttp.ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
-    ) -> Connection:
-        await self._opening.acquire()
-        try:
-            connection = await super().connect(req, traces, timeout)
-        finally:
-            self._opening.release()
-        protocol = connection.protocol
-        if protocol is not None:
-            reused = protocol in self._handed_out
-            if reused is not _reused.get():  # setting a context variable copies the context
-                _reused.set(reused)
-            self._handed_out.add(protocol)
-        return connection
+    ) -> ResponseHandler:
+        if not _opened.get():  # each set makes a new mapping of the context's variables
+            _opened.set(True)
+        async with self._opening:
+            if req.proxy is None:
+                return await super()._create_connection(req, traces, timeout)
+            async with asyncio.timeout(self._connect_timeout):
+                return await super()._create_connection(req, traces, timeout)
 
 
 class HTTPSession:
@@ -196,28 +206,35 @@ class HTTPSession:
                 self._headers.update(credentials)
         # limit=0: the caller's semaphore bounds the connections, sized to the open-file
         # limit; aiohttp's own cap would only add a second queue.
-        connector = _Connector(limit=0, ssl=tls_context() if secure else True)
-        # The whole exchange is bounded too, so that an answer trickling in a byte at a time
-        # cannot hold a call for ever; a streamed answer only by each silence.
-        self._streaming_timeout = aiohttp.ClientTimeout(
+        connector = _Connector(
+            options.connect_timeout, limit=0, ssl=tls_context() if secure else True
+        )
+        # Each silence is bounded by aiohttp (`sock_read`). The whole of an exchange is bounded
+        # too, so that an answer trickling in a byte at a time cannot hold a call for ever,
+        # but by `exchange` itself, which looks at the clock as the answer's parts arrive:
+        # aiohttp's `total` costs a timer, its context and the task's registration per
+        # request, on top of the two timers `sock_read` already schedules: with 500 calls
+        # against the sim-server, a few percent of the client's CPU per call.
+        self._timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=options.connect_timeout, sock_read=options.read_timeout
         )
-        self._timeout = aiohttp.ClientTimeout(
-            total=options.connect_timeout + options.read_timeout,
-            sock_connect=options.connect_timeout,
-            sock_read=options.read_timeout,
-        )
+        self._exchange_limit = options.connect_timeout + options.read_timeout
         self._session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
         )
 
     async def exchange(self, url: str, body: Any = None) -> HTTPReply:
-        """POST `body` as JSON to `url` (GET without a body); the whole answer, the exchange
-        bounded by `connect_timeout + read_timeout` and each silence by `read_timeout`."""
-        response = await self._send(url, body, self._timeout)
+        """POST `body` as JSON to `url` (GET without a body); the whole answer. Each silence
+        is bounded by `read_timeout`; an answer whose head or a part of whose body arrives
+        later than `connect_timeout + read_timeout` after the request began is abandoned
+        (so the exchange takes at most one `read_timeout` longer than that)."""
+        deadline = time.monotonic() + self._exchange_limit
+        response = await self._send(url, body)
         try:
-            content = await _body(response, self._options)
+            if time.monotonic() > deadline:
+                raise _late(self._options)
+            content = await _body(response, self._options, deadline)
         finally:
             response.release()
         return HTTPReply(response.status, response.reason or "", response.headers, content)
@@ -227,7 +244,7 @@ class HTTPSession:
         """POST `body` as JSON to `url`; the answer (server-sent events) once its head has
         arrived. It may take as long as the model generates: only each silence is bounded
         (`read_timeout`), not the whole exchange."""
-        response = await self._send(url, body, self._streaming_timeout)
+        response = await self._send(url, body)
         try:
             yield HTTPAnswer(
                 response.status, response.reason or "", response.headers, response, self._options
@@ -235,15 +252,13 @@ class HTTPSession:
         finally:
             response.release()
 
-    async def _send(
-        self, url: str, body: Any, timeout: aiohttp.ClientTimeout
-    ) -> aiohttp.ClientResponse:
+    async def _send(self, url: str, body: Any) -> aiohttp.ClientResponse:
         """Send the request; again while it fails on kept-alive connections the server had
         closed before answering (it never ran there). Each such failure closes one pooled
         connection, so this ends: at the latest on a new connection."""
         while True:
-            if _reused.get():  # left by an earlier attempt of this task
-                _reused.set(False)
+            if _opened.get():  # left by an earlier attempt of this task
+                _opened.set(False)
             try:
                 return await self._session.request(
                     "GET" if body is None else "POST",
@@ -253,10 +268,10 @@ class HTTPSession:
                     allow_redirects=False,
                     proxy=self._proxy_url,
                     proxy_headers=self._proxy_headers,
-                    timeout=timeout,
+                    timeout=self._timeout,
                 )
             except _FAILURES as exc:
-                if not (_reused.get() and _server_closed(exc)):
+                if _opened.get() or not _server_closed(exc):
                     raise _transport_error(exc, self._options, answered=False) from exc
 
     async def aclose(self) -> None:
@@ -307,10 +322,8 @@ def _transport_error(exc: BaseException, options: ClientOptions, answered: bool)
             sent=False,
             lasting=exc.status not in RETRYABLE_STATUS,
         )
-    if isinstance(exc, TimeoutError):  # aiohttp's sock_read and total timeouts
-        return TransportError(
-            f"no answer within {options.read_timeout:g} s (read_timeout)", sent=True
-        )
+    if isinstance(exc, TimeoutError):  # aiohttp's sock_read timeout
+        return _late(options)
     if _unsent(exc, answered):
         return TransportError(
             f"the server closed the connection before the request was sent ({_reason(exc)})",
@@ -330,6 +343,10 @@ def _unsent(exc: BaseException, answered: bool) -> bool:
     if str(exc.strerror or "").startswith("Can not write request"):
         return True
     return not answered and exc.errno in (errno.ECONNRESET, errno.EPIPE)
+
+
+def _late(options: ClientOptions) -> TransportError:
+    return TransportError(f"no answer within {options.read_timeout:g} s (read_timeout)", sent=True)
 
 
 def _too_large(limit: int) -> TransportError:

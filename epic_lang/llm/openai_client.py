@@ -278,12 +278,12 @@ class OpenAIBackend:
                     raise
             finally:
                 state.limit.release()
-            if isinstance(outcome, _Answer):
+            if not isinstance(outcome, _Failure):
                 circuit.succeeded(permit)
-                counts = reported_usage(outcome.value)
+                counts = reported_usage(outcome)
                 if counts is not None:
                     self.usage.add(*counts)
-                return outcome.value
+                return outcome
             call.failed(permit, outcome, told=False, used=0)
 
     def _why_not_again(self, failure: _Failure, attempts: int) -> str | None:
@@ -378,11 +378,6 @@ class OpenAIBackend:
             await state.http.aclose()
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    value: Any
-
-
 class _Attempts:
     """One call's attempts, under the rule that `post` and `stream` both follow: the call
     waits for the endpoint's circuit; its retry budget runs from its first failure, or from
@@ -444,14 +439,15 @@ def _tell(circuit: Circuit[_Failure], permit: Permit, failure: _Failure) -> None
         circuit.undecided(permit)
 
 
-def _outcome(answer: HTTPReply) -> _Answer | _Failure:
-    """What one exchange's whole answer means for `post`: the decoded JSON, or a failure.
-    Not a coroutine of its own: each layer of coroutines costs every call of a fan-out CPU
-    when it starts and again each time the call resumes."""
+def _outcome(answer: HTTPReply) -> Any:
+    """What one exchange's whole answer means for `post`: the decoded JSON, or a `_Failure`
+    (which no JSON decodes to, so the answer needs no wrapper object of its own). Not a
+    coroutine of its own: each layer of coroutines costs every call of a fan-out CPU when it
+    starts and again each time the call resumes."""
     if answer.status >= 400:
         return _refusal(answer, answer.content)
     try:
-        return _Answer(json.loads(answer.content))
+        return json.loads(answer.content)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return _Failure(answer.status, "the answer is not JSON", False)
 

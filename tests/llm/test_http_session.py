@@ -134,6 +134,31 @@ async def test_a_silent_server_times_out_and_the_request_counts_as_sent(http_of)
     assert e.value.sent and not e.value.lasting
 
 
+async def test_an_answer_trickling_past_connect_and_read_timeouts_is_abandoned(http_of):
+    """Never silent for `read_timeout`, but still arriving after `connect_timeout +
+    read_timeout`: the exchange is abandoned rather than held as long as the server likes."""
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+        try:
+            for _ in range(1000):
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(0.02)
+        except ConnectionError:
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        http = http_of(url, connect_timeout=0.1, read_timeout=0.2)
+        with pytest.raises(TransportError, match=r"no answer within 0.2 s \(read_timeout\)") as e:
+            await fetch(http, url)
+    assert e.value.sent and not e.value.lasting
+
+
 async def test_a_reused_connection_reset_before_any_answer_is_replaced(http_of):
     """The server closes an idle keep-alive connection with our request unread (a reset):
     the request never ran, so it goes once more on another connection."""
@@ -157,6 +182,32 @@ async def test_a_reused_connection_reset_before_any_answer_is_replaced(http_of):
         assert await fetch(http, url) == b"ok"
         assert await fetch(http, url) == b"ok"
     assert state["connections"] == 2
+
+
+async def test_a_new_connection_reset_before_any_answer_is_not_replaced(http_of):
+    """Only a kept-alive connection's reset says the request never ran: on a connection
+    opened for it, the server may have read (and run) the request, so it fails as sent."""
+    state = {"connections": 0}
+
+    async def reset_the_first(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        state["connections"] += 1
+        await reader.readuntil(b"\r\n\r\n")
+        if state["connections"] > 1:  # sent again: answered, and the test fails
+            await reader.readexactly(8)
+            writer.write(response(b"ok"))
+            await writer.drain()
+            writer.close()
+            return
+        linger_zero = struct.pack("ii", 1, 0)  # close with a reset, the body unread
+        writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_zero)
+        writer.close()
+
+    server = await asyncio.start_server(reset_the_first, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        with pytest.raises(TransportError):
+            await fetch(http_of(url), url)
+    assert state["connections"] == 1
 
 
 async def test_errors_say_whether_the_request_was_sent(http_of):

@@ -16,8 +16,10 @@ import pytest
 import trustme
 from aiohttp import web
 
+from epic_lang.llm.client_settings import ClientOptions
 from epic_lang.llm.interface import LLMRequest
 from epic_lang.llm.openai_client import LLMHTTPError, OpenAIBackend
+from epic_lang.llm.retry import RetryPolicy
 from epic_lang.testing.sim_server import SimApp, SimConfig
 
 KEY = "sk-test-0123456789abcdef"
@@ -187,3 +189,20 @@ async def test_https_through_a_proxy_is_tunnelled_and_the_proxy_never_sees_the_k
     assert proxy.heads[0].count(b"Authorization") == 1
     assert KEY.encode() not in proxy.received
     assert b"chat/completions" not in proxy.received  # the request itself went encrypted
+
+
+async def test_a_proxy_that_never_answers_connect_fails_at_the_connect_timeout(
+    clean_proxy_environment, monkeypatch
+):
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # reads the CONNECT request, answers nothing
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+    options = ClientOptions(connect_timeout=0.2, retry=RetryPolicy(max_attempts=1))
+    backend = OpenAIBackend("https://localhost:9/v1", "sim", options=options)
+    async with server:
+        with pytest.raises(LLMHTTPError, match=r"no connection within 0.2 s, connect_timeout"):
+            await backend.complete(LLMRequest("llm", prompt="hello"))
+        await backend.aclose()
