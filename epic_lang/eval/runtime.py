@@ -115,7 +115,8 @@ class Run:
         self.owns_backend = False
         self.max_concurrency = max_concurrency
         self.semaphores: dict[str, asyncio.Semaphore] = {}
-        self.inflight: set[asyncio.Task] = set()
+        # The calls in flight, each with its handler scope (which forgets it once it ends).
+        self.inflight: dict[asyncio.Task, Scope] = {}
         self.pool: ThreadPoolExecutor | None = None
         self.error: EpicRuntimeError | None = None
         self.done = False
@@ -178,7 +179,7 @@ class Run:
                 self.machine.resolve(p, writer.stream, None)
             start = functools.partial(start, functools.partial(self._piece, writer, record))
         task = loop.create_task(self._call(record, start, p, f.pool, stack, scope, writer))
-        self.inflight.add(task)
+        self.inflight[task] = scope
         scope.tasks.add(task)
         scope.live += 1
         scope.records.append(record)
@@ -186,7 +187,9 @@ class Run:
         return p
 
     def _call_done(self, task: asyncio.Task) -> None:
-        self.inflight.discard(task)
+        # Here rather than at the end of `_call`, which would need `asyncio.current_task()`
+        # (a system call each time on Python 3.11) for every call that succeeds.
+        self.inflight.pop(task).tasks.discard(task)
         if not self.inflight:
             self.wake()
 
@@ -250,7 +253,6 @@ class Run:
             )
             self.wake()
             return
-        scope.tasks.discard(asyncio.current_task())
         record.end = self.now()
         record.status = "ok"
         if usage.answers:

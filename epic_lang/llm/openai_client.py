@@ -261,16 +261,20 @@ class OpenAIBackend:
         """POST `body` to the endpoint's `path` with retries (`_Attempts`); the decoded JSON
         answer. Written apart from `stream`'s loop, without generators or context managers:
         this is the path of every call of a fan-out, and each of those costs CPU per call."""
-        call = _Attempts(self, self.base_url + path)
-        state, circuit = call.state, call.circuit
+        state = self._state()
+        circuit, url = state.circuit, self.base_url + path
+        call: _Attempts | None = None  # made by the first attempt that fails or has to wait
         while True:
-            permit = circuit.admit_now() or await call.admit()
+            permit = circuit.admit_now()
+            if permit is None:
+                call = call or _Attempts(self, url)
+                permit = await call.admit()
             await state.limit.acquire()
             try:
                 if circuit.is_open and not permit.probe:
                     continue  # the server went down while this call waited for a connection
                 try:
-                    outcome = _outcome(await state.http.exchange(call.url, body))
+                    outcome = _outcome(await state.http.exchange(url, body))
                 except TransportError as exc:
                     outcome = _Failure(None, str(exc), not exc.lasting, exc.sent)
                 except BaseException:
@@ -284,6 +288,7 @@ class OpenAIBackend:
                 if counts is not None:
                     self.usage.add(*counts)
                 return outcome
+            call = call or _Attempts(self, url)
             call.failed(permit, outcome, told=False, used=0)
 
     def _why_not_again(self, failure: _Failure, attempts: int) -> str | None:
