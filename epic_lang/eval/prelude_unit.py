@@ -25,7 +25,26 @@ UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET"})()
 """A global slot with no value yet, or a name that nothing defines."""
 
 
-class PreludeUnit:
+class GlobalSlots:
+    """The global slots of one compiled unit (a program's module or the prelude): the compiler
+    asks for a name's slot at each use, and the first use of a name is remembered for the
+    error that nothing defines it."""
+
+    def __init__(self) -> None:
+        self.gnames: dict[str, int] = {}
+        self.gvals: list[Any] = []
+        self.first_use: dict[str, Span] = {}
+
+    def slot(self, name: str, span: Span) -> int:
+        g = self.gnames.get(name)
+        if g is None:
+            g = self.gnames[name] = len(self.gvals)
+            self.gvals.append(UNSET)
+            self.first_use[name] = span
+        return g
+
+
+class PreludeUnit(GlobalSlots):
     """The prelude's definitions (`definitions`, by name, in a module without imports) as
     compiled for one strategy. A name the prelude uses but does not define is given by
     `outside(name)` (the built-ins), and `compiled(name, value)` sees each definition once it
@@ -40,10 +59,8 @@ class PreludeUnit:
         outside: Callable[[str], Any],
         compiled: Callable[[str, Any], None] | None = None,
     ) -> None:
+        super().__init__()
         self.path = path
-        self.gnames: dict[str, int] = {}
-        self.gvals: list[Any] = []
-        self.first_use: dict[str, Span] = {}
         self._definitions = definitions
         self._outside = outside
         self._compiled = compiled
@@ -51,14 +68,6 @@ class PreludeUnit:
         self._lock = threading.Lock()
         native = NativeLinker(self.gvals, lambda name: self.slot(name, NO_SPAN), definitions)
         self._compiler = Compiler(opportunistic, self.gvals, self.slot, path, source, native)
-
-    def slot(self, name: str, span: Span) -> int:
-        g = self.gnames.get(name)
-        if g is None:
-            g = self.gnames[name] = len(self.gvals)
-            self.gvals.append(UNSET)
-            self.first_use[name] = span
-        return g
 
     def defines(self, name: str) -> bool:
         return name in self._definitions

@@ -31,7 +31,7 @@ from epic_lang.eval.machine import (
     eval_resume,
 )
 from epic_lang.eval.native import NativeLinker
-from epic_lang.eval.prelude_unit import UNSET, PreludeUnit
+from epic_lang.eval.prelude_unit import UNSET, GlobalSlots, PreludeUnit
 from epic_lang.eval.runtime import Run, done_resume
 from epic_lang.eval.trace import CallRecord, Trace
 from epic_lang.eval.values import FALSE, TRUE, ExternalFn, ModuleValue, from_python, to_python
@@ -80,7 +80,7 @@ class RunResult:
         return f"RunResult(value={shown}, calls={len(self.trace.calls)})"
 
 
-class Unit:
+class Unit(GlobalSlots):
     """One module compiled for one strategy: its global slots and the code of its
     top-level `let`s, ready to be linked into a run."""
 
@@ -93,11 +93,9 @@ class Unit:
         importing: tuple[str, ...] = (),
         externals: dict[str, ExternalFn] | None = None,
     ) -> None:
+        super().__init__()
         self.path = module.path
         self.externals = externals or {}
-        self.gnames: dict[str, int] = {}
-        self.gvals: list[Any] = []
-        self.first_use: dict[str, Span] = {}
         self.defined: list[str] = []
         self.lets: list[tuple[int, str, Any, bool, int, Site]] = []
         self.children: list[Unit] = []
@@ -124,14 +122,6 @@ class Unit:
         self.prelude = prelude
         self.fields = {n: self.gvals[self.gnames[n]] for n in self.defined}
         self.link()
-
-    def slot(self, name: str, span: Span) -> int:
-        g = self.gnames.get(name)
-        if g is None:
-            g = self.gnames[name] = len(self.gvals)
-            self.gvals.append(UNSET)
-            self.first_use[name] = span
-        return g
 
     def _import(
         self,
