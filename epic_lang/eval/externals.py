@@ -137,64 +137,33 @@ def _regex(name: str, value: Any) -> str | None:
     return pattern
 
 
-# The defaults of `llm`'s options, for `plain_llm`.
-_LLM_DEFAULTS = _LLM_PARAMETERS["llm"][1]
-_LLM_STOP = tuple(_LLM_DEFAULTS["stop"])
+# Of each LLM external whose parameters after the first all have defaults, those parameters:
+# a call giving its first argument by position and only these by keyword (most calls of a
+# large fan-out) is bound by merging dictionaries, which is what `bind_arguments` makes of it
+# at a fraction of the cost.
+_LLM_OPTIONS: dict[str, frozenset[str]] = {
+    name: frozenset(params[1:])
+    for name, (params, defaults) in _LLM_PARAMETERS.items()
+    if all(p in defaults for p in params[1:])
+}
 
 
-def plain_llm(args: list | tuple, kwargs: dict | None) -> LLMRequest | None:
-    """The request of an `llm` call with its prompt by position and only simple options
-    (`system`, `model`, `temperature`, `max_tokens`, `timeout`), all valid, as `llm_request`
-    makes it; None for anything else, which `llm_request` binds and checks in full (so that
-    its errors stay the same). Most calls of a large fan-out look like this, and binding
-    them in full is a good part of sending them."""
-    if len(args) != 1 or type(args[0]) is not str:
-        return None
-    defaults = _LLM_DEFAULTS
-    system, model, timeout = defaults["system"], defaults["model"], defaults["timeout"]
-    temperature, max_tokens = defaults["temperature"], defaults["max_tokens"]
-    if kwargs:
-        for key, value in kwargs.items():
-            t = type(value)
-            if key == "max_tokens" and t is int:
-                max_tokens = value
-            elif key == "temperature" and (t is float or t is int):
-                temperature = value
-            elif key == "system" and (t is str or value is None):
-                system = value
-            elif key == "model" and (t is str or value is None):
-                model = value
-            elif key == "timeout" and (value is None or (t is float or t is int)):
-                if value is not None and not 0 < value < math.inf:
-                    return None
-                timeout = value
-            else:
-                return None
-    return LLMRequest(
-        "llm",
-        prompt=args[0],
-        system=system,
-        model=model,
-        temperature=float(temperature),
-        max_tokens=max_tokens,
-        stop=_LLM_STOP,
-        timeout=None if timeout is None else float(timeout),
-    )
+def llm_arguments(name: str, args: list | tuple, kwargs: dict | None) -> dict[str, Any]:
+    """The arguments of a call of LLM external `name`, bound to its parameters (raises
+    `EpicError` as `bind_arguments` does)."""
+    params, defaults = _LLM_PARAMETERS[name]
+    options = _LLM_OPTIONS.get(name)
+    if options is not None and len(args) == 1 and (not kwargs or options.issuperset(kwargs)):
+        bound = {**defaults, params[0]: args[0]}
+        if kwargs:
+            bound.update(kwargs)
+        return bound
+    return bind_arguments(name, params, defaults, args, kwargs, _LLM_POSITIONAL[name])
 
 
 def llm_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMRequest:
     """The normalised request of one LLM external call (raises `EpicError` on bad input)."""
-    if name == "llm":
-        request = plain_llm(args, kwargs)
-        if request is not None:
-            return request
-    return bound_request(name, args, kwargs)
-
-
-def bound_request(name: str, args: list | tuple, kwargs: dict | None) -> LLMRequest:
-    """`llm_request` by binding and checking every parameter."""
-    params, defaults = _LLM_PARAMETERS[name]
-    b = bind_arguments(name, params, defaults, args, kwargs, _LLM_POSITIONAL[name])
+    b = llm_arguments(name, args, kwargs)
     timeout = _timeout(name, b["timeout"])
     if name == "llm_next":
         return LLMRequest(
