@@ -235,6 +235,8 @@ class Run:
         # around it); `sys.exit()` or a `KeyboardInterrupt` raised by the user's own function
         # is a failure of that call too.
         except (Exception, SystemExit, KeyboardInterrupt) as e:
+            # Out of the scope before failing it, which cancels the scope's tasks: not this
+            # one, which is still running (the done callback forgets the others).
             scope.tasks.discard(asyncio.current_task())
             record.status = "error"
             record.end = self.now()
